@@ -1,0 +1,72 @@
+//! Checking a tool call: the tool exists, arguments match its signature, types fit.
+
+use super::exprs::Cx;
+use super::Scope;
+use crate::diag::{Code, Diagnostic};
+use crate::syntax::{Arg, Expr, ExprKind, Ident};
+use crate::tools::matching::match_args;
+use crate::types::Type;
+
+impl Cx<'_> {
+    pub(super) fn call(&mut self, call: &Expr, tool: &Ident, args: &[Arg], scope: &Scope) -> Type {
+        let Some(t) = self.registry.get(&tool.name) else {
+            let mut d = Diagnostic::new(Code::E101, format!("there is no tool `{}` in the `{}` tool set", tool.name, self.registry.set_name))
+                .at(tool.span)
+                .label("unknown tool");
+            d = match self.registry.suggest(&tool.name) {
+                Some(s) => d.help(format!("did you mean `{s}`? `dwim tools` lists the tools")),
+                None => d.help("`dwim tools` lists the tools of this set"),
+            };
+            self.error(d);
+            for a in args {
+                self.infer(&a.value, scope, true);
+            }
+            return Type::Any;
+        };
+        let sig = t.signature().clone();
+        let (slots, diags) = match_args(&sig, args, call.span);
+        for d in diags {
+            self.error(d.tool(&sig.name));
+        }
+        // Non-lambda arguments first, so a lambda's parameter can take the element type of the list.
+        let mut arg_types: Vec<Option<Type>> = vec![None; args.len()];
+        for (ai, a) in args.iter().enumerate() {
+            if !matches!(a.value.kind, ExprKind::Lambda { .. }) {
+                let param_is_fn = slots.iter().position(|s| *s == Some(ai)).map(|pi| sig.params[pi].ty == Type::Fn).unwrap_or(false);
+                arg_types[ai] = Some(self.infer(&a.value, scope, param_is_fn));
+            }
+        }
+        let elem = arg_types.iter().flatten().find_map(|t| match t {
+            Type::List(e) => Some((**e).clone()),
+            _ => None,
+        });
+        for (ai, a) in args.iter().enumerate() {
+            if let ExprKind::Lambda { param, body } = &a.value.kind {
+                let takes_fn = slots.iter().position(|s| *s == Some(ai)).map(|pi| sig.params[pi].ty == Type::Fn).unwrap_or(false);
+                if !takes_fn {
+                    self.error(Diagnostic::new(Code::E110, format!("`{}` does not take a function here", sig.name)).at(a.value.span).tool(&sig.name));
+                }
+                let mut inner = scope.clone();
+                inner.insert(param.name.clone(), elem.clone().unwrap_or(Type::Any));
+                self.infer(body, &inner, false);
+                arg_types[ai] = Some(Type::Fn);
+            }
+        }
+        for (pi, slot) in slots.iter().enumerate() {
+            let Some(ai) = slot else { continue };
+            let p = &sig.params[pi];
+            let got = arg_types[*ai].clone().unwrap_or(Type::Any);
+            if !p.ty.accepts(&got) {
+                self.error(Diagnostic::new(Code::E106, format!("argument `{}` of `{}` must be {}, but this is {got}", p.name, sig.name, p.ty))
+                    .at(args[*ai].value.span)
+                    .label(format!("this is {got}"))
+                    .help(sig.render())
+                    .tool(&sig.name));
+            }
+        }
+        match sig.result_like.and_then(|i| slots.get(i).copied().flatten()).and_then(|ai| arg_types[ai].clone()) {
+            Some(t @ Type::List(_)) => t,
+            _ => sig.result.clone(),
+        }
+    }
+}

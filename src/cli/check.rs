@@ -1,0 +1,23 @@
+//! `dwim check PROG`
+
+use super::common::{load_program, print_diagnostics, Exit, Failure};
+use super::Format;
+use dwim::check::{check_program, input_scope};
+use dwim::{Limits, Registry};
+use std::path::Path;
+
+pub fn run(path: &Path, format: Format, strict: bool, require_answer: bool) -> Result<Exit, Failure> {
+    let limits = if strict { Limits::strict() } else { Limits::default() };
+    let (src, program) = load_program(path, &limits, format)?;
+    let registry = Registry::builtin();
+    let diags = check_program(&program, &registry, &input_scope(), require_answer);
+    if !diags.is_empty() {
+        print_diagnostics(&diags, &src, format);
+        return Ok(Exit::ProgramError);
+    }
+    match format {
+        Format::Json => println!("{}", serde_json::json!({"ok": true, "steps": program.steps.len(), "diagnostics": []})),
+        Format::Human => println!("{}: ok ({} steps)", src.name, program.steps.len()),
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,92 @@
+//! The `dwim` command line. Exit codes: 0 success, 1 a program or tool error, 2 bad usage or input.
+
+mod check;
+mod common;
+mod replay;
+mod run;
+mod scene;
+mod tools;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+pub use common::{Exit, Failure};
+
+#[derive(Parser)]
+#[command(name = "dwim", version, about = "Tool-aware visual reasoning: typed workflows, sandboxed tools, traces",
+    after_help = "Examples:\n  dwim scene --out scene.png\n  dwim check programs/count_red.wf\n  dwim run programs/count_red.wf --image scene.png --trace run.jsonl\n  dwim replay run.jsonl\n  dwim tools --format json")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Parse and check a workflow without running any tool.
+    #[command(after_help = "Examples:\n  dwim check programs/count_red.wf\n  dwim check broken.wf --format json   # diagnostics a model can read")]
+    Check {
+        program: PathBuf,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        /// Use the strict limits meant for model-written programs.
+        #[arg(long)]
+        strict: bool,
+        /// Do not require the program to end with `answer`.
+        #[arg(long)]
+        no_answer: bool,
+    },
+    /// Run a workflow on an image, step by step; optionally write a JSON Lines trace.
+    #[command(after_help = "Examples:\n  dwim run programs/count_red.wf --image scene.png\n  dwim run prog.wf --image photo.jpg --trace out/run.jsonl --format json")]
+    Run {
+        program: PathBuf,
+        /// The input image (PNG or JPEG), bound to the variable `image`.
+        #[arg(long)]
+        image: PathBuf,
+        /// Write one JSON record per step to this file.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        /// Use the strict limits meant for model-written programs.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// List the tools of the current tool set with their signatures.
+    #[command(after_help = "Examples:\n  dwim tools\n  dwim tools --format json")]
+    Tools {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Re-print a run from its trace without running any tool.
+    #[command(after_help = "Examples:\n  dwim replay run.jsonl\n  dwim replay run.jsonl --format json")]
+    Replay {
+        trace: PathBuf,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Draw a small demo scene (coloured shapes) to try workflows on.
+    #[command(after_help = "Examples:\n  dwim scene --out scene.png --seed 7")]
+    Scene {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+}
+
+pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
+    match cli.command {
+        Command::Check { program, format, strict, no_answer } => check::run(&program, format, strict, !no_answer),
+        Command::Run { program, image, trace, format, strict } => run::run(&program, &image, trace.as_deref(), format, strict),
+        Command::Tools { format } => tools::run(format),
+        Command::Replay { trace, format } => replay::run(&trace, format),
+        Command::Scene { out, seed } => scene::run(&out, seed),
+    }
+}

@@ -1,0 +1,58 @@
+//! `dwim run PROG --image IMG [--trace OUT]`
+
+use super::common::{bad_input, load_program, print_diagnostics, Exit, Failure};
+use super::Format;
+use dwim::check::{check_program, input_scope};
+use dwim::trace::TraceWriter;
+use dwim::value::Image;
+use dwim::{Limits, Registry, Session, Value};
+use std::path::Path;
+
+pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, strict: bool) -> Result<Exit, Failure> {
+    let limits = if strict { Limits::strict() } else { Limits::default() };
+    let img = Image::load(image).map_err(|d| bad_input(&d))?;
+    let (src, program) = load_program(path, &limits, format)?;
+    let registry = Registry::builtin();
+    let diags = check_program(&program, &registry, &input_scope(), true);
+    if !diags.is_empty() {
+        print_diagnostics(&diags, &src, format);
+        return Ok(Exit::ProgramError);
+    }
+    let mut session = Session::new(&registry, limits);
+    if let Some(t) = trace {
+        session = session.with_trace(TraceWriter::create(t).map_err(|d| bad_input(&d))?);
+    }
+    session.bind("image", Value::Image(img));
+    let outcomes = session.run_program(&src, &program.steps);
+    let failed = outcomes.iter().find_map(|o| o.error().cloned());
+    if let Some(e) = session.trace_error() {
+        eprintln!("warning: could not write the trace: {e}");
+    }
+    match format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "ok": failed.is_none(),
+                "run_id": session.run_id(),
+                "answer": session.answer().map(|v| v.to_json()),
+                "steps": outcomes.iter().map(|o| &o.record).collect::<Vec<_>>(),
+                "error": failed.as_ref().map(|d| d.to_json(Some(&src))),
+            });
+            println!("{doc}");
+        }
+        Format::Human => {
+            for o in &outcomes {
+                let r = &o.record;
+                println!("[{}] {:<48} {}", r.step + 1, r.source.lines().next().unwrap_or(""), if r.is_error() { "✗" } else { "" });
+                if r.error.is_none() && !r.observation.is_empty() {
+                    println!("      → {}", r.observation);
+                }
+            }
+            if let Some(d) = &failed {
+                eprintln!("{}", d.render(Some(&src)));
+            } else if let Some(a) = session.answer() {
+                println!("answer: {}", dwim::tools::builtin::plain(a));
+            }
+        }
+    }
+    Ok(if failed.is_some() { Exit::ProgramError } else { Exit::Ok })
+}

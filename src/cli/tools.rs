@@ -1,0 +1,20 @@
+//! `dwim tools`
+
+use super::common::{Exit, Failure};
+use super::Format;
+use dwim::Registry;
+
+pub fn run(format: Format) -> Result<Exit, Failure> {
+    let registry = Registry::builtin();
+    match format {
+        Format::Json => {
+            let sigs: Vec<_> = registry.signatures().collect();
+            println!("{}", serde_json::json!({"set": registry.set_name, "tools": sigs}));
+        }
+        Format::Human => {
+            println!("tool set `{}` ({} tools)\n", registry.set_name, registry.len());
+            print!("{}", registry.prompt());
+        }
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,325 @@
+//! A session: the environment and counters of one run, fed a whole program or one step at a time.
+
+use super::interp::{Frame, Interp};
+use crate::check::{self, Scope};
+use crate::diag::{Code, Diagnostic};
+use crate::limits::Limits;
+use crate::syntax::{parse_program, ExprKind, SourceFile, Stmt, StmtKind};
+use crate::tools::Registry;
+use crate::trace::{Loc, ResultSummary, TraceRecord, TraceWriter, SCHEMA};
+use crate::value::Value;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// What one step did.
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    pub record: TraceRecord,
+    pub value: Option<Value>,
+}
+
+impl StepOutcome {
+    pub fn error(&self) -> Option<&Diagnostic> {
+        self.record.error.as_ref()
+    }
+}
+
+pub struct Session<'r> {
+    interp: Interp<'r>,
+    env: BTreeMap<String, Value>,
+    scope: Scope,
+    run_id: String,
+    records: usize,
+    steps_run: usize,
+    answer: Option<Value>,
+    writer: Option<TraceWriter>,
+    trace_error: Option<String>,
+    /// Everything fed so far, so fed steps have spans and line numbers.
+    transcript: SourceFile,
+}
+
+impl<'r> Session<'r> {
+    pub fn new(registry: &'r Registry, limits: Limits) -> Self {
+        Session {
+            interp: Interp::new(registry, limits),
+            env: BTreeMap::new(),
+            scope: Scope::new(),
+            run_id: new_run_id(),
+            records: 0,
+            steps_run: 0,
+            answer: None,
+            writer: None,
+            trace_error: None,
+            transcript: SourceFile::new("<session>", ""),
+        }
+    }
+
+    /// Bind an input (e.g. `image`) before the program runs.
+    pub fn bind(&mut self, name: &str, value: Value) {
+        self.scope.insert(name.to_string(), value.type_of());
+        self.env.insert(name.to_string(), value);
+    }
+
+    pub fn with_trace(mut self, writer: TraceWriter) -> Self {
+        self.writer = Some(writer);
+        self
+    }
+
+    pub fn set_run_id(&mut self, id: impl Into<String>) {
+        self.run_id = id.into();
+    }
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+    pub fn env(&self) -> &BTreeMap<String, Value> {
+        &self.env
+    }
+    pub fn answer(&self) -> Option<&Value> {
+        self.answer.as_ref()
+    }
+    pub fn steps_run(&self) -> usize {
+        self.steps_run
+    }
+    pub fn limits(&self) -> &Limits {
+        &self.interp.limits
+    }
+    pub fn registry(&self) -> &'r Registry {
+        self.interp.registry
+    }
+    /// The first error writing the trace, if any (the run goes on; the caller reports it).
+    pub fn trace_error(&self) -> Option<&str> {
+        self.trace_error.as_deref()
+    }
+
+    /// Run a parsed and checked program, stopping after the first step that fails.
+    pub fn run_program(&mut self, src: &SourceFile, steps: &[Stmt]) -> Vec<StepOutcome> {
+        let mut out = Vec::new();
+        for stmt in steps {
+            let o = self.exec(stmt, src);
+            let failed = o.error().is_some();
+            out.push(o);
+            if failed {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Parse, check and run new text (one step or several) against the current environment.
+    /// A chunk that does not parse or check runs nothing, leaves the session as it was, and is
+    /// recorded as one `rejected` record; its diagnostics come back as the error.
+    pub fn feed(&mut self, text: &str) -> Result<Vec<StepOutcome>, Vec<Diagnostic>> {
+        let offset = self.transcript.text.len();
+        let mut full = self.transcript.text.clone();
+        full.push_str(text);
+        if !text.ends_with('\n') {
+            full.push('\n');
+        }
+        let chunk_src = SourceFile::new("<session>", text);
+        let program = match parse_program(&chunk_src, &self.interp.limits) {
+            Ok(p) => p,
+            Err(d) => return Err(self.reject(text, offset, vec![d])),
+        };
+        let mut scope = self.scope.clone();
+        let mut diags = check::check_steps(&program.steps, self.interp.registry, &mut scope, self.records);
+        if self.answer.is_some() && !program.steps.is_empty() {
+            diags.push(Diagnostic::new(Code::E109, "the session already gave its answer").at(program.steps[0].span));
+        }
+        if !diags.is_empty() {
+            return Err(self.reject(text, offset, diags));
+        }
+        self.transcript = SourceFile::new("<session>", full);
+        let mut steps = program.steps;
+        for s in &mut steps {
+            shift_stmt(s, offset);
+        }
+        let src = self.transcript.clone();
+        Ok(self.run_program(&src, &steps))
+    }
+
+    fn reject(&mut self, text: &str, offset: usize, mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        for d in &mut diags {
+            d.step = None;
+        }
+        let first = diags[0].clone();
+        let rec = TraceRecord {
+            schema: SCHEMA.into(),
+            run_id: self.run_id.clone(),
+            step: self.records,
+            kind: "rejected".into(),
+            source: text.trim_end().to_string(),
+            file: "<session>".into(),
+            loc: Loc { start: offset, end: offset + text.len(), line: self.transcript.line_col(offset).0, col: 1 },
+            target: None,
+            tool: None,
+            calls: Vec::new(),
+            calls_total: 0,
+            result: None,
+            observation: format!("rejected: {}", first.one_line(None)),
+            error: Some(first),
+            diagnostics: diags.clone(),
+            wall_us: 0,
+            fuel: None,
+        };
+        self.emit(&rec);
+        diags
+    }
+
+    /// Execute one statement (already checked) and write its trace record.
+    pub fn exec(&mut self, stmt: &Stmt, src: &SourceFile) -> StepOutcome {
+        let t0 = Instant::now();
+        let step = self.records;
+        self.interp.calls.clear();
+        self.interp.calls_total = 0;
+        let result = self.exec_inner(stmt);
+        let (value, error) = match result {
+            Ok(v) => (v, None),
+            Err(d) => (None, Some(d.at_if_unset(stmt.span).step(step))),
+        };
+        let (line, col) = src.line_col(stmt.span.start);
+        let target = match &stmt.kind {
+            StmtKind::Assign { target, .. } => Some(target.name.clone()),
+            _ => None,
+        };
+        let tool = stmt.expr().and_then(|e| match &e.kind {
+            ExprKind::Call { tool, .. } => Some(tool.name.clone()),
+            _ => e.calls().first().map(|i| i.name.clone()),
+        });
+        let observation = observe(stmt, value.as_ref(), error.as_ref(), src);
+        let record = TraceRecord {
+            schema: SCHEMA.into(),
+            run_id: self.run_id.clone(),
+            step,
+            kind: stmt.kind.name().into(),
+            source: src.slice(stmt.span).to_string(),
+            file: src.name.clone(),
+            loc: Loc { start: stmt.span.start, end: stmt.span.end, line, col },
+            target,
+            tool,
+            calls: std::mem::take(&mut self.interp.calls),
+            calls_total: self.interp.calls_total,
+            result: value.as_ref().map(|v| ResultSummary { ty: v.type_of().to_string(), value: v.to_json() }),
+            observation,
+            error,
+            diagnostics: Vec::new(),
+            wall_us: t0.elapsed().as_micros() as u64,
+            fuel: None,
+        };
+        self.emit(&record);
+        StepOutcome { record, value }
+    }
+
+    fn exec_inner(&mut self, stmt: &Stmt) -> Result<Option<Value>, Diagnostic> {
+        if self.steps_run >= self.interp.limits.max_steps {
+            return Err(Diagnostic::new(Code::E301, format!("more than {} steps", self.interp.limits.max_steps)).at(stmt.span));
+        }
+        self.steps_run += 1;
+        let frame_vars = std::mem::take(&mut self.env);
+        let result = match &stmt.kind {
+            StmtKind::Think { .. } | StmtKind::Rethink { .. } => Ok(None),
+            StmtKind::Assign { value, .. } | StmtKind::Expr { value } | StmtKind::Answer { value } => {
+                self.interp.eval(value, &Frame { vars: &frame_vars, bound: None }).map(Some)
+            }
+        };
+        self.env = frame_vars;
+        let v = result?;
+        match (&stmt.kind, &v) {
+            (StmtKind::Assign { target, .. }, Some(v)) => {
+                self.scope.insert(target.name.clone(), v.type_of());
+                self.env.insert(target.name.clone(), v.clone());
+            }
+            (StmtKind::Answer { .. }, Some(v)) => self.answer = Some(v.clone()),
+            _ => {}
+        }
+        Ok(v)
+    }
+
+    fn emit(&mut self, rec: &TraceRecord) {
+        self.records += 1;
+        if let Some(w) = &mut self.writer {
+            if let Err(e) = w.write(rec) {
+                self.trace_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+}
+
+/// The observation text a model sees after a step.
+fn observe(stmt: &Stmt, value: Option<&Value>, error: Option<&Diagnostic>, src: &SourceFile) -> String {
+    if let Some(d) = error {
+        return format!("error: {}", d.one_line(Some(src)));
+    }
+    match (&stmt.kind, value) {
+        (StmtKind::Assign { target, .. }, Some(v)) => format!("{} = {}", target.name, v.describe()),
+        (StmtKind::Answer { .. }, Some(v)) => format!("answer: {}", v.describe()),
+        (StmtKind::Expr { .. }, Some(v)) => v.describe(),
+        (StmtKind::Think { .. }, _) => "ok".into(),
+        (StmtKind::Rethink { .. }, _) => "ok".into(),
+        _ => String::new(),
+    }
+}
+
+fn shift_stmt(s: &mut Stmt, offset: usize) {
+    use crate::syntax::Expr;
+    fn shift_expr(e: &mut Expr, o: usize) {
+        e.span = e.span.shifted(o);
+        match &mut e.kind {
+            ExprKind::List(items) => items.iter_mut().for_each(|i| shift_expr(i, o)),
+            ExprKind::Call { tool, args } => {
+                tool.span = tool.span.shifted(o);
+                for a in args {
+                    a.span = a.span.shifted(o);
+                    if let Some(n) = &mut a.name {
+                        n.span = n.span.shifted(o);
+                    }
+                    shift_expr(&mut a.value, o);
+                }
+            }
+            ExprKind::Index { base, index } => {
+                shift_expr(base, o);
+                shift_expr(index, o);
+            }
+            ExprKind::Field { base, field } => {
+                shift_expr(base, o);
+                field.span = field.span.shifted(o);
+            }
+            ExprKind::Unary { operand, .. } => shift_expr(operand, o),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                shift_expr(lhs, o);
+                shift_expr(rhs, o);
+            }
+            ExprKind::If { cond, then, otherwise } => {
+                shift_expr(cond, o);
+                shift_expr(then, o);
+                shift_expr(otherwise, o);
+            }
+            ExprKind::Lambda { param, body } => {
+                param.span = param.span.shifted(o);
+                shift_expr(body, o);
+            }
+            _ => {}
+        }
+    }
+    s.span = s.span.shifted(offset);
+    match &mut s.kind {
+        StmtKind::Assign { target, value } => {
+            target.span = target.span.shifted(offset);
+            shift_expr(value, offset);
+        }
+        StmtKind::Expr { value } | StmtKind::Answer { value } => shift_expr(value, offset),
+        _ => {}
+    }
+}
+
+/// A run id unique per run: time, process and a counter, hashed.
+fn new_run_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let h = blake3::hash(format!("{nanos}-{}-{n}", std::process::id()).as_bytes());
+    h.to_hex()[..12].to_string()
+}

@@ -1,0 +1,12 @@
+//! Stage 1 of the pipeline: source text → AST with byte spans.
+//!
+//! `grammar/workflow.pest` is the grammar; `parser` builds the AST; `prescan` bounds hostile input.
+
+pub mod ast;
+pub mod parser;
+pub mod prescan;
+pub mod span;
+
+pub use ast::*;
+pub use parser::{parse_bytes, parse_program};
+pub use span::{SourceFile, Span};

@@ -1,0 +1,347 @@
+//! `grammar/workflow.pest` → AST. Operator precedence comes from pest's `PrattParser`.
+//!
+//! Hostile input is bounded before pest sees it (see `prescan`), and the AST builder refuses trees
+//! deeper than `Limits::max_depth`, so later recursive passes (check, eval, drop) cannot overflow.
+
+use super::ast::*;
+use super::prescan::prescan;
+use super::span::{SourceFile, Span};
+use crate::diag::{Code, Diagnostic};
+use crate::limits::Limits;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser;
+use std::sync::LazyLock;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/workflow.pest"]
+struct WorkflowParser;
+
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::or_op, Assoc::Left))
+        .op(Op::infix(Rule::and_op, Assoc::Left))
+        .op(Op::prefix(Rule::not_op))
+        .op(Op::infix(Rule::eq, Assoc::Left)
+            | Op::infix(Rule::ne, Assoc::Left)
+            | Op::infix(Rule::lt, Assoc::Left)
+            | Op::infix(Rule::le, Assoc::Left)
+            | Op::infix(Rule::gt, Assoc::Left)
+            | Op::infix(Rule::ge, Assoc::Left))
+        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+        .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::rem, Assoc::Left))
+        .op(Op::prefix(Rule::neg))
+        .op(Op::postfix(Rule::index) | Op::postfix(Rule::field))
+});
+
+/// Parse a whole program.
+pub fn parse_program(src: &SourceFile, limits: &Limits) -> Result<Program, Diagnostic> {
+    prescan(&src.text, limits)?;
+    let pairs = WorkflowParser::parse(Rule::program, &src.text).map_err(|e| pest_error(e, &src.text))?;
+    let builder = Builder { max_depth: limits.max_depth };
+    let mut steps = Vec::new();
+    for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
+        if pair.as_rule() == Rule::EOI {
+            break;
+        }
+        steps.push(builder.stmt(pair)?);
+    }
+    Ok(Program { steps })
+}
+
+/// Parse source bytes that may not be UTF-8 (files, model output). Bad UTF-8 is E002 at its offset.
+pub fn parse_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<(SourceFile, Program), (Option<SourceFile>, Diagnostic)> {
+    if bytes.len() > limits.max_source_bytes {
+        let d = Diagnostic::new(Code::E307, format!("source is {} bytes; the limit is {}", bytes.len(), limits.max_source_bytes))
+            .help("split the workflow or raise Limits::max_source_bytes");
+        return Err((None, d));
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t.to_string(),
+        Err(e) => {
+            let off = e.valid_up_to();
+            let (line, col) = super::span::line_col_bytes(bytes, off);
+            let d = Diagnostic::new(Code::E002, format!("{name}:{line}:{col}: invalid UTF-8 byte 0x{:02x} at offset {off}", bytes[off]))
+                .at(Span::new(off, off + 1))
+                .help("workflow files must be UTF-8 text");
+            return Err((None, d));
+        }
+    };
+    let src = SourceFile::new(name, text);
+    match parse_program(&src, limits) {
+        Ok(p) => Ok((src, p)),
+        Err(d) => Err((Some(src), d)),
+    }
+}
+
+struct Builder {
+    max_depth: usize,
+}
+
+type Built = Result<(Expr, usize), Diagnostic>;
+
+impl Builder {
+    fn stmt(&self, pair: Pair<'_, Rule>) -> Result<Stmt, Diagnostic> {
+        let span = Span::from(pair.as_span());
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
+        let kind = match rule {
+            Rule::think => StmtKind::Think { text: unescape(inner.next().expect("grammar: think has a string"))? },
+            Rule::rethink => StmtKind::Rethink { text: unescape(inner.next().expect("grammar: rethink has a string"))? },
+            Rule::answer => StmtKind::Answer { value: self.expr(inner.next().expect("grammar: answer has an expr"))? },
+            Rule::assign => {
+                let target = ident(inner.next().expect("grammar: assign has a name"));
+                StmtKind::Assign { target, value: self.expr(inner.next().expect("grammar: assign has an expr"))? }
+            }
+            Rule::expr_stmt => StmtKind::Expr { value: self.expr(inner.next().expect("grammar: expr_stmt has an expr"))? },
+            r => return Err(internal(format!("unexpected statement rule {r:?}"), span)),
+        };
+        Ok(Stmt { kind, span })
+    }
+
+    fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
+        self.expr_depth(pair).map(|(e, _)| e)
+    }
+
+    fn expr_depth(&self, pair: Pair<'_, Rule>) -> Built {
+        debug_assert_eq!(pair.as_rule(), Rule::expr);
+        self.pratt(pair.into_inner())
+    }
+
+    fn pratt(&self, pairs: Pairs<'_, Rule>) -> Built {
+        PRATT
+            .map_primary(|p| self.primary(p))
+            .map_prefix(|op, rhs| {
+                let (rhs, d) = rhs?;
+                let op_span = Span::from(op.as_span());
+                let un = if op.as_rule() == Rule::not_op { UnOp::Not } else { UnOp::Neg };
+                let span = op_span.to(rhs.span);
+                self.node(ExprKind::Unary { op: un, operand: Box::new(rhs) }, span, d)
+            })
+            .map_postfix(|lhs, op| {
+                let (lhs, d) = lhs?;
+                let op_span = Span::from(op.as_span());
+                let span = lhs.span.to(op_span);
+                match op.as_rule() {
+                    Rule::index => {
+                        let (idx, di) = self.expr_depth(op.into_inner().next().expect("grammar: index has an expr"))?;
+                        self.node(ExprKind::Index { base: Box::new(lhs), index: Box::new(idx) }, span, d.max(di))
+                    }
+                    _ => {
+                        let field = ident(op.into_inner().next().expect("grammar: field has a name"));
+                        self.node(ExprKind::Field { base: Box::new(lhs), field }, span, d)
+                    }
+                }
+            })
+            .map_infix(|lhs, op, rhs| {
+                let ((lhs, dl), (rhs, dr)) = (lhs?, rhs?);
+                let bin = match op.as_rule() {
+                    Rule::or_op => BinOp::Or,
+                    Rule::and_op => BinOp::And,
+                    Rule::eq => BinOp::Eq,
+                    Rule::ne => BinOp::Ne,
+                    Rule::lt => BinOp::Lt,
+                    Rule::le => BinOp::Le,
+                    Rule::gt => BinOp::Gt,
+                    Rule::ge => BinOp::Ge,
+                    Rule::add => BinOp::Add,
+                    Rule::sub => BinOp::Sub,
+                    Rule::mul => BinOp::Mul,
+                    Rule::div => BinOp::Div,
+                    _ => BinOp::Rem,
+                };
+                let span = lhs.span.to(rhs.span);
+                self.node(ExprKind::Binary { op: bin, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span, dl.max(dr))
+            })
+            .parse(pairs)
+    }
+
+    /// Wrap a node, refusing trees deeper than the limit.
+    fn node(&self, kind: ExprKind, span: Span, child_depth: usize) -> Built {
+        let depth = child_depth + 1;
+        if depth > self.max_depth {
+            return Err(Diagnostic::new(Code::E302, format!("expression nests deeper than {} levels", self.max_depth))
+                .at(span)
+                .help("split it into several steps with intermediate variables"));
+        }
+        Ok((Expr { kind, span }, depth))
+    }
+
+    fn primary(&self, pair: Pair<'_, Rule>) -> Built {
+        let span = Span::from(pair.as_span());
+        match pair.as_rule() {
+            Rule::number => {
+                let n: f64 = pair.as_str().parse().map_err(|_| Diagnostic::new(Code::E004, "not a number").at(span))?;
+                if !n.is_finite() {
+                    return Err(Diagnostic::new(Code::E004, format!("number `{}` is too large", pair.as_str())).at(span));
+                }
+                self.node(ExprKind::Number(n), span, 0)
+            }
+            Rule::string => self.node(ExprKind::Text(unescape(pair)?), span, 0),
+            Rule::true_lit => self.node(ExprKind::Bool(true), span, 0),
+            Rule::false_lit => self.node(ExprKind::Bool(false), span, 0),
+            Rule::none_lit => self.node(ExprKind::None, span, 0),
+            Rule::paren => {
+                let (mut e, d) = self.expr_depth(pair.into_inner().next().expect("grammar: paren has an expr"))?;
+                e.span = span;
+                Ok((e, d))
+            }
+            Rule::list => {
+                let mut items = Vec::new();
+                let mut depth = 0;
+                for p in pair.into_inner() {
+                    let (e, d) = self.expr_depth(p)?;
+                    depth = depth.max(d);
+                    items.push(e);
+                }
+                self.node(ExprKind::List(items), span, depth)
+            }
+            Rule::if_expr => {
+                let mut it = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
+                let mut next = || self.expr_depth(it.next().expect("grammar: if has three exprs"));
+                let ((c, d1), (t, d2), (o, d3)) = (next()?, next()?, next()?);
+                let kind = ExprKind::If { cond: Box::new(c), then: Box::new(t), otherwise: Box::new(o) };
+                self.node(kind, span, d1.max(d2).max(d3))
+            }
+            Rule::name_expr => {
+                let mut it = pair.into_inner();
+                let name = ident(it.next().expect("grammar: name_expr has a name"));
+                match it.next() {
+                    None => self.node(ExprKind::Var(name.name), span, 0),
+                    Some(tail) if tail.as_rule() == Rule::lambda_tail => {
+                        let (body, d) = self.expr_depth(tail.into_inner().next().expect("grammar: lambda has a body"))?;
+                        self.node(ExprKind::Lambda { param: name, body: Box::new(body) }, span, d)
+                    }
+                    Some(tail) => {
+                        let mut args = Vec::new();
+                        let mut depth = 0;
+                        for a in tail.into_inner() {
+                            let aspan = Span::from(a.as_span());
+                            let (name, value, d) = if a.as_rule() == Rule::named_arg {
+                                let mut ai = a.into_inner();
+                                let n = ident(ai.next().expect("grammar: named arg has a name"));
+                                let (v, d) = self.expr_depth(ai.next().expect("grammar: named arg has a value"))?;
+                                (Some(n), v, d)
+                            } else {
+                                let (v, d) = self.expr_depth(a)?;
+                                (None, v, d)
+                            };
+                            depth = depth.max(d);
+                            args.push(Arg { name, value, span: aspan });
+                        }
+                        self.node(ExprKind::Call { tool: name, args }, span, depth)
+                    }
+                }
+            }
+            r => Err(internal(format!("unexpected primary rule {r:?}"), span)),
+        }
+    }
+}
+
+fn is_keyword(r: Rule) -> bool {
+    matches!(r, Rule::kw_think | Rule::kw_rethink | Rule::kw_answer | Rule::kw_if | Rule::kw_then | Rule::kw_else)
+}
+
+fn ident(pair: Pair<'_, Rule>) -> Ident {
+    Ident { name: pair.as_str().to_string(), span: pair.as_span().into() }
+}
+
+fn internal(msg: String, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::E499, msg).at(span)
+}
+
+/// Decode a `string` pair: `\n \t \r \0 \\ \" \u{HEX}`.
+fn unescape(pair: Pair<'_, Rule>) -> Result<String, Diagnostic> {
+    let span = Span::from(pair.as_span());
+    let raw = pair.as_str();
+    let body = &raw[1..raw.len() - 1];
+    if !body.contains('\\') {
+        return Ok(body.to_string());
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let at = span.start + 1 + i;
+        let bad = |len: usize, what: &str| Diagnostic::new(Code::E003, what.to_string()).at(Span::new(at, at + len))
+            .help("valid escapes: \\n \\t \\r \\0 \\\\ \\\" \\u{HEX}");
+        match chars.next() {
+            Some((_, 'n')) => out.push('\n'),
+            Some((_, 't')) => out.push('\t'),
+            Some((_, 'r')) => out.push('\r'),
+            Some((_, '0')) => out.push('\0'),
+            Some((_, '\\')) => out.push('\\'),
+            Some((_, '"')) => out.push('"'),
+            Some((_, 'u')) => {
+                let rest = &body[i + 2..];
+                let close = rest.find('}').filter(|_| rest.starts_with('{'));
+                let Some(close) = close else { return Err(bad(2, "`\\u` must be followed by `{HEX}`")) };
+                let hex = &rest[1..close];
+                let ch = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32);
+                let Some(ch) = ch else { return Err(bad(close + 3, &format!("`\\u{{{hex}}}` is not a Unicode scalar value"))) };
+                out.push(ch);
+                for _ in 0..=close {
+                    chars.next();
+                }
+            }
+            Some((_, other)) => return Err(bad(1 + other.len_utf8(), &format!("unknown escape `\\{other}`"))),
+            None => return Err(bad(1, "dangling `\\` at the end of the string")),
+        }
+    }
+    Ok(out)
+}
+
+/// Turn a pest error into E001 with a readable "expected" list.
+fn pest_error(e: pest::error::Error<Rule>, text: &str) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let end = text[pos..].chars().next().map(|c| pos + c.len_utf8()).unwrap_or(pos);
+    let found = match text[pos..].chars().next() {
+        None => "end of input".to_string(),
+        Some('\n') => "end of line".to_string(),
+        Some(_) => {
+            let tok: String = text[pos..].chars().take_while(|c| !c.is_whitespace()).take(12).collect();
+            format!("`{tok}`")
+        }
+    };
+    let mut expected: Vec<String> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).map(String::from).collect(),
+        ErrorVariant::CustomError { message } => {
+            return Diagnostic::new(Code::E001, message.clone()).at(Span::new(pos, end));
+        }
+    };
+    expected.sort();
+    expected.dedup();
+    let mut d = Diagnostic::new(Code::E001, format!("unexpected {found}")).at(Span::new(pos, end)).label("here");
+    if text[pos..].starts_with('"') || text[..pos].matches('"').count() % 2 == 1 {
+        d = d.help("strings are written \"...\" on one line; use \\n for a newline");
+    }
+    d.expected = expected;
+    d
+}
+
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::expr | Rule::number | Rule::string | Rule::list | Rule::paren | Rule::if_expr | Rule::name_expr
+        | Rule::true_lit | Rule::false_lit | Rule::none_lit | Rule::not_op | Rule::neg => "an expression",
+        Rule::ident => "a name",
+        Rule::EOI => "end of input",
+        Rule::or_op | Rule::and_op | Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge | Rule::add
+        | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
+        Rule::index | Rule::field => "`[` or `.`",
+        Rule::call_args => "`(`",
+        Rule::kw_then => "`then`",
+        Rule::kw_else => "`else`",
+        Rule::lambda_tail => "`->`",
+        Rule::named_arg => "an argument",
+        Rule::think | Rule::rethink | Rule::answer | Rule::assign | Rule::expr_stmt => "a statement",
+        Rule::str_inner => "string text",
+        _ => return None,
+    })
+}

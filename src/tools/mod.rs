@@ -1,0 +1,140 @@
+//! Tool dispatch: one trait, one registry. Built-in tools live in `builtin`; WASM plugins and native
+//! models implement the same trait. Every tool has a `Signature` from which the checker, `dwim tools`
+//! and the prompt given to a model are all generated.
+
+pub mod args;
+pub mod builtin;
+pub mod matching;
+pub mod signature;
+
+pub use args::Args;
+pub use signature::{Param, Signature, ToolKind};
+
+use crate::diag::{Code, Diagnostic};
+use crate::limits::Limits;
+use crate::value::{Lambda, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A tool the engine can call.
+///
+/// `call` receives arguments already matched to the signature (defaults filled, in parameter
+/// order). Errors are diagnostics without a span; the engine attaches the call's span, step and
+/// tool name. Implementations must not panic on any argument values.
+pub trait Tool: Send + Sync {
+    fn signature(&self) -> &Signature;
+    fn call(&self, args: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic>;
+}
+
+/// What a tool may ask of the engine while it runs: apply a lambda, read the limits.
+pub trait Applier {
+    fn apply(&mut self, f: &Lambda, arg: Value) -> Result<Value, Diagnostic>;
+    fn limits(&self) -> &Limits;
+}
+
+pub struct ToolCtx<'a> {
+    pub(crate) applier: &'a mut dyn Applier,
+}
+
+impl<'a> ToolCtx<'a> {
+    pub fn new(applier: &'a mut dyn Applier) -> Self {
+        ToolCtx { applier }
+    }
+    pub fn apply(&mut self, f: &Lambda, arg: Value) -> Result<Value, Diagnostic> {
+        self.applier.apply(f, arg)
+    }
+    pub fn limits(&self) -> &Limits {
+        self.applier.limits()
+    }
+}
+
+/// A named set of tools. The same name may mean different tools in different sets.
+#[derive(Clone, Default)]
+pub struct Registry {
+    pub set_name: String,
+    tools: BTreeMap<String, Arc<dyn Tool>>,
+}
+
+impl Registry {
+    pub fn empty(set_name: impl Into<String>) -> Self {
+        Registry { set_name: set_name.into(), tools: BTreeMap::new() }
+    }
+
+    /// The built-in tools (pure Rust): geometry, lists, text, and simple pixel tools.
+    pub fn builtin() -> Self {
+        let mut r = Registry::empty("builtin");
+        for t in builtin::all() {
+            r.add(t);
+        }
+        r
+    }
+
+    /// Add a tool; a tool already registered under the same name is replaced and returned.
+    pub fn add(&mut self, tool: Arc<dyn Tool>) -> Option<Arc<dyn Tool>> {
+        self.tools.insert(tool.signature().name.clone(), tool)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
+        self.tools.get(name)
+    }
+
+    pub fn len(&self) -> usize {
+        self.tools.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.tools.is_empty()
+    }
+
+    pub fn signatures(&self) -> impl Iterator<Item = &Signature> {
+        self.tools.values().map(|t| t.signature())
+    }
+
+    /// The closest registered name, for "did you mean" help.
+    pub fn suggest(&self, name: &str) -> Option<&str> {
+        self.tools
+            .keys()
+            .map(|k| (edit_distance(name, k), k))
+            .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+            .min()
+            .map(|(_, k)| k.as_str())
+    }
+
+    /// The tool description given to a model: one signature and doc line per tool.
+    pub fn prompt(&self) -> String {
+        self.signatures().map(|s| format!("{}\n    {}\n", s.render(), s.doc)).collect()
+    }
+}
+
+/// Levenshtein distance over chars, for suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// A built-in tool: a signature and a plain function.
+pub struct FnTool {
+    pub sig: Signature,
+    pub f: fn(&Args, &mut ToolCtx<'_>) -> Result<Value, Diagnostic>,
+}
+
+impl Tool for FnTool {
+    fn signature(&self) -> &Signature {
+        &self.sig
+    }
+    fn call(&self, args: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
+        (self.f)(args, ctx)
+    }
+}
+
+/// Shorthand for tool errors.
+pub fn fail(msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(Code::E401, msg)
+}

@@ -1,0 +1,94 @@
+//! Tool signatures: typed parameters with defaults, a result type, a doc line.
+
+use crate::types::Type;
+use crate::value::Value;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolKind {
+    #[default]
+    Builtin,
+    Wasm,
+    Native,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Param {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    /// Default value (JSON: number, text, bool, null, or a list of those); absent = required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signature {
+    pub name: String,
+    pub params: Vec<Param>,
+    pub result: Type,
+    pub doc: String,
+    #[serde(default)]
+    pub kind: ToolKind,
+    /// When set, the result has the type of this parameter (e.g. `filter` returns its list's type).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_like: Option<usize>,
+}
+
+impl Param {
+    pub fn req(name: &str, ty: Type) -> Param {
+        Param { name: name.into(), ty, default: None, doc: String::new() }
+    }
+    pub fn opt(name: &str, ty: Type, default: serde_json::Value) -> Param {
+        Param { name: name.into(), ty, default: Some(default), doc: String::new() }
+    }
+    pub fn default_value(&self) -> Option<Value> {
+        self.default.as_ref().map(json_to_value)
+    }
+}
+
+impl Signature {
+    pub fn new(name: &str, params: Vec<Param>, result: Type, doc: &str) -> Signature {
+        Signature { name: name.into(), params, result, doc: doc.into(), kind: ToolKind::Builtin, result_like: None }
+    }
+    pub fn like(mut self, param: usize) -> Signature {
+        self.result_like = Some(param);
+        self
+    }
+
+    pub fn param_index(&self, name: &str) -> Option<usize> {
+        self.params.iter().position(|p| p.name == name)
+    }
+
+    pub fn required(&self) -> usize {
+        self.params.iter().filter(|p| p.default.is_none()).count()
+    }
+
+    /// `crop(image: image|region, region: region, pad: number = 0) -> region`
+    pub fn render(&self) -> String {
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| match &p.default {
+                Some(d) => format!("{}: {} = {}", p.name, p.ty, d),
+                None => format!("{}: {}", p.name, p.ty),
+            })
+            .collect();
+        format!("{}({}) -> {}", self.name, params.join(", "), self.result)
+    }
+}
+
+/// Convert a JSON default/argument into a value (no images or regions).
+pub fn json_to_value(j: &serde_json::Value) -> Value {
+    match j {
+        serde_json::Value::Null => Value::None,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+        serde_json::Value::String(s) => Value::text(s.as_str()),
+        serde_json::Value::Array(a) => Value::list(a.iter().map(json_to_value).collect()),
+        serde_json::Value::Object(o) => Value::record(o.iter().map(|(k, v)| (k.clone(), json_to_value(v)))),
+    }
+}

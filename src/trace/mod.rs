@@ -1,0 +1,8 @@
+//! Stage 4 of the pipeline: traces. One JSON Lines record per step; later stages (DW filtering,
+//! action flagging, masks, reports) read traces and never re-parse logs.
+
+mod record;
+mod writer;
+
+pub use record::{Loc, ResultSummary, TraceRecord, SCHEMA};
+pub use writer::{read_trace, TraceWriter};

@@ -1,0 +1,72 @@
+//! The trace record schema, `dwim.trace/1`. See docs/trace-schema.md.
+
+use crate::diag::Diagnostic;
+use crate::eval::CallRecord;
+use serde::{Deserialize, Serialize};
+
+/// Version tag written in every record. Readers reject other major versions.
+pub const SCHEMA: &str = "dwim.trace/1";
+
+/// Where the step's source is: byte span plus 1-based line/col.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Loc {
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub col: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultSummary {
+    /// The value's static type, e.g. `list[region]`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The value as JSON (images by content hash).
+    pub value: serde_json::Value,
+}
+
+/// One executed (or rejected) step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceRecord {
+    pub schema: String,
+    pub run_id: String,
+    /// 0-based position of this record in the run.
+    pub step: usize,
+    /// `assign`, `expr`, `think`, `rethink`, `answer`, or `rejected` (did not parse or check).
+    pub kind: String,
+    /// The step's source text.
+    pub source: String,
+    /// The program file (or `<session>` for fed steps).
+    pub file: String,
+    pub loc: Loc,
+    /// The variable assigned, for `assign`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The outermost tool the step calls, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    /// Every tool call the step made, in order (at most 64 listed; `calls_total` counts all).
+    #[serde(default)]
+    pub calls: Vec<CallRecord>,
+    #[serde(default)]
+    pub calls_total: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<ResultSummary>,
+    /// What a model would be shown after this step.
+    pub observation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Diagnostic>,
+    /// All diagnostics, for `rejected` steps (the checker reports every problem).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<Diagnostic>,
+    pub wall_us: u64,
+    /// Fuel consumed by sandboxed tools during this step, when any ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuel: Option<u64>,
+}
+
+impl TraceRecord {
+    pub fn is_error(&self) -> bool {
+        self.error.is_some()
+    }
+}
