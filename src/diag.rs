@@ -212,11 +212,10 @@ impl Diagnostic {
         let mut out = String::new();
         let report = match (src, self.span) {
             (Some(src), Some(span)) => {
-                let end = span.end.min(src.text.len());
-                let start = span.start.min(end);
+                let (name, text, start, end) = excerpt(src, span);
                 let label = self.label.clone().unwrap_or_else(|| self.code.title().to_string());
                 d = d.with_label(LabeledSpan::at(start..end, label));
-                miette::Report::new(d).with_source_code(NamedSource::new(&src.name, src.text.clone()))
+                miette::Report::new(d).with_source_code(NamedSource::new(name, text))
             }
             _ => miette::Report::new(d),
         };
@@ -229,6 +228,35 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// The source to show under a diagnostic: the whole file, or for a very long line a window of it
+/// around the span (so a 10 MB line does not end up on the terminal).
+fn excerpt(src: &SourceFile, span: Span) -> (String, String, usize, usize) {
+    const MAX_LINE: usize = 160;
+    const CONTEXT: usize = 60;
+    let text = &src.text;
+    let end = span.end.min(text.len());
+    let start = span.start.min(end);
+    let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line_end = text[start..].find('\n').map(|i| start + i).unwrap_or(text.len());
+    if line_end - line_start <= MAX_LINE {
+        return (src.name.clone(), text.clone(), start, end);
+    }
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let ws = floor(start.saturating_sub(CONTEXT).max(line_start));
+    let we = floor((end.max(start + 1) + CONTEXT).min(line_end));
+    let (pre, post) = (if ws > line_start { "…" } else { "" }, if we < line_end { "…" } else { "" });
+    let snippet = format!("{pre}{}{post}", &text[ws..we]);
+    let (line, _) = src.line_col(start);
+    let s = start - ws + pre.len();
+    let e = (end.min(we) - ws + pre.len()).max(s);
+    (format!("{} (excerpt of line {line})", src.name), snippet, s, e)
 }
 
 impl fmt::Display for Diagnostic {

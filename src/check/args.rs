@@ -64,8 +64,10 @@ impl Cx<'_> {
                     .tool(&sig.name));
             }
         }
-        match sig.result_like.and_then(|i| slots.get(i).copied().flatten()).and_then(|ai| arg_types[ai].clone()) {
-            Some(t @ Type::List(_)) => t,
+        let arg_type = |i: Option<usize>| i.and_then(|i| slots.get(i).copied().flatten()).and_then(|ai| arg_types[ai].clone());
+        match (arg_type(sig.result_like), arg_type(sig.result_elem_of)) {
+            (Some(t @ Type::List(_)), _) => t,
+            (_, Some(Type::List(elem))) => *elem,
             _ => sig.result.clone(),
         }
     }

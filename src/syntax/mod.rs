@@ -5,6 +5,7 @@
 pub mod ast;
 pub mod parser;
 pub mod prescan;
+mod pretty;
 pub mod span;
 
 pub use ast::*;

@@ -41,10 +41,11 @@ pub fn parse_program(src: &SourceFile, limits: &Limits) -> Result<Program, Diagn
     let builder = Builder { max_depth: limits.max_depth };
     let mut steps = Vec::new();
     for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
-        if pair.as_rule() == Rule::EOI {
-            break;
+        match pair.as_rule() {
+            Rule::EOI => break,
+            Rule::sep => continue,
+            _ => steps.push(builder.stmt(pair)?),
         }
-        steps.push(builder.stmt(pair)?);
     }
     Ok(Program { steps })
 }
@@ -124,7 +125,7 @@ impl Builder {
                 let span = lhs.span.to(op_span);
                 match op.as_rule() {
                     Rule::index => {
-                        let (idx, di) = self.expr_depth(op.into_inner().next().expect("grammar: index has an expr"))?;
+                        let (idx, di) = self.expr_depth(content(op).next().expect("grammar: index has an expr"))?;
                         self.node(ExprKind::Index { base: Box::new(lhs), index: Box::new(idx) }, span, d.max(di))
                     }
                     _ => {
@@ -182,14 +183,14 @@ impl Builder {
             Rule::false_lit => self.node(ExprKind::Bool(false), span, 0),
             Rule::none_lit => self.node(ExprKind::None, span, 0),
             Rule::paren => {
-                let (mut e, d) = self.expr_depth(pair.into_inner().next().expect("grammar: paren has an expr"))?;
+                let (mut e, d) = self.expr_depth(content(pair).next().expect("grammar: paren has an expr"))?;
                 e.span = span;
                 Ok((e, d))
             }
             Rule::list => {
                 let mut items = Vec::new();
                 let mut depth = 0;
-                for p in pair.into_inner() {
+                for p in content(pair) {
                     let (e, d) = self.expr_depth(p)?;
                     depth = depth.max(d);
                     items.push(e);
@@ -215,7 +216,7 @@ impl Builder {
                     Some(tail) => {
                         let mut args = Vec::new();
                         let mut depth = 0;
-                        for a in tail.into_inner() {
+                        for a in content(tail) {
                             let aspan = Span::from(a.as_span());
                             let (name, value, d) = if a.as_rule() == Rule::named_arg {
                                 let mut ai = a.into_inner();
@@ -236,6 +237,11 @@ impl Builder {
             r => Err(internal(format!("unexpected primary rule {r:?}"), span)),
         }
     }
+}
+
+/// The inner pairs of a bracketed construct, without its punctuation.
+fn content(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::lparen | Rule::rparen | Rule::lbrack | Rule::rbrack | Rule::comma))
 }
 
 fn is_keyword(r: Rule) -> bool {
@@ -335,7 +341,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::or_op | Rule::and_op | Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge | Rule::add
         | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
         Rule::index | Rule::field => "`[` or `.`",
-        Rule::call_args => "`(`",
+        Rule::call_args | Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::lbrack => "`[`",
+        Rule::rbrack => "`]`",
+        Rule::comma => "`,`",
+        Rule::sep => "end of line",
         Rule::kw_then => "`then`",
         Rule::kw_else => "`else`",
         Rule::lambda_tail => "`->`",

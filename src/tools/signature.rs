@@ -36,6 +36,9 @@ pub struct Signature {
     /// When set, the result has the type of this parameter (e.g. `filter` returns its list's type).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_like: Option<usize>,
+    /// When set, the result has the element type of this list parameter (e.g. `first`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_elem_of: Option<usize>,
 }
 
 impl Param {
@@ -52,10 +55,15 @@ impl Param {
 
 impl Signature {
     pub fn new(name: &str, params: Vec<Param>, result: Type, doc: &str) -> Signature {
-        Signature { name: name.into(), params, result, doc: doc.into(), kind: ToolKind::Builtin, result_like: None }
+        Signature { name: name.into(), params, result, doc: doc.into(), kind: ToolKind::Builtin, result_like: None, result_elem_of: None }
     }
     pub fn like(mut self, param: usize) -> Signature {
         self.result_like = Some(param);
+        self
+    }
+
+    pub fn elem_of(mut self, param: usize) -> Signature {
+        self.result_elem_of = Some(param);
         self
     }
 

@@ -22,13 +22,13 @@ pub fn tools() -> Vec<FnTool> {
         t(Signature::new("map", vec![list(), func()], Type::list(Type::Any), "`fn` applied to every item."), map),
         t(Signature::new("sort_by", vec![list(), func(), Param::opt("descending", Type::Bool, json!(false))], Type::list(Type::Any),
             "The items ordered by the number or text `fn` returns (stable).").like(0), sort_by),
-        t(Signature::new("max_by", vec![list(), func()], Type::Any, "The item for which `fn` returns the largest number."), |a, c| extreme_by(a, c, true)),
-        t(Signature::new("min_by", vec![list(), func()], Type::Any, "The item for which `fn` returns the smallest number."), |a, c| extreme_by(a, c, false)),
+        t(Signature::new("max_by", vec![list(), func()], Type::Any, "The item for which `fn` returns the largest number.").elem_of(0), |a, c| extreme_by(a, c, true)),
+        t(Signature::new("min_by", vec![list(), func()], Type::Any, "The item for which `fn` returns the smallest number.").elem_of(0), |a, c| extreme_by(a, c, false)),
         t(Signature::new("max", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Largest number in a list."), |a, _| extreme(a, true)),
         t(Signature::new("min", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Smallest number in a list."), |a, _| extreme(a, false)),
         t(Signature::new("sum", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Sum of a list of numbers."), sum),
-        t(Signature::new("first", vec![list()], Type::Any, "The first item (error if empty)."), |a, _| end(a, true)),
-        t(Signature::new("last", vec![list()], Type::Any, "The last item (error if empty)."), |a, _| end(a, false)),
+        t(Signature::new("first", vec![list()], Type::Any, "The first item (error if empty).").elem_of(0), |a, _| end(a, true)),
+        t(Signature::new("last", vec![list()], Type::Any, "The last item (error if empty).").elem_of(0), |a, _| end(a, false)),
     ]
 }
 
