@@ -4,7 +4,7 @@ use super::Scope;
 use crate::diag::{Code, Diagnostic};
 use crate::fields::field_type;
 use crate::syntax::{BinOp, Expr, ExprKind, UnOp};
-use crate::tools::{edit_distance, Registry};
+use crate::tools::{closest, Registry};
 use crate::types::Type;
 
 pub(super) struct Cx<'a> {
@@ -41,10 +41,10 @@ impl Cx<'_> {
                 Some(t) => t.clone(),
                 None => {
                     let mut d = Diagnostic::new(Code::E107, format!("`{name}` is not defined")).at(e.span).label("not defined");
-                    let near = scope.keys().map(|k| (edit_distance(name, k), k)).filter(|(dist, _)| *dist <= 2).min();
+                    let near = closest(name, scope.keys().map(String::as_str));
                     d = match (near, self.registry.get(name)) {
                         (_, Some(_)) => d.help(format!("`{name}` is a tool: call it, e.g. `{name}(...)`")),
-                        (Some((_, k)), None) => d.help(format!("did you mean `{k}`?")),
+                        (Some(k), None) => d.help(format!("did you mean `{k}`?")),
                         (None, None) => d.help("assign it in an earlier step, e.g. `x = ...`"),
                     };
                     self.error(d);

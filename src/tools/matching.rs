@@ -3,7 +3,7 @@
 
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::{Arg, Span};
-use crate::tools::{edit_distance, Signature};
+use crate::tools::{closest, Signature};
 
 /// For each parameter, the index of the argument that supplies it (None = use the default).
 pub fn match_args(sig: &Signature, args: &[Arg], call_span: Span) -> (Vec<Option<usize>>, Vec<Diagnostic>) {
@@ -32,9 +32,8 @@ pub fn match_args(sig: &Signature, args: &[Arg], call_span: Span) -> (Vec<Option
                 seen_named = true;
                 match sig.param_index(&name.name) {
                     None => {
-                        let near = sig.params.iter().map(|p| (edit_distance(&name.name, &p.name), &p.name)).filter(|(d, _)| *d <= 2).min();
-                        let help = match near {
-                            Some((_, p)) => format!("did you mean `{p}`? {}", sig.render()),
+                        let help = match closest(&name.name, sig.params.iter().map(|p| p.name.as_str())) {
+                            Some(p) => format!("did you mean `{p}`? {}", sig.render()),
                             None => sig.render(),
                         };
                         diags.push(Diagnostic::new(Code::E102, format!("`{}` has no parameter `{}`", sig.name, name.name))

@@ -91,18 +91,29 @@ impl Registry {
 
     /// The closest registered name, for "did you mean" help.
     pub fn suggest(&self, name: &str) -> Option<&str> {
-        self.tools
-            .keys()
-            .map(|k| (edit_distance(name, k), k))
-            .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-            .min()
-            .map(|(_, k)| k.as_str())
+        closest(name, self.tools.keys().map(String::as_str))
     }
 
     /// The tool description given to a model: one signature and doc line per tool.
     pub fn prompt(&self) -> String {
         self.signatures().map(|s| format!("{}\n    {}\n", s.render(), s.doc)).collect()
     }
+}
+
+/// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo.
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let max = 2.max(name.chars().count() / 3);
+    let abbreviates = |a: &str, b: &str| a.len() >= 3 && is_subsequence(a, b) || b.len() >= 3 && is_subsequence(b, a);
+    candidates
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, c)| *d <= max || abbreviates(name, c))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn is_subsequence(short: &str, long: &str) -> bool {
+    let mut it = long.chars();
+    short.chars().all(|c| it.any(|l| l == c))
 }
 
 /// Levenshtein distance over chars, for suggestions.
