@@ -16,6 +16,7 @@ pub mod check;
 pub mod diag;
 pub mod eval;
 pub mod fields;
+pub mod fuzzing;
 pub mod limits;
 pub mod syntax;
 pub mod tools;
