@@ -6,10 +6,12 @@ use crate::diag::{Code, Diagnostic};
 use crate::syntax::{Arg, Expr, ExprKind, Ident};
 use crate::tools::matching::match_args;
 use crate::types::Type;
+use super::exprs::restore;
 
-impl Cx<'_> {
-    pub(super) fn call(&mut self, call: &Expr, tool: &Ident, args: &[Arg], scope: &Scope) -> Type {
-        let Some(t) = self.registry.get(&tool.name) else {
+impl<'a> Cx<'a> {
+    pub(super) fn call(&mut self, call: &Expr, tool: &Ident, args: &[Arg], scope: &mut Scope) -> Type {
+        let registry: &'a crate::tools::Registry = self.registry;
+        let Some(t) = registry.get(&tool.name) else {
             let mut d = Diagnostic::new(Code::E101, format!("there is no tool `{}` in the `{}` tool set", tool.name, self.registry.set_name))
                 .at(tool.span)
                 .label("unknown tool");
@@ -23,8 +25,8 @@ impl Cx<'_> {
             }
             return Type::Any;
         };
-        let sig = t.signature().clone();
-        let (slots, diags) = match_args(&sig, args, call.span);
+        let sig = t.signature();
+        let (slots, diags) = match_args(sig, args, call.span);
         for d in diags {
             self.error(d.tool(&sig.name));
         }
@@ -46,9 +48,9 @@ impl Cx<'_> {
                 if !takes_fn {
                     self.error(Diagnostic::new(Code::E110, format!("`{}` does not take a function here", sig.name)).at(a.value.span).tool(&sig.name));
                 }
-                let mut inner = scope.clone();
-                inner.insert(param.name.clone(), elem.clone().unwrap_or(Type::Any));
-                self.infer(body, &inner, false);
+                let shadowed = scope.insert(param.name.clone(), elem.clone().unwrap_or(Type::Any));
+                self.infer(body, scope, false);
+                restore(scope, &param.name, shadowed);
                 arg_types[ai] = Some(Type::Fn);
             }
         }

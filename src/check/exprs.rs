@@ -7,6 +7,18 @@ use crate::syntax::{BinOp, Expr, ExprKind, UnOp};
 use crate::tools::{closest, Registry};
 use crate::types::Type;
 
+/// Undo a lambda parameter's binding.
+pub(super) fn restore(scope: &mut Scope, name: &str, shadowed: Option<Type>) {
+    match shadowed {
+        Some(t) => {
+            scope.insert(name.to_string(), t);
+        }
+        None => {
+            scope.remove(name);
+        }
+    }
+}
+
 pub(super) struct Cx<'a> {
     pub registry: &'a Registry,
     pub diags: Vec<Diagnostic>,
@@ -24,7 +36,7 @@ impl Cx<'_> {
         }
     }
 
-    pub fn infer(&mut self, e: &Expr, scope: &Scope, lambda_ok: bool) -> Type {
+    pub fn infer(&mut self, e: &Expr, scope: &mut Scope, lambda_ok: bool) -> Type {
         match &e.kind {
             ExprKind::Number(_) => Type::Number,
             ExprKind::Text(_) => Type::Text,
@@ -109,15 +121,15 @@ impl Cx<'_> {
                         .at(e.span)
                         .help("use it inside filter, map, sort_by, max_by or min_by"));
                 }
-                let mut inner = scope.clone();
-                inner.insert(param.name.clone(), Type::Any);
-                self.infer(body, &inner, false);
+                let shadowed = scope.insert(param.name.clone(), Type::Any);
+                self.infer(body, scope, false);
+                restore(scope, &param.name, shadowed);
                 Type::Fn
             }
         }
     }
 
-    fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, scope: &Scope) -> Type {
+    fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, scope: &mut Scope) -> Type {
         let (l, r) = (self.infer(lhs, scope, false), self.infer(rhs, scope, false));
         let sym = op.symbol();
         match op {

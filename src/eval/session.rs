@@ -113,11 +113,6 @@ impl<'r> Session<'r> {
     /// recorded as one `rejected` record; its diagnostics come back as the error.
     pub fn feed(&mut self, text: &str) -> Result<Vec<StepOutcome>, Vec<Diagnostic>> {
         let offset = self.transcript.text.len();
-        let mut full = self.transcript.text.clone();
-        full.push_str(text);
-        if !text.ends_with('\n') {
-            full.push('\n');
-        }
         let chunk_src = SourceFile::new("<session>", text);
         let program = match parse_program(&chunk_src, &self.interp.limits) {
             Ok(p) => p,
@@ -131,13 +126,18 @@ impl<'r> Session<'r> {
         if !diags.is_empty() {
             return Err(self.reject(text, offset, diags));
         }
-        self.transcript = SourceFile::new("<session>", full);
+        self.transcript.push_str(text);
+        if !text.ends_with('\n') {
+            self.transcript.push_str("\n");
+        }
         let mut steps = program.steps;
         for s in &mut steps {
             shift_stmt(s, offset);
         }
-        let src = self.transcript.clone();
-        Ok(self.run_program(&src, &steps))
+        let src = std::mem::replace(&mut self.transcript, SourceFile::new("", ""));
+        let out = self.run_program(&src, &steps);
+        self.transcript = src;
+        Ok(out)
     }
 
     fn reject(&mut self, text: &str, offset: usize, mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {

@@ -3,11 +3,13 @@
 //! `grammar/workflow.pest` is the grammar; `parser` builds the AST; `prescan` bounds hostile input.
 
 pub mod ast;
+pub mod fast;
 pub mod parser;
 pub mod prescan;
 mod pretty;
 pub mod span;
 
 pub use ast::*;
-pub use parser::{parse_bytes, parse_program};
+pub use parser::{parse_bytes, parse_program, parse_with_pest};
+pub use fast::parse_fast;
 pub use span::{SourceFile, Span};

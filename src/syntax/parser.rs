@@ -34,8 +34,17 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
         .op(Op::postfix(Rule::index) | Op::postfix(Rule::field))
 });
 
-/// Parse a whole program.
+/// Parse a whole program: the fast path when it is sure, otherwise pest (which reports errors).
 pub fn parse_program(src: &SourceFile, limits: &Limits) -> Result<Program, Diagnostic> {
+    prescan(&src.text, limits)?;
+    if let Some(p) = super::fast::parse_fast(&src.text, limits.max_depth) {
+        return Ok(p);
+    }
+    parse_with_pest(src, limits)
+}
+
+/// Parse with the pest grammar alone (the reference the fast path is tested against).
+pub fn parse_with_pest(src: &SourceFile, limits: &Limits) -> Result<Program, Diagnostic> {
     prescan(&src.text, limits)?;
     let pairs = WorkflowParser::parse(Rule::program, &src.text).map_err(|e| pest_error(e, &src.text))?;
     let builder = Builder { max_depth: limits.max_depth };
@@ -83,12 +92,17 @@ type Built = Result<(Expr, usize), Diagnostic>;
 
 impl Builder {
     fn stmt(&self, pair: Pair<'_, Rule>) -> Result<Stmt, Diagnostic> {
-        let span = Span::from(pair.as_span());
+        // Spans end at the last token, not at trailing whitespace or comments pest skipped.
+        let mut span = Span::from(pair.as_span());
         let rule = pair.as_rule();
         let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
         let kind = match rule {
-            Rule::think => StmtKind::Think { text: unescape(inner.next().expect("grammar: think has a string"))? },
-            Rule::rethink => StmtKind::Rethink { text: unescape(inner.next().expect("grammar: rethink has a string"))? },
+            Rule::think | Rule::rethink => {
+                let text = inner.next().expect("grammar: think/rethink has a string");
+                span.end = text.as_span().end();
+                let text = unescape(text)?;
+                if rule == Rule::think { StmtKind::Think { text } } else { StmtKind::Rethink { text } }
+            }
             Rule::answer => StmtKind::Answer { value: self.expr(inner.next().expect("grammar: answer has an expr"))? },
             Rule::assign => {
                 let target = ident(inner.next().expect("grammar: assign has a name"));
@@ -97,7 +111,11 @@ impl Builder {
             Rule::expr_stmt => StmtKind::Expr { value: self.expr(inner.next().expect("grammar: expr_stmt has an expr"))? },
             r => return Err(internal(format!("unexpected statement rule {r:?}"), span)),
         };
-        Ok(Stmt { kind, span })
+        let stmt = Stmt { kind, span };
+        if let Some(e) = stmt.expr() {
+            span.end = e.span.end;
+        }
+        Ok(Stmt { span, ..stmt })
     }
 
     fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr, Diagnostic> {
@@ -201,6 +219,7 @@ impl Builder {
                 let mut it = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
                 let mut next = || self.expr_depth(it.next().expect("grammar: if has three exprs"));
                 let ((c, d1), (t, d2), (o, d3)) = (next()?, next()?, next()?);
+                let span = Span::new(span.start, o.span.end);
                 let kind = ExprKind::If { cond: Box::new(c), then: Box::new(t), otherwise: Box::new(o) };
                 self.node(kind, span, d1.max(d2).max(d3))
             }
@@ -208,16 +227,20 @@ impl Builder {
                 let mut it = pair.into_inner();
                 let name = ident(it.next().expect("grammar: name_expr has a name"));
                 match it.next() {
-                    None => self.node(ExprKind::Var(name.name), span, 0),
+                    None => {
+                        let span = name.span;
+                        self.node(ExprKind::Var(name.name), span, 0)
+                    }
                     Some(tail) if tail.as_rule() == Rule::lambda_tail => {
                         let (body, d) = self.expr_depth(tail.into_inner().next().expect("grammar: lambda has a body"))?;
+                        let span = name.span.to(body.span);
                         self.node(ExprKind::Lambda { param: name, body: Box::new(body) }, span, d)
                     }
                     Some(tail) => {
+                        let span = Span::new(span.start, tail.as_span().end());
                         let mut args = Vec::new();
                         let mut depth = 0;
                         for a in content(tail) {
-                            let aspan = Span::from(a.as_span());
                             let (name, value, d) = if a.as_rule() == Rule::named_arg {
                                 let mut ai = a.into_inner();
                                 let n = ident(ai.next().expect("grammar: named arg has a name"));
@@ -227,6 +250,7 @@ impl Builder {
                                 let (v, d) = self.expr_depth(a)?;
                                 (None, v, d)
                             };
+                            let aspan = name.as_ref().map(|n| n.span.to(value.span)).unwrap_or(value.span);
                             depth = depth.max(d);
                             args.push(Arg { name, value, span: aspan });
                         }
@@ -256,10 +280,13 @@ fn internal(msg: String, span: Span) -> Diagnostic {
     Diagnostic::new(Code::E499, msg).at(span)
 }
 
-/// Decode a `string` pair: `\n \t \r \0 \\ \" \u{HEX}`.
 fn unescape(pair: Pair<'_, Rule>) -> Result<String, Diagnostic> {
-    let span = Span::from(pair.as_span());
-    let raw = pair.as_str();
+    unescape_str(pair.as_str(), pair.as_span().start())
+}
+
+/// Decode a string literal (with its quotes) found at byte `start`: `\n \t \r \0 \\ \" \u{HEX}`.
+pub(crate) fn unescape_str(raw: &str, start: usize) -> Result<String, Diagnostic> {
+    let span = Span::new(start, start + raw.len());
     let body = &raw[1..raw.len() - 1];
     if !body.contains('\\') {
         return Ok(body.to_string());

@@ -51,6 +51,13 @@ impl SourceFile {
         SourceFile { name: name.into(), text, line_starts }
     }
 
+    /// Append text (an incremental session's transcript grows this way).
+    pub fn push_str(&mut self, more: &str) {
+        let base = self.text.len();
+        self.text.push_str(more);
+        self.line_starts.extend(more.match_indices('\n').map(|(i, _)| base + i + 1));
+    }
+
     /// 1-based line and column (column counted in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());

@@ -1,6 +1,8 @@
 //! Shared test helpers: golden files and scenes described in program headers.
 #![allow(dead_code)]
 
+pub mod gen;
+
 use dwim::world::demo::{draw_objects, Object};
 use std::path::{Path, PathBuf};
 
