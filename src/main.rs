@@ -1,3 +1,4 @@
+#![allow(clippy::result_large_err)]
 //! The `dwim` binary: see `dwim --help`.
 
 mod cli;
