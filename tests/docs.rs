@@ -37,7 +37,7 @@ fn every_trace_field_is_documented() {
     assert!(out.status.success());
     let first: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&trace).unwrap().lines().next().unwrap()).unwrap();
     let mut keys: Vec<String> = first.as_object().unwrap().keys().cloned().collect();
-    keys.extend(["error", "diagnostics", "fuel", "target", "tool"].map(String::from));
+    keys.extend(["error", "diagnostics", "fuel", "target", "tool", "flag"].map(String::from));
     keys.extend(first["calls"][0].as_object().unwrap().keys().map(|k| format!("calls[].{k}")));
     for k in keys {
         assert!(doc.contains(&format!("`{k}`")), "docs/trace-schema.md does not document `{k}`");

@@ -163,6 +163,7 @@ impl<'r> Session<'r> {
             diagnostics: diags.clone(),
             wall_us: 0,
             fuel: None,
+            flag: None,
         };
         self.emit(&rec);
         diags
@@ -207,6 +208,7 @@ impl<'r> Session<'r> {
             diagnostics: Vec::new(),
             wall_us: t0.elapsed().as_micros() as u64,
             fuel: None,
+            flag: None,
         };
         self.emit(&record);
         StepOutcome { record, value }

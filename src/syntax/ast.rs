@@ -159,6 +159,42 @@ impl Expr {
     }
 }
 
+impl Expr {
+    /// Variables this expression reads (lambda parameters excluded inside their lambda).
+    pub fn free_vars(&self, out: &mut std::collections::BTreeSet<String>) {
+        fn go(e: &Expr, bound: &mut Vec<String>, out: &mut std::collections::BTreeSet<String>) {
+            match &e.kind {
+                ExprKind::Var(v) if !bound.contains(v) => {
+                    out.insert(v.clone());
+                }
+                ExprKind::Lambda { param, body } => {
+                    bound.push(param.name.clone());
+                    go(body, bound, out);
+                    bound.pop();
+                }
+                ExprKind::List(items) => items.iter().for_each(|i| go(i, bound, out)),
+                ExprKind::Call { args, .. } => args.iter().for_each(|a| go(&a.value, bound, out)),
+                ExprKind::Index { base, index } => {
+                    go(base, bound, out);
+                    go(index, bound, out);
+                }
+                ExprKind::Field { base, .. } | ExprKind::Unary { operand: base, .. } => go(base, bound, out),
+                ExprKind::Binary { lhs, rhs, .. } => {
+                    go(lhs, bound, out);
+                    go(rhs, bound, out);
+                }
+                ExprKind::If { cond, then, otherwise } => {
+                    go(cond, bound, out);
+                    go(then, bound, out);
+                    go(otherwise, bound, out);
+                }
+                _ => {}
+            }
+        }
+        go(self, &mut Vec::new(), out)
+    }
+}
+
 impl Stmt {
     /// The expression this step evaluates, if any.
     pub fn expr(&self) -> Option<&Expr> {

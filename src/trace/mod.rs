@@ -4,5 +4,5 @@
 mod record;
 mod writer;
 
-pub use record::{Loc, ResultSummary, TraceRecord, SCHEMA};
+pub use record::{Flag, Loc, ResultSummary, TraceRecord, SCHEMA};
 pub use writer::{read_trace, TraceWriter};

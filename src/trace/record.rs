@@ -63,6 +63,21 @@ pub struct TraceRecord {
     /// Fuel consumed by sandboxed tools during this step, when any ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fuel: Option<u64>,
+    /// DWIM action flag κ, set by `dwim::pipeline::flag` on collected workflows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<Flag>,
+}
+
+/// κ: was this step an effective action, and if not, why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    pub effective: bool,
+    /// For ineffective steps: `error`, `no_effect` or `tool_failure`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Human-readable detail, e.g. which rethink reacted to this step.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
 }
 
 impl TraceRecord {

@@ -1,0 +1,38 @@
+//! A collected workflow: the question, its ground truth, and the trace of the steps a teacher took.
+
+use crate::trace::TraceRecord;
+use serde::{Deserialize, Serialize};
+
+pub const WORKFLOW_SCHEMA: &str = "dwim.workflow/1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workflow {
+    pub schema: String,
+    /// The question's id in its dataset.
+    pub id: String,
+    pub question: String,
+    #[serde(default)]
+    pub family: String,
+    /// Image file, relative to the dataset directory.
+    pub image: String,
+    /// Ground-truth answer as JSON (text, number, bool, or `{"box": [x0, y0, x1, y1]}`).
+    pub answer: serde_json::Value,
+    /// Which teacher wrote it (`programmatic`, `openai:URL`, `local:CKPT`).
+    pub teacher: String,
+    /// Collected with discrepancy-aware generation (rethink on discrepancies)?
+    pub dw: bool,
+    /// Final answer correct and not copied from the ground truth.
+    pub viable: bool,
+    /// The answer the workflow gave, if any.
+    #[serde(default)]
+    pub given: Option<serde_json::Value>,
+    /// One record per step, flagged (`flag`) once `pipeline::flag` has run.
+    pub steps: Vec<TraceRecord>,
+}
+
+impl Workflow {
+    /// Steps that are actions a model writes (everything but rejected chunks).
+    pub fn actions(&self) -> impl Iterator<Item = (usize, &TraceRecord)> {
+        self.steps.iter().enumerate().filter(|(_, r)| r.kind != "rejected")
+    }
+}
