@@ -9,6 +9,8 @@ pub mod flag;
 pub mod export;
 pub mod mask;
 pub mod render;
+pub mod store;
+pub mod teacher;
 pub mod tokenize;
 pub mod workflow;
 

@@ -1,0 +1,116 @@
+//! A teacher behind any OpenAI-compatible `/v1/chat/completions` endpoint (vLLM, llama.cpp's
+//! server, Ollama, hosted APIs). The prompt is built from the tool signatures, few-shot examples and
+//! the ground-truth target; each earlier step and its observation become chat turns, and a step that
+//! failed to parse or check gets its JSON diagnostics back, as DWIM's executor returns tracebacks.
+
+use super::{extract_step, Teacher, TeacherInput, Turn};
+use crate::diag::{Code, Diagnostic};
+use serde_json::json;
+use std::time::Duration;
+
+pub struct OpenAiTeacher {
+    /// Base URL, e.g. `http://127.0.0.1:8080/v1`.
+    pub base: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    pub temperature: f64,
+    pub max_tokens: u32,
+    pub few_shot: String,
+    agent: ureq::Agent,
+}
+
+/// Worked examples shown to the teacher (real workflows from `programs/`).
+pub const FEW_SHOT: &str = "Example.
+Question: How many red objects are there?
+Target answer: 3
+Step 1: objects = segment(image)
+Result 1: objects = [region(10, 10, 50, 50, \"red square\"), region(80, 20, 130, 70, \"red circle\"), region(150, 30, 200, 80, \"blue circle\"), region(220, 141, 280, 200, \"red triangle\")]
+Step 2: red = filter(objects, o -> color(o) == \"red\")
+Result 2: red = [region(10, 10, 50, 50, \"red square\"), region(80, 20, 130, 70, \"red circle\"), region(220, 141, 280, 200, \"red triangle\")]
+Step 3: answer count(red)
+";
+
+impl OpenAiTeacher {
+    pub fn new(base: &str, model: &str) -> Self {
+        OpenAiTeacher {
+            base: base.trim_end_matches('/').to_string(),
+            model: model.to_string(),
+            api_key: std::env::var("OPENAI_API_KEY").ok(),
+            temperature: 0.2,
+            max_tokens: 128,
+            few_shot: FEW_SHOT.to_string(),
+            agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).build(),
+        }
+    }
+
+    /// The chat messages for the next step.
+    pub fn messages(&self, input: &TeacherInput<'_>) -> Vec<serde_json::Value> {
+        let system = format!(
+            "You write workflows in the dwim language to answer questions about an image, ONE step per reply: \
+             `name = expr`, `think \"...\"`, `rethink \"...\"`, or `answer expr` (last). The image is `image`. \
+             You are shown the correct answer as a target: reach it by using the tools, never by writing the \
+             answer as a literal. When a result contradicts what the target implies, reply with \
+             `rethink \"<what is wrong>\"` and then try another way.\n\nTools:\n{}\n{}",
+            input.tools, self.few_shot
+        );
+        let mut msgs = vec![
+            json!({"role": "system", "content": system}),
+            json!({"role": "user", "content": format!("Question: {}\nTarget answer: {}\nStep 1:", input.question, input.target)}),
+        ];
+        let mut k = 1;
+        for t in input.history {
+            match t {
+                Turn::Ran { source, observation } => {
+                    k += 1;
+                    msgs.push(json!({"role": "assistant", "content": source}));
+                    msgs.push(json!({"role": "user", "content": format!("Result {}: {observation}\nStep {k}:", k - 1)}));
+                }
+                Turn::Rejected { source, diagnostics } => {
+                    msgs.push(json!({"role": "assistant", "content": source}));
+                    msgs.push(json!({"role": "user", "content": format!("That step was rejected: {diagnostics}\nWrite step {k} again.")}));
+                }
+                Turn::Discrepancy { message } => {
+                    if let Some(last) = msgs.last_mut() {
+                        let c = last["content"].as_str().unwrap_or("").to_string();
+                        last["content"] = json!(format!("{c}\nDiscrepancy: {message}. Reply with a rethink step naming it."));
+                    }
+                }
+            }
+        }
+        msgs
+    }
+}
+
+impl Teacher for OpenAiTeacher {
+    fn name(&self) -> String {
+        format!("openai:{}", self.base)
+    }
+
+    fn next_step(&mut self, input: &TeacherInput<'_>) -> Result<String, Diagnostic> {
+        let url = format!("{}/chat/completions", self.base);
+        let body = json!({
+            "model": self.model,
+            "messages": self.messages(input),
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "stop": ["\nStep", "\nResult"],
+        });
+        let mut req = self.agent.post(&url);
+        if let Some(k) = &self.api_key {
+            req = req.set("Authorization", &format!("Bearer {k}"));
+        }
+        let fail = |m: String| Diagnostic::new(Code::E401, m).tool("teacher").help("is the endpoint an OpenAI-compatible chat server? e.g. `llama-server -m model.gguf --port 8080`");
+        let resp: serde_json::Value = match req.send_json(body) {
+            Ok(r) => r.into_json().map_err(|e| fail(format!("{url}: unreadable reply: {e}")))?,
+            Err(ureq::Error::Status(code, r)) => {
+                let text = r.into_string().unwrap_or_default();
+                return Err(fail(format!("{url}: HTTP {code}: {}", text.chars().take(300).collect::<String>())));
+            }
+            Err(e) => return Err(fail(format!("{url}: {e}"))),
+        };
+        let content = resp["choices"][0]["message"]["content"]
+            .as_str()
+            .ok_or_else(|| fail(format!("{url}: no choices[0].message.content in the reply")))?;
+        Ok(extract_step(content))
+    }
+}
