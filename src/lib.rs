@@ -13,10 +13,12 @@
 //! Diagnostics ([`diag`]) are data with codes and spans, rendered for people or as JSON for models.
 
 pub mod check;
+pub mod data;
 pub mod diag;
 pub mod eval;
 pub mod fields;
 pub mod limits;
+pub mod report;
 pub mod syntax;
 pub mod tools;
 pub mod trace;
