@@ -7,6 +7,7 @@
 //! | `render.rs` | drawing a scene: lighting, clutter, labels, noise, exact occlusion |
 //! | `questions.rs`, `templates.rs` | question families with answers and reference workflows |
 //! | `dataset.rs` | writing and reading a dataset directory |
+//! | `score.rs` | measured precision/recall of the pixel tools, workflow accuracy |
 
 pub mod dataset;
 pub mod demo;
@@ -15,4 +16,5 @@ pub mod palette;
 pub mod questions;
 pub mod render;
 pub mod scene;
+pub mod score;
 mod templates;

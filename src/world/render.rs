@@ -52,10 +52,10 @@ pub fn render_scene(seed: u64, index: u64, w: u32, h: u32) -> (RgbImage, Scene) 
     }
 
     let unit = |rng: &mut SplitMix| (rng.below(1_000_001) as f64 / 1_000_000.0) - 0.5;
-    let g0 = 1.0 + unit(&mut rng) * 0.1 * (1.0 + d);
+    let g0 = 1.0 + unit(&mut rng) * 0.16 * (1.0 + d);
     let (gx, gy) = (unit(&mut rng) * 0.3 * d, unit(&mut rng) * 0.3 * d);
-    let cast = [unit(&mut rng), unit(&mut rng), unit(&mut rng)].map(|u| u * 2.0 * (3.0 + 9.0 * d));
-    let sigma = [3.0, 6.0, 10.0][difficulty as usize];
+    let cast = [unit(&mut rng), unit(&mut rng), unit(&mut rng)].map(|u| u * 2.0 * (4.0 + 14.0 * d));
+    let sigma = [4.0, 9.0, 16.0][difficulty as usize];
     let mut img = RgbImage::new(w, h);
     for (i, c) in base.iter().enumerate() {
         let (x, y) = ((i % wu) as u32, (i / wu) as u32);

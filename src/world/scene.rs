@@ -14,7 +14,7 @@ pub struct SceneObject {
     pub id: usize,
     pub shape: String,
     pub color: String,
-    /// `small` (longer side 14–24 px), `medium` (28–44) or `large` (50–80).
+    /// `small` (longer side 10–24 px), `medium` (28–44) or `large` (50–80).
     pub size: String,
     /// The whole object's box `[x0, y0, x1, y1]` (exclusive ends), occluded parts included.
     #[serde(rename = "box")]
@@ -102,7 +102,7 @@ pub fn layout(rng: &mut SplitMix, w: u32, h: u32) -> Vec<SceneObject> {
         let shape = SHAPES[rng.below(SHAPES.len() as u64) as usize];
         let color = OBJECT_COLORS[rng.below(OBJECT_COLORS.len() as u64) as usize];
         let (size, long) = match rng.below(20) {
-            0..=4 => ("small", 14 + rng.below(11) as u32),
+            0..=4 => ("small", 10 + rng.below(15) as u32),
             5..=12 => ("medium", 28 + rng.below(17) as u32),
             _ => ("large", 50 + rng.below(31) as u32),
         };
@@ -115,12 +115,24 @@ pub fn layout(rng: &mut SplitMix, w: u32, h: u32) -> Vec<SceneObject> {
         if bw + 8 >= w || bh + 8 >= h {
             continue;
         }
-        let x0 = 4 + rng.below((w - 8 - bw) as u64) as u32;
-        let y0 = 4 + rng.below((h - 8 - bh) as u64) as u32;
+        let (mut x0, mut y0) = (4 + rng.below((w - 8 - bw) as u64) as u32, 4 + rng.below((h - 8 - bh) as u64) as u32);
+        if !objs.is_empty() && rng.below(10) < 3 {
+            // next to an earlier object, touching or overlapping it a little
+            let o = &objs[rng.below(objs.len() as u64) as usize].bbox;
+            let bite = rng.below(8) as i64;
+            let (nx, ny) = match rng.below(4) {
+                0 => (o[2] as i64 - bite, o[1] as i64 + rng.below(o[3] as u64 - o[1] as u64) as i64 - bh as i64 / 2),
+                1 => (o[0] as i64 - bw as i64 + bite, o[1] as i64 + rng.below(o[3] as u64 - o[1] as u64) as i64 - bh as i64 / 2),
+                2 => (o[0] as i64 + rng.below(o[2] as u64 - o[0] as u64) as i64 - bw as i64 / 2, o[3] as i64 - bite),
+                _ => (o[0] as i64 + rng.below(o[2] as u64 - o[0] as u64) as i64 - bw as i64 / 2, o[1] as i64 - bh as i64 + bite),
+            };
+            x0 = nx.clamp(4, (w - 4 - bw) as i64) as u32;
+            y0 = ny.clamp(4, (h - 4 - bh) as i64) as u32;
+        }
         let b = [x0, y0, x0 + bw, y0 + bh];
         let ok = objs.iter().all(|o| {
             let inter = overlap(&o.bbox, &b) as f64;
-            inter / area(&o.bbox) as f64 <= 0.35 && inter / area(&b) as f64 <= 0.5
+            inter / area(&o.bbox) as f64 <= 0.55 && inter / area(&b) as f64 <= 0.5
         });
         if !ok {
             continue;
