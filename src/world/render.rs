@@ -60,10 +60,10 @@ pub fn render_scene(seed: u64, index: u64, w: u32, h: u32) -> (RgbImage, Scene) 
     for (i, c) in base.iter().enumerate() {
         let (x, y) = ((i % wu) as u32, (i / wu) as u32);
         let gain = g0 + gx * (x as f64 / w as f64 - 0.5) + gy * (y as f64 / h as f64 - 0.5);
+        let n = noise3(sseed, i as u64);
         let mut out = [0u8; 3];
         for ch in 0..3 {
-            let n = noise(sseed, i as u64 * 3 + ch as u64) * sigma;
-            out[ch] = (c[ch] as f64 * gain + cast[ch] + n).round().clamp(0.0, 255.0) as u8;
+            out[ch] = (c[ch] as f64 * gain + cast[ch] + n[ch] * sigma).round().clamp(0.0, 255.0) as u8;
         }
         img.put_pixel(x, y, image::Rgb(out));
     }
@@ -81,14 +81,12 @@ pub fn split_of(index: u64) -> &'static str {
     }
 }
 
-/// Roughly normal noise with unit spread, from a hash of (seed, sample): the same for a seed on
-/// every machine and in any order.
-fn noise(seed: u64, i: u64) -> f64 {
-    let mut r = SplitMix(seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let a = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    let b = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    let c = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    (a + b + c - 1.5) * 2.0
+/// Noise with unit spread for the three channels of pixel `i` (each the sum of two uniforms:
+/// triangular, close enough to normal), from one hash of (seed, pixel): the same on every machine.
+fn noise3(seed: u64, i: u64) -> [f64; 3] {
+    let bits = SplitMix(seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).next_u64();
+    let u = |k: u32| ((bits >> (10 * k)) & 1023) as f64 / 1023.0;
+    [0, 1, 2].map(|c| (u(2 * c) + u(2 * c + 1) - 1.0) * 2.449)
 }
 
 fn annotate(objects: &mut [SceneObject], ids: &[u8], totals: &[u32], w: u32) {
