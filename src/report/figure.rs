@@ -82,7 +82,7 @@ const COLORS: &[&str] = &["#ff3b30", "#007aff", "#34c759", "#ff9500", "#af52de",
 pub fn svg(img: &Image, results: &[RegionRef], args: &[RegionRef]) -> String {
     let (w, h) = (img.width(), img.height());
     let id = img.hash().replace(':', "-");
-    let mut s = format!("<svg class=\"fig\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\"><use href=\"#{id}\"/>");
+    let mut s = format!("<svg class=\"fig\" viewBox=\"0 0 {w} {h}\" style=\"aspect-ratio:{w}/{h}\" role=\"img\"><use href=\"#{id}\"/>");
     let stroke = (w.max(h) as f64 / 200.0).max(1.5);
     for r in args.iter().filter(|r| r.image == img.hash()) {
         let [x0, y0, x1, y1] = r.bbox;

@@ -11,11 +11,11 @@ const STYLE: &str = "body{font:15px/1.45 system-ui,-apple-system,Segoe UI,sans-s
 header{background:#1d1f23;color:#fff;padding:18px 28px}header h1{margin:0;font-size:20px}header p{margin:4px 0 0;color:#b9bec7}\
 main{max-width:1100px;margin:20px auto;padding:0 16px}.step{background:#fff;border-radius:10px;box-shadow:0 1px 3px #0002;margin:14px 0;padding:14px 18px;display:flex;gap:18px}\
 .step.error{border-left:5px solid #d93025}.step.rethink{border-left:5px solid #f29900}.step.answer{border-left:5px solid #188038}\
-.text{flex:1;min-width:0}.num{font-weight:700;color:#5f6368;margin-right:6px}.kind{font-size:12px;padding:1px 8px;border-radius:9px;background:#e8eaed;margin-right:6px}\
+.text{flex:1;min-width:0;overflow-wrap:anywhere}.num{font-weight:700;color:#5f6368;margin-right:6px}.kind{font-size:12px;padding:1px 8px;border-radius:9px;background:#e8eaed;margin-right:6px}\
 pre{background:#f1f3f4;padding:8px 10px;border-radius:6px;overflow-x:auto;margin:8px 0;white-space:pre-wrap}\
 table{border-collapse:collapse;font-size:13px;margin:6px 0}td{padding:2px 8px;vertical-align:top;border-bottom:1px solid #eee}td.k{color:#5f6368;white-space:nowrap}\
 .obs{font-family:ui-monospace,monospace;font-size:13px}.err{background:#fce8e6;color:#a50e0e;padding:6px 10px;border-radius:6px;font-family:ui-monospace,monospace;font-size:13px}\
-svg.fig{max-width:420px;height:auto;border-radius:6px;background:#ddd;flex:none}.final{font-size:18px;font-weight:600}";
+svg.fig{width:420px;max-width:45%;height:auto;align-self:flex-start;border-radius:6px;background:#ddd;flex:none}.final{font-size:18px;font-weight:600}";
 
 fn short(v: &serde_json::Value, max: usize) -> String {
     let s = v.to_string();
