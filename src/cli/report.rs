@@ -21,6 +21,12 @@ pub struct ReportArgs {
 pub fn run(a: ReportArgs) -> Result<Exit, Failure> {
     let images = a.image.iter().map(|p| Image::load(p)).collect::<Result<Vec<_>, _>>().map_err(|d| bad_input(&d))?;
     let n = dwim::report::write_report(&a.trace, &images, &a.html).map_err(|d| bad_input(&d))?;
+    let text = std::fs::read_to_string(&a.trace).unwrap_or_default();
+    for (img, path) in images.iter().zip(&a.image) {
+        if !text.contains(img.hash()) {
+            eprintln!("warning: {} ({}) does not appear in the trace; its regions cannot be drawn", path.display(), img.hash());
+        }
+    }
     println!("wrote {} ({n} steps)", a.html.display());
     Ok(Exit::Ok)
 }

@@ -28,8 +28,9 @@ pub struct Blob {
     pub span_fill: f32,
 }
 
-/// Median of each channel over the 3×3 neighbourhood (edges of `roi` repeated).
+/// Median of each channel over the 3×3 neighbourhood (edges of `roi`, clipped to the image, repeated).
 pub fn median3(img: &Img, roi: Rect) -> Vec<[u8; 3]> {
+    let Some(roi) = roi.clip(img) else { return Vec::new() };
     let (w, h) = (roi.w() as usize, roi.h() as usize);
     let pw = w + 2;
     let mut planes = [vec![0u8; pw * (h + 2)], vec![0u8; pw * (h + 2)], vec![0u8; pw * (h + 2)]];
@@ -69,8 +70,9 @@ fn med9(mut p: [u8; 9]) -> u8 {
     p[4]
 }
 
-/// Label regions of `roi`; returns one label per pixel (row-major over `roi`) and the count.
+/// Label regions of `roi` (clipped to the image); returns one label per pixel (row-major over `roi`) and the count.
 pub fn label(img: &Img, roi: Rect) -> (Vec<u32>, u32) {
+    let Some(roi) = roi.clip(img) else { return (Vec::new(), 0) };
     let sm = median3(img, roi);
     let (w, h) = (roi.w() as usize, roi.h() as usize);
     let mut lab = vec![u32::MAX; w * h];

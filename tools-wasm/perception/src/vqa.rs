@@ -13,11 +13,10 @@ use alloc::string::{String, ToString};
 pub fn vqa(img: &Img, roi: Rect, question: &str) -> String {
     let q = question.to_ascii_lowercase();
     let has = |w: &str| q.split(|c: char| !c.is_ascii_alphanumeric()).any(|x| x == w);
-    if q.starts_with("how many") {
-        return format!("{}", detect(img, roi, &q["how many".len()..]).len());
+    if let Some(rest) = q.strip_prefix("how many") {
+        return format!("{}", detect(img, roi, rest).len());
     }
-    if q.starts_with("is there") || q.starts_with("are there") {
-        let rest = &q[9..];
+    if let Some(rest) = q.strip_prefix("is there").or_else(|| q.strip_prefix("are there")) {
         return if detect(img, roi, rest).is_empty() { "no" } else { "yes" }.to_string();
     }
     if has("say") || has("says") || has("written") || has("text") || has("label") || has("read") {
