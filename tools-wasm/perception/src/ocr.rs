@@ -39,7 +39,7 @@ pub fn read_text(img: &Img, roi: Rect) -> String {
     let mut best: (u32, String) = (u32::MAX, String::new());
     for off in 0..=2 * s {
         let Some(start) = x0.checked_sub(off) else { break };
-        let n = (x1 - start + adv - 1) / adv;
+        let n = (x1 - start).div_ceil(adv);
         let mut text = String::new();
         let mut cost = 0;
         for i in 0..n {
@@ -67,10 +67,10 @@ fn median(pix: &[[u8; 3]]) -> [u8; 3] {
 /// Ink touching the border of the region is background seen around the object, not text.
 fn clear_border_components(ink: &mut [bool], w: usize, h: usize) {
     let mut stack: Vec<usize> = Vec::new();
-    for i in 0..w * h {
+    for (i, v) in ink.iter_mut().enumerate() {
         let (x, y) = (i % w, i / w);
-        if ink[i] && (x == 0 || y == 0 || x + 1 == w || y + 1 == h) {
-            ink[i] = false;
+        if *v && (x == 0 || y == 0 || x + 1 == w || y + 1 == h) {
+            *v = false;
             stack.push(i);
         }
     }

@@ -120,8 +120,8 @@ pub fn segment(img: &Img, roi: Rect) -> Vec<Blob> {
             a.y1 = a.y1.max(ay + 1);
             a.area += 1;
             let p = img.px(roi.x0 + ax, roi.y0 + ay);
-            for c in 0..3 {
-                a.sum[c] += p[c] as u64;
+            for (sum, v) in a.sum.iter_mut().zip(p) {
+                *sum += v as u64;
             }
             if x == 0 || y == 0 || x + 1 == w || y + 1 == h {
                 a.border += 1;
