@@ -110,7 +110,10 @@ fn center(o: &SceneObject) -> (f64, f64) {
     ((b[0] + b[2]) as f64 / 2.0, (b[1] + b[3]) as f64 / 2.0)
 }
 
-fn two_referents<'s>(scene: &'s Scene, rng: &mut SplitMix, styles: &[&str]) -> Option<((&'s SceneObject, String), (&'s SceneObject, String))> {
+/// An object and the description that picks it out.
+type Referent<'s> = (&'s SceneObject, String);
+
+fn two_referents<'s>(scene: &'s Scene, rng: &mut SplitMix, styles: &[&str]) -> Option<(Referent<'s>, Referent<'s>)> {
     let refs = referents(scene);
     for _ in 0..8 {
         let (a, b) = (*pick(rng, &refs)?, *pick(rng, &refs)?);
