@@ -44,31 +44,46 @@ pub fn median3(img: &Img, roi: Rect) -> Vec<[u8; 3]> {
             }
         }
     }
-    let mut out = Vec::with_capacity(w * h);
-    for y in 0..h {
-        for x in 0..w {
-            let mut m = [0u8; 3];
-            for (c, plane) in planes.iter().enumerate() {
-                let (a, b, d) = (y * pw + x, (y + 1) * pw + x, (y + 2) * pw + x);
-                m[c] = med9([plane[a], plane[a + 1], plane[a + 2], plane[b], plane[b + 1], plane[b + 2], plane[d], plane[d + 1], plane[d + 2]]);
+    // Row at a time: nine shifted copies of the neighbourhood rows, sorted element-wise by the
+    // exchange network, so the inner loops are plain min/max over byte slices (they vectorise).
+    let mut out = vec![[0u8; 3]; w * h];
+    let mut rows: Vec<Vec<u8>> = (0..9).map(|_| vec![0u8; w]).collect();
+    for (c, plane) in planes.iter().enumerate() {
+        for y in 0..h {
+            for (k, row) in rows.iter_mut().enumerate() {
+                let start = (y + k / 3) * pw + k % 3;
+                row.copy_from_slice(&plane[start..start + w]);
             }
-            out.push(m);
+            for (a, b) in NET {
+                let (ra, rb) = pair(&mut rows, a, b);
+                for (p, q) in ra.iter_mut().zip(rb.iter_mut()) {
+                    let (lo, hi) = ((*p).min(*q), (*p).max(*q));
+                    *p = lo;
+                    *q = hi;
+                }
+            }
+            for (x, m) in rows[4].iter().enumerate() {
+                out[y * w + x][c] = *m;
+            }
         }
     }
     out
 }
 
-/// Median of nine with the classic 19-exchange network (same result as sorting).
-fn med9(mut p: [u8; 9]) -> u8 {
-    const NET: [(usize, usize); 19] = [(1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8), (0, 3), (5, 8), (4, 7),
-        (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2)];
-    for (a, b) in NET {
-        if p[a] > p[b] {
-            p.swap(a, b);
-        }
+/// Two distinct rows, mutably.
+fn pair(rows: &mut [Vec<u8>], a: usize, b: usize) -> (&mut Vec<u8>, &mut Vec<u8>) {
+    if a < b {
+        let (l, r) = rows.split_at_mut(b);
+        (&mut l[a], &mut r[0])
+    } else {
+        let (l, r) = rows.split_at_mut(a);
+        (&mut r[0], &mut l[b])
     }
-    p[4]
 }
+
+/// The classic 19-exchange median-of-nine network: after it, element 4 is the median.
+const NET: [(usize, usize); 19] = [(1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8), (0, 3), (5, 8), (4, 7),
+    (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2)];
 
 /// Label regions of `roi` (clipped to the image); returns one label per pixel (row-major over `roi`) and the count.
 pub fn label(img: &Img, roi: Rect) -> (Vec<u32>, u32) {
