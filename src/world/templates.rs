@@ -173,7 +173,8 @@ fn nearest(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
 
 fn compare(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
     if rng.below(3) == 0 {
-        let ((a, da), (b, db)) = two_referents(scene, rng, &["s", "zs"])?;
+        let ((a, da), (b, db)) = if rng.below(2) == 0 { same_color_pair(scene) } else { None }
+            .or_else(|| two_referents(scene, rng, &["s", "zs"]))?;
         return Some(Draft {
             family: "compare",
             question: format!("Do the {da} and the {db} have the same color?"),
@@ -195,6 +196,22 @@ fn compare(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
         program: format!("x = detect(image, \"{x}\")\ny = detect(image, \"{y}\")\nanswer to_yesno(count(x) {op} count(y))\n"),
         iou: None,
     })
+}
+
+/// Two objects of one colour that can be named without their colour (so "same color?" is not
+/// always "no").
+fn same_color_pair(scene: &Scene) -> Option<(Referent<'_>, Referent<'_>)> {
+    let refs = referents(scene);
+    for (i, a) in refs.iter().enumerate() {
+        for b in &refs[i + 1..] {
+            if a.color == b.color {
+                if let (Some(da), Some(db)) = (unique_desc(scene, a, &["s", "zs"]), unique_desc(scene, b, &["s", "zs"])) {
+                    return Some(((a, da), (b, db)));
+                }
+            }
+        }
+    }
+    None
 }
 
 fn logic(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
