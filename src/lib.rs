@@ -9,6 +9,9 @@
 //! | step-by-step execution under [`Limits`] | [`eval`] |
 //! | tool dispatch: built-in (and WASM plugins, native models) | [`tools`] |
 //! | one JSON record per step | [`trace`] |
+//! | the built-in benchmark: scenes, questions, reference workflows, tool scores | [`world`] |
+//! | question sets: the benchmark's, GQA-style, RefCOCO-style | [`data`] |
+//! | a trace as a standalone HTML visual rationale | [`report`] |
 //!
 //! Diagnostics ([`diag`]) are data with codes and spans, rendered for people or as JSON for models.
 
@@ -16,12 +19,14 @@
 #![allow(clippy::result_large_err)]
 
 pub mod check;
+pub mod data;
 pub mod diag;
 pub mod eval;
 pub mod fields;
 pub mod fuzzing;
 pub mod pipeline;
 pub mod limits;
+pub mod report;
 pub mod syntax;
 pub mod tokenizer;
 pub mod tools;

@@ -1,8 +1,10 @@
 //! The `dwim` command line. Exit codes: 0 success, 1 a program or tool error, 2 bad usage or input.
 
+mod bench_world;
 mod check;
 mod common;
 mod replay;
+mod report;
 mod run;
 mod scene;
 mod tools;
@@ -79,6 +81,10 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// The built-in visual reasoning benchmark: generate scenes and questions, score tools.
+    BenchWorld(bench_world::BenchWorldArgs),
+    /// Render a trace as a standalone HTML visual rationale.
+    Report(report::ReportArgs),
 }
 
 pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
@@ -88,5 +94,7 @@ pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Tools { format } => tools::run(format),
         Command::Replay { trace, format } => replay::run(&trace, format),
         Command::Scene { out, seed } => scene::run(&out, seed),
+        Command::BenchWorld(a) => bench_world::run(a),
+        Command::Report(a) => report::run(a),
     }
 }

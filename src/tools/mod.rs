@@ -3,6 +3,7 @@
 //! and the prompt given to a model are all generated.
 
 pub mod args;
+pub mod bench;
 pub mod builtin;
 pub mod matching;
 pub mod signature;

@@ -1,0 +1,26 @@
+//! The visual rationale: a trace rendered as one standalone HTML page (like VisProg's, with the
+//! image embedded once and every step's regions drawn over it as SVG).
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `html.rs` | the page: one card per step with source, calls, result, observation, error |
+//! | `figure.rs` | finding regions in JSON values, SVG figures, base64 PNG embedding |
+
+mod figure;
+mod html;
+
+pub use figure::{base64, regions_in, RegionRef};
+pub use html::render;
+
+use crate::diag::{Code, Diagnostic};
+use crate::trace::read_trace;
+use crate::value::Image;
+use std::path::Path;
+
+/// Read a trace, render it with the given images, write `out`.
+pub fn write_report(trace: &Path, images: &[Image], out: &Path) -> Result<usize, Diagnostic> {
+    let records = read_trace(trace)?;
+    let html = render(&records, images, &trace.display().to_string())?;
+    std::fs::write(out, html).map_err(|e| Diagnostic::new(Code::E402, format!("cannot write {}: {e}", out.display())))?;
+    Ok(records.len())
+}

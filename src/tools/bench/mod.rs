@@ -1,0 +1,60 @@
+//! The built-in benchmark's tool sets. Both add the same perception tools to the built-in ones:
+//!
+//! ```text
+//! detect(image: image|region, query: text) -> list[region]
+//! color(image: image|region) -> text
+//! shape(image: image|region) -> text
+//! read_text(image: image|region) -> text
+//! vqa(image: image|region, question: text) -> text
+//! ```
+//!
+//! - `benchmark` ([`benchmark`]): pixel perception from the `dwim-perception` crate — a real
+//!   detector, classifiers, template OCR and a tiny VQA that err the way perception does.
+//! - `oracle` ([`oracle`]): perfect answers read from a scene's annotations, for checking
+//!   reference workflows and for tests.
+
+pub mod oracle;
+pub mod pixels;
+
+use super::{Param, Signature, ToolKind};
+use crate::types::Type;
+
+pub use oracle::OracleWorld;
+
+pub(crate) fn signatures(kind: ToolKind, who: &str) -> [Signature; 5] {
+    let vis = || Param::req("image", Type::Visual);
+    let mut sigs = [
+        Signature::new("detect", vec![vis(), Param::req("query", Type::Text)], Type::list(Type::Region),
+            &format!("Objects matching `query` (\"red circle\", \"small square\", \"blue objects\", \"object\"), left to right, labelled \"<size> <colour> <shape>\" ({who}).")),
+        Signature::new("color", vec![vis()], Type::Text,
+            &format!("Colour name of the main object in the region: red, orange, yellow, green, blue, purple, pink, brown, gray ({who}).")),
+        Signature::new("shape", vec![vis()], Type::Text, &format!("Shape of the main object in the region: circle, square, rectangle, triangle ({who}).")),
+        Signature::new("read_text", vec![vis()], Type::Text, &format!("The label printed on the region, upper case; \"\" when there is none ({who}).")),
+        Signature::new("vqa", vec![vis(), Param::req("question", Type::Text)], Type::Text,
+            &format!("Answer a simple question about the region: its colour, shape, size or label, \"is there a …\", \"how many …\" ({who}).")),
+    ];
+    for s in &mut sigs {
+        s.kind = kind;
+    }
+    sigs
+}
+
+/// The `benchmark` tool set: built-in tools plus pixel perception.
+pub fn benchmark() -> super::Registry {
+    let mut r = super::Registry::builtin();
+    r.set_name = "benchmark".into();
+    for t in pixels::tools() {
+        r.add(t);
+    }
+    r
+}
+
+/// The `oracle` tool set: built-in tools plus perception answered from annotations.
+pub fn oracle(world: std::sync::Arc<OracleWorld>) -> super::Registry {
+    let mut r = super::Registry::builtin();
+    r.set_name = "oracle".into();
+    for t in oracle::tools(world) {
+        r.add(t);
+    }
+    r
+}

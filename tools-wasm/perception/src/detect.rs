@@ -1,0 +1,94 @@
+//! The detector: segment, classify every blob, keep those that match the query.
+
+use crate::classify::{self, shape_word, size_word};
+use crate::palette::color_word;
+use crate::segment::{segment, Blob};
+use crate::{Img, Rect};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// What `detect` looks for: `"small red circle"`, `"blue objects"`, `"triangle"`, `"object"`.
+/// Words that are not a size, colour or shape are ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Query {
+    pub size: Option<&'static str>,
+    pub color: Option<&'static str>,
+    pub shape: Option<&'static str>,
+}
+
+impl Query {
+    pub fn parse(text: &str) -> Query {
+        let lower = text.to_ascii_lowercase();
+        let mut q = Query::default();
+        for w in lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+            if let Some(s) = size_word(w) {
+                q.size = Some(s);
+            } else if let Some(c) = color_word(w) {
+                q.color = Some(c);
+            } else if let Some(s) = shape_word(w) {
+                q.shape = if s.is_empty() { q.shape } else { Some(s) };
+            }
+        }
+        q
+    }
+
+    /// Does an object with these attributes match?
+    pub fn matches(&self, size: &str, color: &str, shape: &str) -> bool {
+        self.size.is_none_or(|s| s == size) && self.color.is_none_or(|c| c == color) && self.shape.is_none_or(|s| s == shape)
+    }
+}
+
+/// One detection: a box, what the classifiers made of it, and a confidence in 0..1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Detection {
+    pub rect: Rect,
+    pub size: &'static str,
+    pub color: &'static str,
+    pub shape: &'static str,
+    pub score: f32,
+}
+
+impl Detection {
+    pub fn of(b: &Blob) -> Detection {
+        let color = classify::color(b);
+        let target = crate::palette::rgb(color).unwrap_or(b.color);
+        let d = crate::palette::dist2(b.color, target) as f32;
+        Detection { rect: b.rect, size: classify::size(&b.rect), color, shape: classify::shape(b), score: 1.0 / (1.0 + d / 4000.0) }
+    }
+    /// `"medium red circle"`.
+    pub fn label(&self) -> String {
+        let mut s = String::from(self.size);
+        for w in [self.color, self.shape] {
+            s.push(' ');
+            s.push_str(w);
+        }
+        s
+    }
+}
+
+/// Every object in `roi` matching `query`, left to right. Blobs classified as black or white
+/// (printed text, glare) are never objects.
+pub fn detect(img: &Img, roi: Rect, query: &str) -> Vec<Detection> {
+    let q = Query::parse(query);
+    segment(img, roi)
+        .iter()
+        .map(Detection::of)
+        .filter(|d| !matches!(d.color, "black" | "white"))
+        .filter(|d| q.matches(d.size, d.color, d.shape))
+        .collect()
+}
+
+/// The main object of a region: the biggest blob whose centre lies inside `roi`, segmenting
+/// `roi` grown by a few pixels so that the background around a tight box is seen.
+pub fn main_object(img: &Img, roi: Rect) -> Option<Detection> {
+    let roi = roi.clip(img)?;
+    let padded = roi.pad(4, img);
+    segment(img, padded)
+        .iter()
+        .filter(|b| {
+            let (cx, cy) = b.rect.center2();
+            cx >= 2 * roi.x0 && cx < 2 * roi.x1 && cy >= 2 * roi.y0 && cy < 2 * roi.y1
+        })
+        .max_by_key(|b| b.area)
+        .map(Detection::of)
+}
