@@ -19,6 +19,9 @@ pub struct CallRecord {
     pub tool: String,
     pub args: serde_json::Map<String, serde_json::Value>,
     pub wall_us: u64,
+    /// What the tool returned (summarised like the arguments); absent on error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -165,7 +168,8 @@ impl<'r> Interp<'r> {
         self.calls_total += 1;
         if self.calls.len() < MAX_CALL_RECORDS {
             let error = result.as_ref().err().map(|d| format!("{} {}", d.code, d.message));
-            self.calls.push(CallRecord { tool: name.to_string(), args: record_args, wall_us, error });
+            let summary = result.as_ref().ok().map(summarize);
+            self.calls.push(CallRecord { tool: name.to_string(), args: record_args, wall_us, result: summary, error });
         }
         result.map_err(|d| d.at_if_unset(e.span).tool(name))
     }
@@ -182,16 +186,14 @@ impl Applier for Interp<'_> {
 }
 
 fn summarize_args(args: &Args) -> serde_json::Map<String, serde_json::Value> {
-    args.names
-        .iter()
-        .zip(&args.values)
-        .map(|(n, v)| {
-            let j = match v {
-                Value::List(items) if items.len() > 16 => serde_json::json!({"list": items.len(), "first": items[0].to_json()}),
-                Value::Text(t) if t.len() > 256 => serde_json::json!({"text_bytes": t.len()}),
-                other => other.to_json(),
-            };
-            (n.clone(), j)
-        })
-        .collect()
+    args.names.iter().zip(&args.values).map(|(n, v)| (n.clone(), summarize(v))).collect()
+}
+
+/// A value as trace JSON, with long lists and texts summarised.
+fn summarize(v: &Value) -> serde_json::Value {
+    match v {
+        Value::List(items) if items.len() > 64 => serde_json::json!({"list": items.len(), "first": items[0].to_json()}),
+        Value::Text(t) if t.len() > 256 => serde_json::json!({"text_bytes": t.len()}),
+        other => other.to_json(),
+    }
 }

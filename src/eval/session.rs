@@ -33,6 +33,8 @@ pub struct Session<'r> {
     steps_run: usize,
     answer: Option<Value>,
     writer: Option<TraceWriter>,
+    /// Records kept in memory (see `keep_records`).
+    kept: Option<Vec<TraceRecord>>,
     trace_error: Option<String>,
     /// Everything fed so far, so fed steps have spans and line numbers.
     transcript: SourceFile,
@@ -49,6 +51,7 @@ impl<'r> Session<'r> {
             steps_run: 0,
             answer: None,
             writer: None,
+            kept: None,
             trace_error: None,
             transcript: SourceFile::new("<session>", ""),
         }
@@ -63,6 +66,17 @@ impl<'r> Session<'r> {
     pub fn with_trace(mut self, writer: TraceWriter) -> Self {
         self.writer = Some(writer);
         self
+    }
+
+    /// Keep every record (rejected ones included) in memory, for `take_records`.
+    pub fn keep_records(mut self) -> Self {
+        self.kept = Some(Vec::new());
+        self
+    }
+
+    /// The records kept so far (empty unless `keep_records` was set).
+    pub fn take_records(&mut self) -> Vec<TraceRecord> {
+        self.kept.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     pub fn set_run_id(&mut self, id: impl Into<String>) {
@@ -241,6 +255,9 @@ impl<'r> Session<'r> {
 
     fn emit(&mut self, rec: &TraceRecord) {
         self.records += 1;
+        if let Some(k) = &mut self.kept {
+            k.push(rec.clone());
+        }
         if let Some(w) = &mut self.writer {
             if let Err(e) = w.write(rec) {
                 self.trace_error.get_or_insert_with(|| e.to_string());

@@ -6,6 +6,8 @@
 //! chat-format JSONL for Hugging Face TRL / axolotl.
 
 pub mod flag;
+pub mod judge;
+pub mod collect;
 pub mod export;
 pub mod mask;
 pub mod render;

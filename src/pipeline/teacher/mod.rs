@@ -3,6 +3,7 @@
 //! teacher for the built-in benchmark (`programmatic`), and the local candle policy.
 
 pub mod openai;
+pub mod programmatic;
 
 use crate::diag::Diagnostic;
 

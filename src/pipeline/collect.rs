@@ -1,0 +1,274 @@
+//! DW collection: a teacher writes each training question's workflow step by step; every step runs
+//! under the strict limits, its observation goes back, and with DW on the discrepancy judge's
+//! findings make the teacher rethink. Viable workflows (correct, not copied) become training data.
+
+use super::flag::flag_steps;
+use super::judge::{Judge, OracleJudge};
+use super::store::{read_all, JsonlStore, Shard};
+use super::teacher::programmatic::{hoist_answer, Fallibility, ProgrammaticTeacher};
+use super::teacher::{openai::OpenAiTeacher, Teacher, TeacherInput, Turn};
+use super::workflow::{Workflow, WORKFLOW_SCHEMA};
+use crate::data::Item;
+use crate::diag::{diagnostics_json, Code, Diagnostic};
+use crate::syntax::{parse_program, ExprKind, SourceFile};
+use crate::tools::bench::{benchmark, oracle, OracleWorld};
+use crate::tools::builtin::normalize;
+use crate::value::Image;
+use crate::world::dataset::Dataset;
+use crate::{Limits, Registry, Session, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Which teacher writes the workflows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TeacherSpec {
+    Programmatic,
+    /// OpenAI-compatible endpoint base URL (…/v1) and model name.
+    OpenAi { base: String, model: String },
+}
+
+impl std::str::FromStr for TeacherSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "programmatic" {
+            return Ok(TeacherSpec::Programmatic);
+        }
+        if let Some(rest) = s.strip_prefix("openai:") {
+            let (base, model) = rest.rsplit_once('#').unwrap_or((rest, "default"));
+            return Ok(TeacherSpec::OpenAi { base: base.to_string(), model: model.to_string() });
+        }
+        Err(format!("unknown teacher `{s}`: use programmatic or openai:URL[#MODEL]"))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CollectConfig {
+    pub teacher: TeacherSpec,
+    pub dw: bool,
+    pub split: String,
+    pub shard: Shard,
+    pub seed: u64,
+    pub max_turns: usize,
+    pub workers: usize,
+    pub fallibility: Fallibility,
+}
+
+impl Default for CollectConfig {
+    fn default() -> Self {
+        CollectConfig {
+            teacher: TeacherSpec::Programmatic,
+            dw: true,
+            split: "train".into(),
+            shard: Shard::ALL,
+            seed: 0,
+            max_turns: 16,
+            workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8),
+            fallibility: Fallibility::default(),
+        }
+    }
+}
+
+/// Utilization per question family: questions with a viable workflow / questions.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Utilization {
+    pub families: BTreeMap<String, (usize, usize)>,
+    pub steps: usize,
+    pub rethinks: usize,
+    pub rejected: usize,
+}
+
+impl Utilization {
+    pub fn of(workflows: &[Workflow]) -> Utilization {
+        let mut u = Utilization::default();
+        for w in workflows {
+            let e = u.families.entry(w.family.clone()).or_default();
+            e.1 += 1;
+            e.0 += usize::from(w.viable);
+            u.steps += w.steps.len();
+            u.rethinks += w.steps.iter().filter(|r| r.kind == "rethink").count();
+            u.rejected += w.steps.iter().filter(|r| r.kind == "rejected").count();
+        }
+        u
+    }
+    pub fn total(&self) -> (usize, usize) {
+        self.families.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    }
+    pub fn rate(v: (usize, usize)) -> f64 {
+        if v.1 == 0 { 0.0 } else { v.0 as f64 / v.1 as f64 }
+    }
+}
+
+/// Does a step's whole value copy the ground-truth answer as a literal?
+fn copies_answer(w: &Workflow, item: &Item) -> bool {
+    let truth = normalize(&item.answer.as_text());
+    w.steps.iter().filter(|r| r.kind != "rejected").any(|r| {
+        let src = SourceFile::new("step", r.source.clone());
+        let Ok(p) = parse_program(&src, &Limits::default()) else { return false };
+        p.steps.iter().filter_map(|s| s.expr()).any(|e| match &e.kind {
+            ExprKind::Text(t) => normalize(t) == truth && !normalize(&item.question).contains(&truth),
+            ExprKind::Number(n) => normalize(&crate::value::fmt_number(*n)) == truth,
+            _ => false,
+        })
+    })
+}
+
+pub struct Collector {
+    pub dataset: Dataset,
+    world: Arc<OracleWorld>,
+    tools: Registry,
+    oracle: Registry,
+    images: Mutex<HashMap<String, Image>>,
+}
+
+impl Collector {
+    pub fn new(data: &Path) -> Result<Collector, Diagnostic> {
+        let dataset = Dataset::load(data)?;
+        let world = OracleWorld::new();
+        let oracle = oracle(world.clone());
+        Ok(Collector { dataset, world, tools: benchmark(), oracle, images: Mutex::new(HashMap::new()) })
+    }
+
+    /// The tool set workflows run with (the benchmark's imperfect pixel tools).
+    pub fn tools(&self) -> &Registry {
+        &self.tools
+    }
+
+    fn image(&self, item: &Item) -> Result<Image, Diagnostic> {
+        let scene_id = item.scene.clone().unwrap_or_default();
+        if let Some(img) = self.images.lock().ok().and_then(|m| m.get(&scene_id).cloned()) {
+            return Ok(img);
+        }
+        let scene = self.dataset.scene(&scene_id).ok_or_else(|| Diagnostic::new(Code::E402, format!("question {} names unknown scene {scene_id:?}", item.id)))?;
+        let img = self.dataset.image(scene)?;
+        self.world.add(&img, scene.clone());
+        if let Ok(mut m) = self.images.lock() {
+            m.insert(scene_id, img.clone());
+        }
+        Ok(img)
+    }
+
+    fn teacher(&self, item: &Item, cfg: &CollectConfig) -> Box<dyn Teacher> {
+        match &cfg.teacher {
+            TeacherSpec::Programmatic => {
+                Box::new(ProgrammaticTeacher::new(item.program.as_deref().unwrap_or(""), &item.id, cfg.seed, cfg.fallibility.clone()))
+            }
+            TeacherSpec::OpenAi { base, model } => Box::new(OpenAiTeacher::new(base, model)),
+        }
+    }
+
+    /// Collect one question's workflow.
+    pub fn collect_one(&self, item: &Item, cfg: &CollectConfig) -> Result<Workflow, Diagnostic> {
+        let image = self.image(item)?;
+        let reference = item.program.as_deref().map(|p| hoist_answer(p).join("\n"));
+        let judge = OracleJudge::new(self.oracle.clone(), image.clone(), reference.as_deref());
+        let mut teacher = self.teacher(item, cfg);
+        let mut session = Session::new(&self.tools, Limits::strict()).keep_records();
+        session.bind("image", Value::Image(image));
+        let tools = self.tools.prompt();
+        let target = item.answer.as_text();
+        let mut history: Vec<Turn> = Vec::new();
+        let mut triggers = Vec::new();
+        let mut seen = 0;
+        for _ in 0..cfg.max_turns {
+            let input = TeacherInput { question: &item.question, target: &target, tools: &tools, history: &history };
+            let step = teacher.next_step(&input)?;
+            if step.trim().is_empty() {
+                break;
+            }
+            let ran = match session.feed(&step) {
+                Err(diags) => {
+                    history.push(Turn::Rejected { source: step, diagnostics: diagnostics_json(&diags, None).to_string() });
+                    None
+                }
+                Ok(outcomes) => {
+                    for o in &outcomes {
+                        history.push(Turn::Ran { source: o.record.source.clone(), observation: o.record.observation.clone() });
+                    }
+                    outcomes.last().map(|o| o.record.clone())
+                }
+            };
+            seen += 1 + usize::from(ran.is_some()).saturating_sub(1);
+            if session.answer().is_some() {
+                break;
+            }
+            if let (true, Some(rec)) = (cfg.dw, ran) {
+                if rec.kind != "rethink" && rec.kind != "think" {
+                    if let Some(message) = judge.judge(&rec) {
+                        triggers.push(rec.step);
+                        history.push(Turn::Discrepancy { message });
+                    }
+                }
+            }
+        }
+        let _ = seen;
+        let mut steps = session.take_records();
+        flag_steps(&mut steps, Some(&triggers));
+        let given = session.answer().cloned();
+        let mut w = Workflow {
+            schema: WORKFLOW_SCHEMA.into(),
+            id: item.id.clone(),
+            question: item.question.clone(),
+            family: item.family.clone(),
+            image: item.image.clone(),
+            answer: serde_json::to_value(&item.answer).unwrap_or_default(),
+            teacher: teacher.name(),
+            dw: cfg.dw,
+            viable: false,
+            given: given.as_ref().map(|v| v.to_json()),
+            steps,
+        };
+        w.viable = given.as_ref().is_some_and(|v| item.is_correct(v)) && !copies_answer(&w, item);
+        Ok(w)
+    }
+
+    /// The questions a run covers: the split, this shard.
+    pub fn items(&self, cfg: &CollectConfig) -> Vec<&Item> {
+        self.dataset
+            .questions
+            .iter()
+            .filter(|q| cfg.split == "all" || q.split == cfg.split)
+            .filter(|q| cfg.shard.owns(&q.id))
+            .collect()
+    }
+}
+
+/// Collect into `out` (resumable): returns the canonical result over every shard file there.
+pub fn run(data: &Path, out: &Path, cfg: &CollectConfig, progress: bool) -> Result<Vec<Workflow>, Diagnostic> {
+    let collector = Collector::new(data)?;
+    let path: PathBuf = out.join(format!("workflows{}.jsonl", cfg.shard.suffix()));
+    let (store, done) = JsonlStore::open(&path)?;
+    let todo: Vec<&Item> = collector.items(cfg).into_iter().filter(|q| !done.contains(&q.id)).collect();
+    let bar = if progress { indicatif::ProgressBar::new(todo.len() as u64) } else { indicatif::ProgressBar::hidden() };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("collect {bar:30} {pos}/{len} questions {per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let store = Mutex::new(store);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failure: Mutex<Option<Diagnostic>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..cfg.workers.max(1) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(item) = todo.get(i) else { break };
+                if failure.lock().map(|f| f.is_some()).unwrap_or(true) {
+                    break;
+                }
+                let r = collector.collect_one(item, cfg).and_then(|w| store.lock().map_err(|_| Diagnostic::new(Code::E499, "store lock poisoned"))?.append(&w));
+                if let Err(d) = r {
+                    if let Ok(mut f) = failure.lock() {
+                        f.get_or_insert(d.tool("collect"));
+                    }
+                    break;
+                }
+                bar.inc(1);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    if let Some(d) = failure.into_inner().ok().flatten() {
+        return Err(d);
+    }
+    read_all::<Workflow>(out, "workflows", |w| &w.id)
+}
