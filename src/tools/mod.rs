@@ -5,6 +5,8 @@
 pub mod args;
 pub mod builtin;
 pub mod matching;
+#[cfg(feature = "native")]
+pub mod native;
 pub mod signature;
 
 pub use args::Args;
