@@ -24,7 +24,8 @@ where
         let mut map = slots().lock().unwrap_or_else(|p| p.into_inner());
         map.entry(key.to_string()).or_default().clone()
     };
-    // A per-key lock so that two threads do not both load the same weights.
+    // One load at a time, so that two threads never both load the same weights (and peak
+    // memory stays that of one model load).
     static LOADING: Mutex<()> = Mutex::new(());
     if slot.get().is_none() {
         let _guard = LOADING.lock().unwrap_or_else(|p| p.into_inner());
