@@ -2,7 +2,9 @@
 
 mod bench_world;
 mod check;
+mod collect;
 mod common;
+mod mask;
 mod replay;
 mod report;
 mod run;
@@ -85,6 +87,10 @@ pub enum Command {
     BenchWorld(bench_world::BenchWorldArgs),
     /// Render a trace as a standalone HTML visual rationale.
     Report(report::ReportArgs),
+    /// DW collection: a teacher writes workflows for training questions; viable ones are kept.
+    Collect(collect::Args),
+    /// Collected workflows → instruct-masked training samples (input ids + labels).
+    Mask(mask::Args),
 }
 
 pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
@@ -96,5 +102,7 @@ pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Scene { out, seed } => scene::run(&out, seed),
         Command::BenchWorld(a) => bench_world::run(a),
         Command::Report(a) => report::run(a),
+        Command::Collect(a) => collect::run_cli(a),
+        Command::Mask(a) => mask::run_cli(a),
     }
 }

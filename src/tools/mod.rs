@@ -6,6 +6,8 @@ pub mod args;
 pub mod bench;
 pub mod builtin;
 pub mod matching;
+#[cfg(feature = "native")]
+pub mod native;
 pub mod signature;
 
 pub use args::Args;

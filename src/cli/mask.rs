@@ -1,0 +1,102 @@
+//! `dwim mask`: collected workflows → instruct-masked (or SFT/random/rethink) training samples,
+//! tokenized (input ids + labels with −100), plus chat JSONL for TRL/axolotl.
+
+use super::common::{bad_input, Exit, Failure};
+use super::Format;
+use dwim::diag::{Code, Diagnostic};
+use dwim::pipeline::mask::{samples, Mode, Sample};
+use dwim::pipeline::render::system_prompt;
+use dwim::pipeline::store::read_all;
+use dwim::pipeline::tokenize::encode;
+use dwim::pipeline::Workflow;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dwim mask --traces dw --mode im --tokenizer new:2048 --out data/im.jsonl\n  dwim mask --traces dw --mode sft --tokenizer tokenizer.json --out data/sft.jsonl --chat data/sft.chat.jsonl")]
+pub struct Args {
+    /// Directory of collected workflows (`dwim collect --out`).
+    #[arg(long)]
+    pub traces: PathBuf,
+    #[arg(long, value_enum, default_value = "im")]
+    pub mode: Mode,
+    /// A tokenizer.json, or `new:VOCAB` to train a byte-level BPE on the samples (saved beside --out).
+    #[arg(long)]
+    pub tokenizer: String,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also write chat-format JSONL (Hugging Face TRL / axolotl) here.
+    #[arg(long)]
+    pub chat: Option<PathBuf>,
+    /// Longest sample in tokens; context is cut from the front, targets are kept.
+    #[arg(long, default_value_t = 512)]
+    pub max_len: usize,
+    /// `full` lists every tool in the prompt; `short` (for small models) only the instruction.
+    #[arg(long, default_value = "full")]
+    pub prompt: String,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// The system text of samples and of the agent's prompt, for a prompt style.
+pub fn system_for(style: &str) -> String {
+    match style {
+        "short" => system_prompt("(see `dwim tools`)"),
+        _ => system_prompt(&dwim::tools::bench::benchmark().prompt()),
+    }
+}
+
+fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> Result<(), Diagnostic> {
+    if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(d).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", d.display())))?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", tmp.display())))?);
+    for l in lines {
+        writeln!(f, "{l}").map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", tmp.display())))?;
+    }
+    f.flush().map_err(|e| Diagnostic::new(Code::E402, e.to_string()))?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", path.display())))
+}
+
+pub fn run_cli(a: Args) -> Result<Exit, Failure> {
+    let workflows: Vec<Workflow> = read_all(&a.traces, "workflows", |w: &Workflow| &w.id).map_err(|d| bad_input(&d))?;
+    let system = system_for(&a.prompt);
+    let all: Vec<Sample> = workflows.iter().flat_map(|w| samples(w, a.mode, &system, a.seed)).collect();
+    let tok = if let Some(v) = a.tokenizer.strip_prefix("new:") {
+        let vocab: usize = v.parse().map_err(|_| Failure::BadInput(format!("bad vocabulary size in {}", a.tokenizer)))?;
+        let corpus = a.out.with_extension("corpus.txt");
+        write_lines(&corpus, all.iter().map(|s| s.text())).map_err(|d| bad_input(&d))?;
+        let tok = dwim::tokenizer::train_bpe(&[corpus.as_path()], vocab).map_err(|d| bad_input(&d))?;
+        let _ = std::fs::remove_file(&corpus);
+        dwim::tokenizer::save(&tok, &a.out.with_file_name("tokenizer.json")).map_err(|d| bad_input(&d))?;
+        tok
+    } else {
+        dwim::tokenizer::load(Path::new(&a.tokenizer)).map_err(|d| bad_input(&d))?
+    };
+    let mut encoded = Vec::new();
+    let mut dropped = 0;
+    for s in &all {
+        match encode(s, &tok, a.max_len).map_err(|d| bad_input(&d))? {
+            Some(e) => encoded.push(e),
+            None => dropped += 1,
+        }
+    }
+    write_lines(&a.out, encoded.iter().map(|e| serde_json::to_string(e).unwrap_or_default())).map_err(|d| bad_input(&d))?;
+    if let Some(chat) = &a.chat {
+        write_lines(chat, all.iter().map(|s| dwim::pipeline::export::chat_json(s, &system).to_string())).map_err(|d| bad_input(&d))?;
+    }
+    let viable = workflows.iter().filter(|w| w.viable).count();
+    let tokens: usize = encoded.iter().map(|e| e.input_ids.len()).sum();
+    let targets: usize = encoded.iter().map(|e| e.labels.iter().filter(|&&l| l >= 0).count()).sum();
+    match a.format {
+        Format::Json => println!("{}", serde_json::json!({"mode": a.mode.name(), "workflows": workflows.len(), "viable": viable,
+            "samples": encoded.len(), "dropped_too_long": dropped, "tokens": tokens, "target_tokens": targets})),
+        Format::Human => println!("{} workflows ({} viable) → {} {} samples ({} dropped as too long), {} tokens, {} supervised → {}",
+            workflows.len(), viable, encoded.len(), a.mode.name(), dropped, tokens, targets, a.out.display()),
+    }
+    Ok(Exit::Ok)
+}
