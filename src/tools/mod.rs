@@ -6,6 +6,8 @@ pub mod args;
 pub mod builtin;
 pub mod matching;
 pub mod signature;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 pub use args::Args;
 pub use signature::{Param, Signature, ToolKind};
