@@ -268,3 +268,57 @@ impl<'a> Reader<'a> {
         if x.is_finite() { Ok(x) } else { Err(bad("a number is NaN or infinite")) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lim() -> OutputLimits {
+        OutputLimits { max_list_len: 100, max_text_len: 100 }
+    }
+
+    #[test]
+    fn output_may_return_new_images_and_refer_to_inputs() {
+        let input = Image::from_rgb(image::RgbImage::new(2, 2));
+        let mut out = vec![0u8];
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&[9, 8, 7]);
+        out.push(TAG_LIST);
+        out.extend_from_slice(&2u32.to_le_bytes());
+        out.push(TAG_IMAGE);
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.push(TAG_IMAGE);
+        out.extend_from_slice(&1u32.to_le_bytes());
+        let Ok(Output::Ok(Value::List(items))) = decode_output(&out, &[input.clone()], &lim()) else { panic!("decodes") };
+        assert!(matches!(&items[0], Value::Image(i) if i.same(&input)));
+        assert!(matches!(&items[1], Value::Image(i) if i.pixels().as_raw() == &vec![9, 8, 7]));
+    }
+
+    #[test]
+    fn malformed_outputs_are_e407() {
+        let cases: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![7],
+            vec![0, 0, 0, 0, 0, 2, 0],
+            vec![0, 0, 0, 0, 0, TAG_LIST, 255, 255, 255, 255],
+            vec![0, 0, 0, 0, 0, TAG_IMAGE, 0, 0, 0, 0],
+            vec![0, 0, 0, 0, 0, TAG_NONE, 0],
+            vec![0, 0, 0, 0, 0, TAG_TEXT, 2, 0, 0, 0, 0xff, 0xfe],
+            vec![1, 200, 0, 0, 0],
+        ];
+        for c in cases {
+            match decode_output(&c, &[], &lim()) {
+                Err(d) => assert_eq!(d.code, Code::E407),
+                Ok(_) => panic!("{c:?} decoded"),
+            }
+        }
+        let mut deep = vec![0, 0, 0, 0, 0];
+        for _ in 0..10_000 {
+            deep.extend_from_slice(&[TAG_LIST, 1, 0, 0, 0]);
+        }
+        deep.push(TAG_NONE);
+        assert!(decode_output(&deep, &[], &lim()).is_err(), "deep nesting is refused, not a host stack overflow");
+    }
+}
