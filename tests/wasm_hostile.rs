@@ -5,6 +5,7 @@ mod wasm_common;
 
 use dwim::diag::Code;
 use dwim::tools::wasm::{load_dir, WasmTool};
+use dwim::tools::Tool;
 use dwim::{Limits, Value};
 use std::time::{Duration, Instant};
 use wasm_common::{call, call_with, fixture, load, load_err, opts};
@@ -157,7 +158,7 @@ fn broken_plugins_are_reported_and_skipped() {
     std::fs::copy(fixture("ok.wat"), dir.path().join("typo.wat")).unwrap();
     std::fs::write(dir.path().join("typo.json"), r#"{"filesystem": true}"#).unwrap();
     let (tools, problems) = load_dir(dir.path(), &opts());
-    let names: Vec<&str> = tools.iter().map(|t| dwim::tools::Tool::signature(&**t).name.as_str()).collect();
+    let names: Vec<&str> = tools.iter().map(|t| t.signature().name.as_str()).collect();
     assert_eq!(names, vec!["ok"]);
     let codes: Vec<(Code, bool)> = problems.iter().map(|d| (d.code, d.message.contains(dir.path().to_str().unwrap()))).collect();
     assert_eq!(codes, vec![(Code::E410, true), (Code::E410, true), (Code::E408, true), (Code::E410, true)], "{problems:?}");

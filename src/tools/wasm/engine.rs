@@ -24,7 +24,6 @@ fn config(pooling: bool) -> Config {
     c.consume_fuel(true);
     c.epoch_interruption(true);
     c.max_wasm_stack(WASM_STACK);
-    c.wasm_threads(false);
     if pooling {
         let mut p = PoolingAllocationConfig::default();
         p.total_core_instances(POOL_INSTANCES)
