@@ -58,7 +58,7 @@ fn main() {
     let warm = t.elapsed();
     println!("load find_color.wasm: compile {:.1} ms, from disk cache {:.2} ms", ms(cold), ms(warm));
 
-    let echo = load("echo.wasm");
+    let echo = load("test/echo.wasm");
     let mut ctx = Ctx(Limits::default());
     let args = Args::new(vec!["value".into()], vec![Value::Number(1.0)]);
     let trivial = time(5000, || {

@@ -179,3 +179,24 @@ fn compiled_modules_are_cached_on_disk() {
     assert!(call(&b, vec![]).is_ok() && call(&a, vec![]).is_ok());
     assert!(std::fs::read(&entry).unwrap().len() > 100, "rewritten");
 }
+
+/// The same failures from a real Rust guest built with the SDK (tools-wasm/plugins/hostile).
+#[test]
+fn a_rust_guest_misbehaving_maps_to_typed_errors() {
+    let tool = load(&wasm_common::dist().join("test/hostile.wasm"));
+    let limits = Limits { tool_memory: 32 << 20, tool_fuel: 50_000_000, ..Limits::default() };
+    let cases = [
+        ("panic", Code::E406, "hostile plugin panicked on purpose"),
+        ("alloc", Code::E405, "the limit is 33554432 bytes"),
+        ("recurse", Code::E406, "stack overflow"),
+        ("loop", Code::E403, "fuel"),
+        ("error", Code::E401, "refused politely"),
+    ];
+    for (mode, code, text) in cases {
+        let d = call_with(&tool, vec![Value::text(mode)], limits.clone()).expect_err(mode);
+        assert_eq!(d.code, code, "{mode}: {d}");
+        assert!(d.message.contains(text), "{mode}: {d}");
+        let v = call_with(&tool, vec![Value::text("fine")], limits.clone()).expect("next call works");
+        assert!(v.equals(&Value::text("fine")));
+    }
+}

@@ -19,8 +19,10 @@ case "${1:-}" in
   "") ;;
   *) echo "usage: $0 [--out DIR | --check]" >&2; exit 2 ;;
 esac
-mkdir -p "$out"
-rust_plugins="echo find_color color_stats normalize_answer"
+mkdir -p "$out/test"
+rust_plugins="find_color color_stats normalize_answer"
+# Test and benchmark plugins go to a subdirectory, which `--plugins DIST` does not load.
+test_plugins="echo hostile"
 
 cd "$here"
 # Remap source paths so that panic locations do not embed this checkout's absolute path.
@@ -38,7 +40,10 @@ else
 fi
 for p in $rust_plugins; do
   cp "target/wasm32-unknown-unknown/release/$p.wasm" "$out/$p.wasm"
-  [ -f "plugins/$p/$p.json" ] && cp "plugins/$p/$p.json" "$out/$p.json"
+  if [ -f "plugins/$p/$p.json" ]; then cp "plugins/$p/$p.json" "$out/$p.json"; fi
+done
+for p in $test_plugins; do
+  cp "target/wasm32-unknown-unknown/release/$p.wasm" "$out/test/$p.wasm"
 done
 
 cc=$(command -v clang || command -v clang-19 || command -v clang-14 || true)
@@ -51,13 +56,14 @@ obj=$(mktemp --suffix=.o)
 "$cc" --target=wasm32 -O2 -nostdlib -ffreestanding -c plugins/brightness_c/brightness.c -o "$obj"
 "$ld" --no-entry --strip-all -o "$out/brightness.wasm" "$obj"
 rm -f "$obj"
-echo "built into $out:"; ls -l "$out"
+echo "built into $out:"; ls -lR "$out"
 
 if [ "$check" = 1 ]; then
   status=0
-  for f in "$out"/*.wasm; do
-    if ! cmp -s "$f" "$here/dist/$(basename "$f")"; then
-      echo "note: $(basename "$f") differs from the committed binary (toolchain differences are expected across machines)"
+  for f in "$out"/*.wasm "$out"/test/*.wasm; do
+    rel=${f#"$out"/}
+    if ! cmp -s "$f" "$here/dist/$rel"; then
+      echo "note: $rel differs from the committed binary (toolchain differences are expected across machines)"
     fi
   done
   cd "$root"
