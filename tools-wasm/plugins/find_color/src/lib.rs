@@ -33,7 +33,7 @@ fn find_color(args: &Args) -> Result<Value, String> {
 
 tool! {
     name: "find_color",
-    doc: "Regions of one named colour (red, orange, yellow, green, blue, purple, pink, brown, white, gray, black), labelled with colour and shape, largest fill first in reading order.",
+    doc: "Regions of one named colour (red, orange, yellow, green, blue, purple, pink, brown, white, gray, black), labelled with colour and shape (score = fill of its box), in reading order.",
     params: [image: "image|region", color: "text", min_area: "number" = 20],
     result: "list[region]",
     run: find_color,
