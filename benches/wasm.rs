@@ -65,6 +65,13 @@ fn main() {
         echo.call(&args, &mut ToolCtx::new(&mut ctx)).expect("echo");
     });
     println!("trivial call (echo 1): median {:.1} µs  (goal ≤ 20 µs)", trivial.as_secs_f64() * 1e6);
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wasm/ok.wat");
+    let ok = WasmTool::load(&fixture, &opts).unwrap_or_else(|d| panic!("{d}"));
+    let none = Args::new(vec![], vec![]);
+    let tiny = time(5000, || {
+        ok.call(&none, &mut ToolCtx::new(&mut ctx)).expect("ok");
+    });
+    println!("  host overhead alone (1-page .wat plugin returning 42): median {:.1} µs", tiny.as_secs_f64() * 1e6);
 
     let (rgb, _) = dwim::world::demo::demo_scene(1);
     let (w, h) = (rgb.width(), rgb.height());

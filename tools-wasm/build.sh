@@ -25,8 +25,9 @@ rust_plugins="find_color color_stats normalize_answer"
 test_plugins="echo hostile"
 
 cd "$here"
-# Remap source paths so that panic locations do not embed this checkout's absolute path.
-export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$here=/dwim-plugins"
+# Remap source paths so that panic locations do not embed this checkout's absolute path, and link
+# with a 64 KiB stack (instead of 1 MiB): a smaller initial memory makes each call cheaper.
+export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$here=/dwim-plugins -C link-arg=-zstack-size=65536"
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   cargo build --release --target wasm32-unknown-unknown
 elif [ -x /usr/bin/rustc ] && /usr/bin/rustc --print target-list | grep -qx wasm32-unknown-unknown; then
