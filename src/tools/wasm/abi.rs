@@ -291,7 +291,7 @@ mod tests {
         out.extend_from_slice(&0u32.to_le_bytes());
         out.push(TAG_IMAGE);
         out.extend_from_slice(&1u32.to_le_bytes());
-        let Ok(Output::Ok(Value::List(items))) = decode_output(&out, &[input.clone()], &lim()) else { panic!("decodes") };
+        let Ok(Output::Ok(Value::List(items))) = decode_output(&out, std::slice::from_ref(&input), &lim()) else { panic!("decodes") };
         assert!(matches!(&items[0], Value::Image(i) if i.same(&input)));
         assert!(matches!(&items[1], Value::Image(i) if i.pixels().as_raw() == &vec![9, 8, 7]));
     }
