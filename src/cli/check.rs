@@ -3,13 +3,13 @@
 use super::common::{load_program, print_diagnostics, Exit, Failure};
 use super::Format;
 use dwim::check::{check_program, input_scope};
-use dwim::{Limits, Registry};
-use std::path::Path;
+use dwim::Limits;
+use std::path::{Path, PathBuf};
 
-pub fn run(path: &Path, format: Format, strict: bool, require_answer: bool) -> Result<Exit, Failure> {
+pub fn run(path: &Path, format: Format, strict: bool, require_answer: bool, plugins: &[PathBuf]) -> Result<Exit, Failure> {
     let limits = if strict { Limits::strict() } else { Limits::default() };
     let (src, program) = load_program(path, &limits, format)?;
-    let registry = Registry::builtin();
+    let registry = super::common::registry(plugins);
     let diags = check_program(&program, &registry, &input_scope(), require_answer);
     if !diags.is_empty() {
         print_diagnostics(&diags, &src, format);

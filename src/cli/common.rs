@@ -47,3 +47,41 @@ pub fn print_diagnostics(diags: &[Diagnostic], src: &SourceFile, format: Format)
         }
     }
 }
+
+/// The tool registry for a command: the built-in tools plus every plugin in `plugin_dirs`, or,
+/// when none is given, in `$DWIM_PLUGINS` (a `:`-separated list) or `./plugins` if it exists.
+/// A plugin that fails to load is reported on stderr and skipped.
+pub fn registry(plugin_dirs: &[std::path::PathBuf]) -> dwim::Registry {
+    let mut registry = dwim::Registry::builtin();
+    let dirs: Vec<std::path::PathBuf> = if !plugin_dirs.is_empty() {
+        plugin_dirs.to_vec()
+    } else if let Some(list) = std::env::var_os("DWIM_PLUGINS") {
+        std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect()
+    } else {
+        Some(std::path::PathBuf::from("plugins")).filter(|p| p.is_dir()).into_iter().collect()
+    };
+    add_plugins(&mut registry, &dirs);
+    registry
+}
+
+#[cfg(feature = "wasm")]
+fn add_plugins(registry: &mut dwim::Registry, dirs: &[std::path::PathBuf]) {
+    use dwim::tools::wasm::{load_dir, LoadOptions};
+    let opts = LoadOptions::default();
+    for dir in dirs {
+        let (tools, problems) = load_dir(dir, &opts);
+        for d in problems {
+            eprintln!("warning: plugin skipped: {}", d.one_line(None));
+        }
+        for t in tools {
+            registry.add(t);
+        }
+    }
+}
+
+#[cfg(not(feature = "wasm"))]
+fn add_plugins(_registry: &mut dwim::Registry, dirs: &[std::path::PathBuf]) {
+    if !dirs.is_empty() {
+        eprintln!("warning: this dwim was built without the `wasm` feature; plugins are ignored");
+    }
+}

@@ -5,14 +5,14 @@ use super::Format;
 use dwim::check::{check_program, input_scope};
 use dwim::trace::TraceWriter;
 use dwim::value::Image;
-use dwim::{Limits, Registry, Session, Value};
-use std::path::Path;
+use dwim::{Limits, Session, Value};
+use std::path::{Path, PathBuf};
 
-pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, strict: bool) -> Result<Exit, Failure> {
+pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, strict: bool, plugins: &[PathBuf]) -> Result<Exit, Failure> {
     let limits = if strict { Limits::strict() } else { Limits::default() };
     let img = Image::load(image).map_err(|d| bad_input(&d))?;
     let (src, program) = load_program(path, &limits, format)?;
-    let registry = Registry::builtin();
+    let registry = super::common::registry(plugins);
     let diags = check_program(&program, &registry, &input_scope(), true);
     if !diags.is_empty() {
         print_diagnostics(&diags, &src, format);

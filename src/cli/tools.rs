@@ -2,10 +2,10 @@
 
 use super::common::{Exit, Failure};
 use super::Format;
-use dwim::Registry;
+use std::path::PathBuf;
 
-pub fn run(format: Format) -> Result<Exit, Failure> {
-    let registry = Registry::builtin();
+pub fn run(format: Format, plugins: &[PathBuf]) -> Result<Exit, Failure> {
+    let registry = super::common::registry(plugins);
     match format {
         Format::Json => {
             let sigs: Vec<_> = registry.signatures().collect();

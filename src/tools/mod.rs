@@ -9,6 +9,8 @@ pub mod matching;
 #[cfg(feature = "native")]
 pub mod native;
 pub mod signature;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 pub use args::Args;
 pub use signature::{Param, Signature, ToolKind};

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Rebuild the example plugins from source.
+#
+#   tools-wasm/build.sh            rebuild into tools-wasm/dist (the committed binaries)
+#   tools-wasm/build.sh --out DIR  rebuild into DIR
+#   tools-wasm/build.sh --check    rebuild into a temp dir, report byte differences from dist, and
+#                                  run the plugin tests against the rebuilt binaries (CI)
+#
+# Rust plugins use rustup's wasm32-unknown-unknown target when installed, else Debian's rustc-web
+# with build-std (see docs/plugins.md). The C plugin needs clang (any recent version) and wasm-ld.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+out="$here/dist"
+check=0
+case "${1:-}" in
+  --out) out=$(mkdir -p "$2" && cd "$2" && pwd) ;;
+  --check) check=1; out=$(mktemp -d) ;;
+  "") ;;
+  *) echo "usage: $0 [--out DIR | --check]" >&2; exit 2 ;;
+esac
+mkdir -p "$out/test"
+rust_plugins="find_color color_stats normalize_answer"
+# Test and benchmark plugins go to a subdirectory, which `--plugins DIST` does not load.
+test_plugins="echo hostile"
+
+cd "$here"
+# Remap source paths so that panic locations do not embed this checkout's absolute path, and link
+# with a 64 KiB stack (instead of 1 MiB): a smaller initial memory makes each call cheaper.
+export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$here=/dwim-plugins -C link-arg=-zstack-size=65536"
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  cargo build --release --target wasm32-unknown-unknown
+elif [ -x /usr/bin/rustc ] && /usr/bin/rustc --print target-list | grep -qx wasm32-unknown-unknown; then
+  RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld \
+    /usr/bin/cargo build --release -Zbuild-std=std,panic_abort --target wasm32-unknown-unknown
+else
+  echo "no wasm32 Rust toolchain: run 'rustup target add wasm32-unknown-unknown', or on Debian" >&2
+  echo "  apt-get install rustc-web cargo-web rust-web-src lld-19" >&2
+  exit 1
+fi
+for p in $rust_plugins; do
+  cp "target/wasm32-unknown-unknown/release/$p.wasm" "$out/$p.wasm"
+  if [ -f "plugins/$p/$p.json" ]; then cp "plugins/$p/$p.json" "$out/$p.json"; fi
+done
+for p in $test_plugins; do
+  cp "target/wasm32-unknown-unknown/release/$p.wasm" "$out/test/$p.wasm"
+done
+
+cc=$(command -v clang || command -v clang-19 || command -v clang-14 || true)
+ld=$(command -v wasm-ld || command -v wasm-ld-19 || ls /usr/lib/llvm-*/bin/wasm-ld 2>/dev/null | tail -1 || true)
+if [ -z "$cc" ] || [ -z "$ld" ]; then
+  echo "clang and wasm-ld are needed for the C plugin (apt-get install clang-14 lld-19)" >&2
+  exit 1
+fi
+obj=$(mktemp --suffix=.o)
+"$cc" --target=wasm32 -O2 -nostdlib -ffreestanding -c plugins/brightness_c/brightness.c -o "$obj"
+"$ld" --no-entry --strip-all -o "$out/brightness.wasm" "$obj"
+rm -f "$obj"
+echo "built into $out:"; ls -lR "$out"
+
+if [ "$check" = 1 ]; then
+  status=0
+  for f in "$out"/*.wasm "$out"/test/*.wasm; do
+    rel=${f#"$out"/}
+    if ! cmp -s "$f" "$here/dist/$rel"; then
+      echo "note: $rel differs from the committed binary (toolchain differences are expected across machines)"
+    fi
+  done
+  cd "$root"
+  DWIM_TEST_PLUGINS="$out" cargo test --test wasm_hostile --test wasm_roundtrip --test wasm_cli || status=1
+  rm -rf "$out"
+  exit $status
+fi
