@@ -6,6 +6,8 @@ mod replay;
 mod run;
 mod scene;
 mod tools;
+#[cfg(feature = "train")]
+mod train;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -79,6 +81,16 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Fine-tune a model on masked samples (JSONL input_ids + labels) with candle.
+    #[cfg(feature = "train")]
+    #[command(after_help = "Examples:\n  dwim train --data samples.jsonl --tokenizer tokenizer.json --model tiny --out runs/im\n  dwim train --data samples.jsonl --model runs/im --lora 16 --out runs/lora --steps 100\n  dwim train --data samples.jsonl --out runs/im --resume")]
+    Train(train::TrainArgs),
+    /// Tokenizer tools.
+    #[cfg(feature = "train")]
+    Tokenizer {
+        #[command(subcommand)]
+        cmd: train::TokenizerCmd,
+    },
 }
 
 pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
@@ -88,5 +100,9 @@ pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Tools { format } => tools::run(format),
         Command::Replay { trace, format } => replay::run(&trace, format),
         Command::Scene { out, seed } => scene::run(&out, seed),
+        #[cfg(feature = "train")]
+        Command::Train(a) => train::run(a),
+        #[cfg(feature = "train")]
+        Command::Tokenizer { cmd } => train::tokenizer(cmd),
     }
 }

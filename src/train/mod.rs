@@ -1,0 +1,40 @@
+//! Training and decoding with candle (feature `train`): a llama-style decoder trained with masked
+//! cross-entropy (instruct-masking), AdamW, warm-up + cosine schedule, clipping, accumulation,
+//! atomic checkpoints, LoRA adapters, loss curves, and a BPE tokenizer trainer.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `config.rs` | model [`Config`] and presets (`tiny`, `micro`, SmolLM2-135M) |
+//! | `model.rs` | the forward pass (all positions, differentiable ops only), KV cache |
+//! | `lora.rs` | bias-free linear layer with optional LoRA adapter |
+//! | `loss.rs` | masked cross-entropy |
+//! | `optim.rs` | AdamW, schedule, clipping, accumulation |
+//! | `data.rs` | JSONL samples, validation split, seeded order, padded batches |
+//! | `trainer.rs` | the update loop, validation, save/resume |
+//! | `checkpoint.rs` | atomic safetensors checkpoints |
+//! | `generate.rs` | greedy / temperature decoding |
+//! | `plot.rs` | loss-curve PNG |
+//! | `tokenizer.rs` | byte-level BPE training |
+//! | `load.rs` | models from presets, directories and checkpoints |
+
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+pub mod generate;
+pub mod load;
+pub mod lora;
+pub mod loss;
+pub mod model;
+pub mod optim;
+pub mod plot;
+pub mod rng;
+pub mod tokenizer;
+pub mod trainer;
+
+pub use checkpoint::{Hyper, TrainState};
+pub use config::{Config, Mlp};
+pub use data::{Batch, Sample, IGNORE};
+pub use generate::{generate, GenOptions};
+pub use lora::LoraConfig;
+pub use model::Model;
+pub use trainer::{StepStats, Trainer};
