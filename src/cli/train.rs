@@ -103,13 +103,13 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
     if samples.is_empty() {
         return Err(fail(Diagnostic::new(Code::E402, format!("{data_name}: no samples"))));
     }
-    let tok = a.tokenizer.as_deref().map(tokenizer::load).transpose().map_err(fail)?;
+    let mut tok = a.tokenizer.as_deref().map(tokenizer::load).transpose().map_err(fail)?;
     let pad_id = tok.as_ref().and_then(|t| t.token_to_id(tokenizer::SPECIALS[0])).unwrap_or(0);
     let ckpt = a.out.join("checkpoint.safetensors");
     let (train, val) = split(samples, a.val_frac, a.seed);
     let mut trainer = if a.resume && ckpt.is_file() {
         let peek = dwim::train::checkpoint::load(&ckpt, &dev).map_err(fail)?.1;
-        let base = if peek.has_base { None } else { Some(load::load_path(Path::new(&peek.base), &dev).map_err(fail)?.1) };
+        let base = if peek.has_base { None } else { Some(load::load_spec(&peek.base, &dev).map_err(fail)?.1) };
         let (train, val) = split(train.into_iter().chain(val).collect(), peek.hyper.val_frac, peek.hyper.seed);
         let mut t = Trainer::resume(&ckpt, train, val, base, &dev).map_err(fail)?;
         if let Some(s) = a.steps {
@@ -131,8 +131,11 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
                 }
                 (cfg, None)
             }
-            path => {
-                let (cfg, w) = load::load_path(Path::new(path), &dev).map_err(fail)?;
+            spec => {
+                let (cfg, w, t) = load::load_spec(spec, &dev).map_err(fail)?;
+                if tok.is_none() {
+                    tok = t;
+                }
                 (cfg, Some(w))
             }
         };
@@ -165,8 +168,8 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
     };
     check_vocab(&data_name, &trainer.train, trainer.model.cfg.vocab).map_err(fail)?;
     check_vocab(&data_name, &trainer.val, trainer.model.cfg.vocab).map_err(fail)?;
-    if let (Some(src), Some(_)) = (&a.tokenizer, &tok) {
-        let _ = std::fs::copy(src, a.out.join("tokenizer.json"));
+    if let Some(t) = &tok {
+        tokenizer::save(t, &a.out.join("tokenizer.json")).map_err(fail)?;
     }
     train_loop(&mut trainer, &a.out, a.format)
 }

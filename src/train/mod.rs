@@ -16,11 +16,13 @@
 //! | `plot.rs` | loss-curve PNG |
 //! | `tokenizer.rs` | byte-level BPE training |
 //! | `load.rs` | models from presets, directories and checkpoints |
+//! | `gguf.rs` | llama GGUF (SmolLM2) → F32 weights + rebuilt BPE tokenizer |
 
 pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod generate;
+pub mod gguf;
 pub mod load;
 pub mod lora;
 pub mod loss;

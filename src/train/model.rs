@@ -190,7 +190,7 @@ impl Model {
     /// Hidden states after the final norm: `ids` (B, S) u32 → (B, S, d). `cache` enables incremental
     /// decoding: positions start at the cache length and the new keys/values are appended.
     pub fn hidden(&self, ids: &Tensor, mut cache: Option<&mut KvCache>) -> Result<Tensor> {
-        let (_b, s) = ids.dims2()?;
+        let s = ids.dim(1)?;
         let offset = cache.as_ref().map_or(0, |c| c.len());
         if offset + s > self.cfg.max_seq {
             candle_core::bail!("sequence of {} tokens exceeds max_seq {}", offset + s, self.cfg.max_seq);
@@ -198,7 +198,8 @@ impl Model {
         if let Some(c) = cache.as_mut() {
             c.layers.resize(self.layers.len(), None);
         }
-        let mut x = self.embed.embedding(ids)?;
+        let (b, _) = ids.dims2()?;
+        let mut x = self.embed.index_select(&ids.flatten_all()?, 0)?.reshape((b, s, self.cfg.d_model))?;
         let cos = self.cos.narrow(0, offset, s)?;
         let sin = self.sin.narrow(0, offset, s)?;
         let mask = causal_mask(s, offset, &self.device)?;

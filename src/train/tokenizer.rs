@@ -27,7 +27,7 @@ pub fn train_bpe(corpus: &[&Path], vocab: usize) -> Result<Tokenizer, Diagnostic
         .min_frequency(2)
         .show_progress(false)
         .special_tokens(SPECIALS.iter().map(|s| AddedToken::from(s.to_string(), true)).collect())
-        .initial_alphabet(ByteLevel::alphabet())
+        .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
         .build()
         .into();
     let mut tok = Tokenizer::new(BPE::default());
