@@ -52,6 +52,15 @@ fn batch(dev: &Device) -> Batch {
     }
 }
 
+/// Process CPU time (user + system) in ms, from /proc (Linux); None elsewhere.
+fn cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0) // USER_HZ = 100 on Linux
+}
+
 fn torch_script() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("DWIM_TORCH_SCRIPT") {
         return Some(PathBuf::from(p));
@@ -83,7 +92,11 @@ fn main() {
     let mut opt = AdamW::new(vars.clone(), AdamWParams::default());
     let b = batch(&dev);
     let (mut fwd, mut bwd, mut adam, mut step, mut losses) = (vec![], vec![], vec![], vec![], vec![]);
+    let mut cpu0 = None;
     for i in 0..WARMUP + STEPS {
+        if i == WARMUP {
+            cpu0 = cpu_ms();
+        }
         let t0 = Instant::now();
         let loss = batch_loss(&model, &b, b.n_targets as f64).unwrap();
         let l = loss.to_scalar::<f32>().unwrap();
@@ -101,6 +114,7 @@ fn main() {
         }
     }
     let ms = median(step.clone());
+    let cpu_per_step = cpu0.zip(cpu_ms()).map(|(a, b)| (b - a) / STEPS as f64);
     let threads = candle_core::utils::get_num_threads();
     println!("candle tiny SFT step: params {}, batch {B} x seq {S}, {} supervised, threads {threads}", cfg.n_params(), b.n_targets);
     println!(
@@ -113,6 +127,10 @@ fn main() {
         losses[0],
         losses[losses.len() - 1]
     );
+
+    if let Some(c) = cpu_per_step {
+        println!("  CPU time per step {c:.0} ms (all threads; the wall figure on a busy machine is not comparable)");
+    }
 
     let prompt: Vec<u32> = (0..16).map(|i| (i * 37 % V) as u32).collect();
     let dec_model = Model::init(&Config { max_seq: 512, ..Config::tiny(V) }, 1, &dev).unwrap();
@@ -137,7 +155,7 @@ fn main() {
             "{}",
             serde_json::json!({
                 "candle_step_ms_median": ms, "fwd_loss_ms": median(fwd), "bwd_ms": median(bwd), "adamw_ms": median(adam),
-                "tokens_per_s": (B * S) as f64 / (ms / 1e3), "decode_tokens_per_s": dec_tps, "threads": threads,
+                "tokens_per_s": (B * S) as f64 / (ms / 1e3), "cpu_ms_per_step": cpu_per_step, "decode_tokens_per_s": dec_tps, "threads": threads,
                 "torch_step_ms_median": torch.as_ref().map(|t| t.0), "ratio": torch.as_ref().map(|t| ms / t.0),
             })
         );
