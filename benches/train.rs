@@ -85,6 +85,7 @@ fn torch_ms() -> Option<(f64, serde_json::Value)> {
 
 fn main() {
     let json = std::env::args().any(|a| a == "--json");
+    dwim::train::tune_allocator();
     let dev = Device::Cpu;
     let cfg = Config { max_seq: S, ..Config::tiny(V) };
     let model = Model::init(&cfg, 0, &dev).unwrap();

@@ -61,6 +61,9 @@ pub struct TrainArgs {
     /// Longest sample in tokens (longer ones keep their end).
     #[arg(long)]
     max_seq: Option<usize>,
+    /// `cpu`, or `cuda` (GPU 0; needs a build with `--features cuda`).
+    #[arg(long, default_value = "cpu")]
+    device: String,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
 }
@@ -96,7 +99,12 @@ pub fn tokenizer(cmd: TokenizerCmd) -> Result<Exit, Failure> {
 }
 
 pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
-    let dev = Device::Cpu;
+    dwim::train::tune_allocator();
+    let dev = match a.device.as_str() {
+        "cpu" => Device::Cpu,
+        "cuda" => Device::new_cuda(0).map_err(|e| Failure::BadInput(format!("--device cuda: {e} (build with --features cuda)")))?,
+        other => return Err(Failure::BadInput(format!("unknown --device {other} (cpu, cuda)"))),
+    };
     std::fs::create_dir_all(&a.out).map_err(|e| Failure::BadInput(format!("cannot create {}: {e}", a.out.display())))?;
     let data_name = a.data.display().to_string();
     let samples = load_jsonl(&a.data).map_err(fail)?;
