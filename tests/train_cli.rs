@@ -76,6 +76,16 @@ fn kill_mid_run_then_resume_finishes() {
     for f in ["model.safetensors", "config.json", "loss.png", "log.jsonl", "summary.json"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
+    // the interrupted run ends exactly where an uninterrupted one does
+    let whole = dir.path().join("whole");
+    let mut c = dwim();
+    c.args(["train", "--model", "micro", "--steps", "30", "--batch", "4", "--lr", "3e-3", "--ckpt-every", "2", "--val-every", "10", "--format", "json", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&whole);
+    let w: serde_json::Value = serde_json::from_slice(&c.output().unwrap().stdout).unwrap();
+    assert_eq!(w["final_loss"], v["final_loss"]);
+    assert_eq!(w["val_loss"], v["val_loss"]);
     let model = dwim::train::load::load_model(&out, &candle_core::Device::Cpu).unwrap();
     assert_eq!(model.cfg.vocab, 253);
 }

@@ -114,11 +114,10 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
     let mut tok = a.tokenizer.as_deref().map(tokenizer::load).transpose().map_err(fail)?;
     let pad_id = tok.as_ref().and_then(|t| t.token_to_id(tokenizer::SPECIALS[0])).unwrap_or(0);
     let ckpt = a.out.join("checkpoint.safetensors");
-    let (train, val) = split(samples, a.val_frac, a.seed);
     let mut trainer = if a.resume && ckpt.is_file() {
         let peek = dwim::train::checkpoint::load(&ckpt, &dev).map_err(fail)?.1;
         let base = if peek.has_base { None } else { Some(load::load_spec(&peek.base, &dev).map_err(fail)?.1) };
-        let (train, val) = split(train.into_iter().chain(val).collect(), peek.hyper.val_frac, peek.hyper.seed);
+        let (train, val) = split(samples, peek.hyper.val_frac, peek.hyper.seed);
         let mut t = Trainer::resume(&ckpt, train, val, base, &dev).map_err(fail)?;
         if let Some(s) = a.steps {
             t.state.hyper.steps = s;
@@ -126,6 +125,7 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
         }
         t
     } else {
+        let (train, val) = split(samples, a.val_frac, a.seed);
         let steps = a.steps.unwrap_or(200);
         let (cfg, weights) = match a.model.as_str() {
             "tiny" | "micro" => {
