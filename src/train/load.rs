@@ -115,9 +115,12 @@ pub fn smollm2_path() -> std::path::PathBuf {
     home.join(".cache/dwim/SmolLM2-135M-Instruct.Q4_1.gguf")
 }
 
+/// A model config, its named weights, and the tokenizer when the source carries one.
+pub type Loaded = (Config, BTreeMap<String, Tensor>, Option<tokenizers::Tokenizer>);
+
 /// Weights (and a tokenizer, when the source carries one) for `--model`: `smollm2`, a `.gguf` file,
 /// a weight directory or a checkpoint file.
-pub fn load_spec(spec: &str, dev: &Device) -> Result<(Config, BTreeMap<String, Tensor>, Option<tokenizers::Tokenizer>), Diagnostic> {
+pub fn load_spec(spec: &str, dev: &Device) -> Result<Loaded, Diagnostic> {
     let path = if spec == "smollm2" { smollm2_path() } else { std::path::PathBuf::from(spec) };
     if path.extension().is_some_and(|x| x == "gguf") {
         if !path.is_file() {
