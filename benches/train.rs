@@ -1,7 +1,7 @@
 //! One masked-SFT training step of the tiny model (4 layers, d 256, 4 heads, vocab 2048, seq 128,
 //! batch 16, 30% supervised tokens, AdamW) — the config of `shared/bench/torch_tiny_sft_step.py` — timed as
 //! forward+loss, backward and optimizer; then greedy decoding speed. When `python3 -c "import torch"`
-//! works, the PyTorch script runs in the same process tree and the ratio is printed (torch is optional:
+//! works, the PyTorch script runs right after with the same thread count and the ratio is printed (torch is optional:
 //! `pip install torch`, a 2.8 GB download; set DWIM_TORCH_SCRIPT to point at the script elsewhere).
 //!
 //!   cargo bench --features train --bench train            # add `-- --json` for one JSON line
@@ -69,14 +69,14 @@ fn torch_script() -> Option<PathBuf> {
     ["shared/bench/torch_tiny_sft_step.py", "../shared/bench/torch_tiny_sft_step.py"].iter().map(|p| root.join(p)).find(|p| p.is_file())
 }
 
-fn torch_ms() -> Option<(f64, serde_json::Value)> {
+fn torch_ms(threads: usize) -> Option<(f64, serde_json::Value)> {
     let ok = std::process::Command::new("python3").args(["-c", "import torch"]).output().ok()?.status.success();
     if !ok {
         println!("torch: not installed (optional: `pip install torch`); no ratio");
         return None;
     }
     let script = torch_script()?;
-    let out = std::process::Command::new("python3").arg(&script).arg("--json").output().ok()?;
+    let out = std::process::Command::new("python3").arg(&script).args(["--json", "--threads", &threads.to_string()]).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text.lines().rev().find(|l| l.starts_with('{'))?;
     let v: serde_json::Value = serde_json::from_str(line).ok()?;
@@ -140,7 +140,7 @@ fn main() {
     let dec_tps = out.len() as f64 / t0.elapsed().as_secs_f64();
     println!("  greedy decoding (KV cache): {dec_tps:.0} tokens/s over {} tokens", out.len());
 
-    let torch = torch_ms();
+    let torch = torch_ms(threads);
     if let Some((tms, v)) = &torch {
         println!(
             "torch {} step median {tms:.1} ms (fwd+loss {:.1}, backward {:.1}, AdamW {:.1}); candle/torch time ratio {:.2}x",
