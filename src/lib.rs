@@ -40,3 +40,5 @@ pub use eval::Session;
 pub use limits::Limits;
 pub use tools::Registry;
 pub use value::Value;
+#[cfg(feature = "train")]
+pub mod train;

@@ -10,6 +10,8 @@ mod report;
 mod run;
 mod scene;
 mod tools;
+#[cfg(feature = "train")]
+mod train;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -100,6 +102,16 @@ pub enum Command {
     Collect(collect::Args),
     /// Collected workflows → instruct-masked training samples (input ids + labels).
     Mask(mask::Args),
+    /// Fine-tune a model on masked samples (JSONL input_ids + labels) with candle.
+    #[cfg(feature = "train")]
+    #[command(after_help = "Examples:\n  dwim train --data samples.jsonl --tokenizer tokenizer.json --model tiny --out runs/im\n  dwim train --data samples.jsonl --model runs/im --lora 16 --out runs/lora --steps 100\n  dwim train --data samples.jsonl --out runs/im --resume")]
+    Train(train::TrainArgs),
+    /// Tokenizer tools.
+    #[cfg(feature = "train")]
+    Tokenizer {
+        #[command(subcommand)]
+        cmd: train::TokenizerCmd,
+    },
 }
 
 pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
@@ -115,5 +127,9 @@ pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Report(a) => report::run(a),
         Command::Collect(a) => collect::run_cli(a),
         Command::Mask(a) => mask::run_cli(a),
+        #[cfg(feature = "train")]
+        Command::Train(a) => train::run(a),
+        #[cfg(feature = "train")]
+        Command::Tokenizer { cmd } => train::tokenizer(cmd),
     }
 }

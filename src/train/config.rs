@@ -1,0 +1,144 @@
+//! Model configuration and the named presets.
+
+use serde::{Deserialize, Serialize};
+
+/// The feed-forward block: `Plain` is `W2·SiLU(W1·x)` (the tiny GPT of the PyTorch baseline),
+/// `Gated` is llama's `down(SiLU(gate·x) ⊙ up·x)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mlp {
+    Plain,
+    Gated,
+}
+
+/// A decoder-only, pre-norm transformer with RoPE (rotate-half form), RMSNorm and no biases:
+/// the llama architecture, plus the plain-MLP variant used by the tiny presets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    pub vocab: usize,
+    pub d_model: usize,
+    pub n_layers: usize,
+    pub n_heads: usize,
+    pub n_kv_heads: usize,
+    pub d_ff: usize,
+    pub mlp: Mlp,
+    /// Longest sequence trained on; decoding may not go past it.
+    pub max_seq: usize,
+    pub rope_theta: f64,
+    pub norm_eps: f64,
+    /// lm_head shares the token embedding matrix.
+    pub tie_embeddings: bool,
+}
+
+impl Config {
+    /// 4 layers, d 256, 4 heads, plain SiLU MLP ×4, untied head: the model of
+    /// `shared/bench/torch_tiny_sft_step.py` (4,196,608 parameters at vocab 2048).
+    pub fn tiny(vocab: usize) -> Config {
+        Config {
+            vocab,
+            d_model: 256,
+            n_layers: 4,
+            n_heads: 4,
+            n_kv_heads: 4,
+            d_ff: 1024,
+            mlp: Mlp::Plain,
+            max_seq: 512,
+            rope_theta: 10_000.0,
+            norm_eps: 1e-5,
+            tie_embeddings: false,
+        }
+    }
+
+    /// About 0.1–1M parameters: for tests and quick experiments.
+    pub fn micro(vocab: usize) -> Config {
+        Config {
+            vocab,
+            d_model: 64,
+            n_layers: 2,
+            n_heads: 4,
+            n_kv_heads: 2,
+            d_ff: 192,
+            mlp: Mlp::Gated,
+            max_seq: 256,
+            rope_theta: 10_000.0,
+            norm_eps: 1e-5,
+            tie_embeddings: false,
+        }
+    }
+
+    /// SmolLM2-135M(-Instruct): llama, 30 layers, hidden 576, 9 heads / 3 KV heads, tied embeddings.
+    pub fn smollm2_135m() -> Config {
+        Config {
+            vocab: 49_152,
+            d_model: 576,
+            n_layers: 30,
+            n_heads: 9,
+            n_kv_heads: 3,
+            d_ff: 1536,
+            mlp: Mlp::Gated,
+            max_seq: 8192,
+            rope_theta: 100_000.0,
+            norm_eps: 1e-5,
+            tie_embeddings: true,
+        }
+    }
+
+    pub fn preset(name: &str, vocab: usize) -> Option<Config> {
+        match name {
+            "tiny" => Some(Config::tiny(vocab)),
+            "micro" => Some(Config::micro(vocab)),
+            _ => None,
+        }
+    }
+
+    pub fn head_dim(&self) -> usize {
+        self.d_model / self.n_heads
+    }
+
+    /// Checks that the shapes fit together; a message names the first problem.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.vocab == 0 || self.d_model == 0 || self.n_layers == 0 || self.n_heads == 0 || self.d_ff == 0 {
+            return Err("vocab, d_model, n_layers, n_heads and d_ff must be positive".into());
+        }
+        if self.d_model % self.n_heads != 0 {
+            return Err(format!("d_model {} is not a multiple of n_heads {}", self.d_model, self.n_heads));
+        }
+        if self.head_dim() % 2 != 0 {
+            return Err(format!("head dim {} must be even for RoPE", self.head_dim()));
+        }
+        if self.n_kv_heads == 0 || self.n_heads % self.n_kv_heads != 0 {
+            return Err(format!("n_heads {} is not a multiple of n_kv_heads {}", self.n_heads, self.n_kv_heads));
+        }
+        Ok(())
+    }
+
+    /// Every parameter name with its shape, in a fixed order (llama / Hugging Face naming).
+    pub fn param_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let (d, hd) = (self.d_model, self.head_dim());
+        let kv = self.n_kv_heads * hd;
+        let mut out = vec![("model.embed_tokens.weight".to_string(), vec![self.vocab, d])];
+        for i in 0..self.n_layers {
+            let p = format!("model.layers.{i}");
+            out.push((format!("{p}.input_layernorm.weight"), vec![d]));
+            out.push((format!("{p}.self_attn.q_proj.weight"), vec![d, d]));
+            out.push((format!("{p}.self_attn.k_proj.weight"), vec![kv, d]));
+            out.push((format!("{p}.self_attn.v_proj.weight"), vec![kv, d]));
+            out.push((format!("{p}.self_attn.o_proj.weight"), vec![d, d]));
+            out.push((format!("{p}.post_attention_layernorm.weight"), vec![d]));
+            if self.mlp == Mlp::Gated {
+                out.push((format!("{p}.mlp.gate_proj.weight"), vec![self.d_ff, d]));
+            }
+            out.push((format!("{p}.mlp.up_proj.weight"), vec![self.d_ff, d]));
+            out.push((format!("{p}.mlp.down_proj.weight"), vec![d, self.d_ff]));
+        }
+        out.push(("model.norm.weight".to_string(), vec![d]));
+        if !self.tie_embeddings {
+            out.push(("lm_head.weight".to_string(), vec![self.vocab, d]));
+        }
+        out
+    }
+
+    pub fn n_params(&self) -> usize {
+        self.param_shapes().iter().map(|(_, s)| s.iter().product::<usize>()).sum()
+    }
+}
