@@ -18,6 +18,8 @@
 // Diagnostics travel by value through every stage; errors are the cold path, so their size is fine.
 #![allow(clippy::result_large_err)]
 
+#[cfg(feature = "train")]
+pub mod agent;
 pub mod check;
 pub mod data;
 pub mod diag;

@@ -1,5 +1,7 @@
 //! The `dwim` command line. Exit codes: 0 success, 1 a program or tool error, 2 bad usage or input.
 
+#[cfg(feature = "train")]
+mod agent;
 mod bench_world;
 mod check;
 mod collect;
@@ -102,6 +104,15 @@ pub enum Command {
     Collect(collect::Args),
     /// Collected workflows → instruct-masked training samples (input ids + labels).
     Mask(mask::Args),
+    /// Let a trained policy answer a question about an image, step by step.
+    #[cfg(feature = "train")]
+    Agent(agent::AgentArgs),
+    /// Accuracy of a trained policy on a benchmark split.
+    #[cfg(feature = "train")]
+    Eval(agent::EvalArgs),
+    /// DWIM's ablation table on the built-in benchmark (SFT vs IM, with and without DW).
+    #[cfg(feature = "train")]
+    Ablate(agent::AblateArgs),
     /// Fine-tune a model on masked samples (JSONL input_ids + labels) with candle.
     #[cfg(feature = "train")]
     #[command(after_help = "Examples:\n  dwim train --data samples.jsonl --tokenizer tokenizer.json --model tiny --out runs/im\n  dwim train --data samples.jsonl --model runs/im --lora 16 --out runs/lora --steps 100\n  dwim train --data samples.jsonl --out runs/im --resume")]
@@ -127,6 +138,12 @@ pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Report(a) => report::run(a),
         Command::Collect(a) => collect::run_cli(a),
         Command::Mask(a) => mask::run_cli(a),
+        #[cfg(feature = "train")]
+        Command::Agent(a) => agent::agent(a),
+        #[cfg(feature = "train")]
+        Command::Eval(a) => agent::eval(a),
+        #[cfg(feature = "train")]
+        Command::Ablate(a) => agent::run_ablate(a),
         #[cfg(feature = "train")]
         Command::Train(a) => train::run(a),
         #[cfg(feature = "train")]

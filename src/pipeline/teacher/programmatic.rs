@@ -211,8 +211,12 @@ impl Teacher for ProgrammaticTeacher {
     fn next_step(&mut self, input: &TeacherInput<'_>) -> Result<String, Diagnostic> {
         match input.history.last() {
             Some(Turn::Rejected { source, .. }) => {
+                // A typo is fixed at once; any other rejection (e.g. a variable an earlier failed
+                // step never bound) cannot be repaired by resending, so move on.
                 let fix = self.last_fix.take().unwrap_or_else(|| repaired(source));
-                return self.send(fix, None);
+                if fix != *source {
+                    return self.send(fix, None);
+                }
             }
             Some(Turn::Discrepancy { message }) => {
                 if self.rethinks < self.cfg.max_rethinks {

@@ -1,0 +1,218 @@
+//! `dwim ablate`: DWIM's ablation rows on the built-in benchmark, with a model trained from scratch.
+//!
+//! Collect with and without DW (programmatic teacher) → build samples per masking mode → one shared
+//! tokenizer → for each row and seed, train the same model for the same number of updates → evaluate
+//! on the test split. Rows: untrained baseline, SFT, IM, DW+SFT, DW+random masking,
+//! DW+mask-with-rethink, DW+IM.
+
+use super::eval::{evaluate, EvalReport};
+use super::{Policy, PolicyMeta, PromptFormat};
+use crate::diag::{Code, Diagnostic};
+use crate::pipeline::collect::{self, CollectConfig, Utilization};
+use crate::pipeline::mask::{samples, Mode};
+use crate::pipeline::render::system_prompt;
+use crate::pipeline::tokenize::encode;
+use crate::pipeline::Workflow;
+use crate::train::checkpoint::Hyper;
+use crate::train::config::Config;
+use crate::train::data::{split, Sample};
+use crate::train::model::Model;
+use crate::train::trainer::Trainer;
+use candle_core::Device;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct AblateConfig {
+    pub data: PathBuf,
+    pub out: PathBuf,
+    pub seeds: usize,
+    pub steps: u64,
+    pub model: String,
+    pub lr: f64,
+    pub batch: usize,
+    pub vocab: usize,
+    pub max_seq: usize,
+    /// Test questions evaluated per run (0 = all).
+    pub eval_limit: usize,
+    pub max_steps: usize,
+}
+
+impl Default for AblateConfig {
+    fn default() -> Self {
+        AblateConfig {
+            data: PathBuf::from("bench"),
+            out: PathBuf::from("ablate"),
+            seeds: 3,
+            steps: 300,
+            model: "micro".into(),
+            lr: 3e-3,
+            batch: 16,
+            vocab: 1024,
+            max_seq: 256,
+            eval_limit: 150,
+            max_steps: 10,
+        }
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub name: String,
+    pub data: String,
+    pub mode: String,
+    pub accuracies: Vec<f64>,
+    pub mean: f64,
+    /// Half-width of a 95% interval (t distribution over seeds).
+    pub interval: f64,
+    pub avg_steps: f64,
+    pub tool_error_rate: f64,
+    pub rejected_share: f64,
+    pub samples: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub rows: Vec<Row>,
+    pub utilization_dw: (usize, usize),
+    pub utilization_no_dw: (usize, usize),
+    pub utilization_by_family: Vec<(String, f64, f64)>,
+}
+
+fn t95(n: usize) -> f64 {
+    match n {
+        0 | 1 => 0.0,
+        2 => 12.71,
+        3 => 4.30,
+        4 => 3.18,
+        5 => 2.78,
+        _ => 2.0,
+    }
+}
+
+fn stats(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len().max(1) as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    if xs.len() < 2 {
+        return (mean, 0.0);
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, t95(xs.len()) * (var / n).sqrt())
+}
+
+fn to_samples(workflows: &[Workflow], mode: Mode, system: &str, tok: &tokenizers::Tokenizer, max_seq: usize, seed: u64) -> Result<Vec<Sample>, Diagnostic> {
+    let mut out = Vec::new();
+    for w in workflows {
+        for s in samples(w, mode, system, seed) {
+            if let Some(e) = encode(&s, tok, max_seq)? {
+                out.push(Sample::new(e.input_ids, e.labels));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Train one policy and save it (weights, tokenizer, policy.json) into `dir`.
+#[allow(clippy::too_many_arguments)]
+fn train_policy(cfg: &AblateConfig, train_set: Vec<Sample>, tok: &tokenizers::Tokenizer, format: PromptFormat, system: &str, seed: u64, dir: &Path) -> Result<Policy, Diagnostic> {
+    let dev = Device::Cpu;
+    let mut mcfg = Config::preset(&cfg.model, tok.get_vocab_size(true)).ok_or_else(|| Diagnostic::new(Code::E402, format!("unknown model preset {}", cfg.model)))?;
+    mcfg.max_seq = cfg.max_seq;
+    let model = Model::init(&mcfg, seed, &dev).map_err(crate::train::trainer::internal)?;
+    let model = if train_set.is_empty() || cfg.steps == 0 {
+        model
+    } else {
+        let (train, val) = split(train_set, 0.02, seed);
+        let hyper = Hyper { steps: cfg.steps, batch: cfg.batch, lr: cfg.lr, warmup: cfg.steps / 20, seed, max_seq: cfg.max_seq, val_every: u64::MAX, ckpt_every: u64::MAX, ..Hyper::default() };
+        let mut t = Trainer::new(model, train, val, hyper, &cfg.model);
+        while t.step() < cfg.steps {
+            t.train_step()?;
+        }
+        t.model
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", dir.display())))?;
+    crate::train::load::save_model(&model, dir)?;
+    crate::tokenizer::save(tok, &dir.join("tokenizer.json"))?;
+    let meta = PolicyMeta { format, system: system.to_string() };
+    std::fs::write(dir.join("policy.json"), serde_json::to_string_pretty(&meta).unwrap_or_default())
+        .map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", dir.display())))?;
+    Ok(Policy::new(model, tok.clone(), meta))
+}
+
+/// Run every row for every seed; `progress` is told each finished run.
+pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalReport)) -> Result<Table, Diagnostic> {
+    let collect_cfg = |dw: bool| CollectConfig { dw, ..CollectConfig::default() };
+    let dw = collect::run(&cfg.data, &cfg.out.join("collect-dw"), &collect_cfg(true), false)?;
+    let nodw = collect::run(&cfg.data, &cfg.out.join("collect-nodw"), &collect_cfg(false), false)?;
+    let system = system_prompt("(see `dwim tools`)");
+
+    // One tokenizer for every row, trained on every variant's text.
+    let corpus = cfg.out.join("corpus.txt");
+    let mut text = String::new();
+    for wfs in [&dw, &nodw] {
+        for m in [Mode::Sft, Mode::Im] {
+            for w in wfs.iter() {
+                for s in samples(w, m, &system, 0) {
+                    text.push_str(&s.text());
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    std::fs::write(&corpus, text).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", corpus.display())))?;
+    let tok = crate::tokenizer::train_bpe(&[corpus.as_path()], cfg.vocab)?;
+
+    let rows: [(&str, Option<(&Vec<Workflow>, &str)>, Mode); 7] = [
+        ("untrained baseline", None, Mode::Im),
+        ("SFT", Some((&nodw, "no DW")), Mode::Sft),
+        ("IM", Some((&nodw, "no DW")), Mode::Im),
+        ("DW + SFT", Some((&dw, "DW")), Mode::Sft),
+        ("DW + random masking", Some((&dw, "DW")), Mode::Random),
+        ("DW + mask with rethink", Some((&dw, "DW")), Mode::Rethink),
+        ("DW + IM", Some((&dw, "DW")), Mode::Im),
+    ];
+    let mut table_rows = Vec::new();
+    for (name, data, mode) in rows {
+        let mut accs = Vec::new();
+        let mut agg = EvalReport::default();
+        let mut n_samples = 0;
+        for seed in 0..cfg.seeds as u64 {
+            let train_set = match data {
+                Some((wfs, _)) => to_samples(wfs, mode, &system, &tok, cfg.max_seq, seed)?,
+                None => Vec::new(),
+            };
+            n_samples = train_set.len();
+            let format = if mode == Mode::Sft { PromptFormat::Sft } else { PromptFormat::Im };
+            let dir = cfg.out.join("runs").join(format!("{}-seed{seed}", name.replace([' ', '+'], "").to_lowercase()));
+            let policy = train_policy(cfg, train_set, &tok, format, &system, seed, &dir)?;
+            let report = evaluate(&policy, &cfg.data, "test", cfg.eval_limit, cfg.max_steps)?;
+            accs.push(report.accuracy());
+            agg.steps += report.steps;
+            agg.episodes += report.episodes;
+            agg.tool_errors += report.tool_errors;
+            agg.rejected += report.rejected;
+            progress(name, seed, &report);
+        }
+        let (mean, interval) = stats(&accs);
+        table_rows.push(Row {
+            name: name.into(),
+            data: data.map(|d| d.1.to_string()).unwrap_or_else(|| "—".into()),
+            mode: if data.is_some() { mode.name().into() } else { "—".into() },
+            accuracies: accs,
+            mean,
+            interval,
+            avg_steps: agg.avg_steps(),
+            tool_error_rate: agg.tool_error_rate(),
+            rejected_share: agg.rejected_share(),
+            samples: n_samples,
+        });
+    }
+    let (ud, un) = (Utilization::of(&dw), Utilization::of(&nodw));
+    let by_family = ud
+        .families
+        .iter()
+        .map(|(f, v)| (f.clone(), Utilization::rate(*v), un.families.get(f).map(|x| Utilization::rate(*x)).unwrap_or(0.0)))
+        .collect();
+    Ok(Table { rows: table_rows, utilization_dw: ud.total(), utilization_no_dw: un.total(), utilization_by_family: by_family })
+}

@@ -1,0 +1,71 @@
+//! `dwim eval`: accuracy per question family (IoU for grounding), average steps, tool-error rate,
+//! and the share of steps the checker rejected.
+
+use super::{run_episode, Policy};
+use crate::data::Item;
+use crate::diag::Diagnostic;
+use crate::tools::bench::benchmark;
+use crate::world::dataset::Dataset;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EvalReport {
+    /// family → (correct, questions)
+    pub families: BTreeMap<String, (usize, usize)>,
+    pub steps: usize,
+    pub tool_errors: usize,
+    pub rejected: usize,
+    pub episodes: usize,
+}
+
+impl EvalReport {
+    pub fn accuracy(&self) -> f64 {
+        let (c, n) = self.families.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        if n == 0 { 0.0 } else { c as f64 / n as f64 }
+    }
+    pub fn avg_steps(&self) -> f64 {
+        self.steps as f64 / self.episodes.max(1) as f64
+    }
+    pub fn tool_error_rate(&self) -> f64 {
+        self.tool_errors as f64 / self.steps.max(1) as f64
+    }
+    pub fn rejected_share(&self) -> f64 {
+        self.rejected as f64 / self.steps.max(1) as f64
+    }
+}
+
+/// Evaluate on a split (`test` by default), at most `limit` questions (0 = all).
+pub fn evaluate(policy: &Policy, data: &Path, split: &str, limit: usize, max_steps: usize) -> Result<EvalReport, Diagnostic> {
+    let ds = Dataset::load(data)?;
+    let tools = benchmark();
+    let mut report = EvalReport::default();
+    let items: Vec<&Item> = ds.questions.iter().filter(|q| split == "all" || q.split == split).collect();
+    let items = if limit > 0 { &items[..limit.min(items.len())] } else { &items[..] };
+    let mut images: BTreeMap<String, crate::value::Image> = BTreeMap::new();
+    for item in items {
+        let scene_id = item.scene.clone().unwrap_or_default();
+        let image = match images.get(&scene_id) {
+            Some(i) => i.clone(),
+            None => {
+                let img = match ds.scene(&scene_id) {
+                    Some(s) => ds.image(s)?,
+                    None => crate::value::Image::load(&data.join(&item.image))?,
+                };
+                images.insert(scene_id, img.clone());
+                img
+            }
+        };
+        let ep = run_episode(policy, &tools, image, &item.question, max_steps, None)?;
+        let correct = ep.answer.as_ref().is_some_and(|a| item.is_correct(a));
+        let e = report.families.entry(item.family.clone()).or_default();
+        e.0 += usize::from(correct);
+        e.1 += 1;
+        report.episodes += 1;
+        report.steps += ep.records.len();
+        report.rejected += ep.records.iter().filter(|r| r.kind == "rejected").count();
+        report.tool_errors += ep.records.iter().filter(|r| r.error.as_ref().is_some_and(|d| d.code.as_str().starts_with("E4"))).count();
+    }
+    Ok(report)
+}

@@ -1,0 +1,135 @@
+//! Stage 8–9 of the pipeline: the trained policy writes a workflow one step at a time, the engine
+//! checks and runs each step under the strict limits, and the observation goes back into the prompt.
+//! `eval` measures it on a benchmark split; `ablate` runs DWIM's ablation rows.
+
+pub mod ablate;
+pub mod eval;
+
+use crate::diag::{Code, Diagnostic};
+use crate::pipeline::render::{instruction, question_line, step_prefix, PLACEHOLDER};
+use crate::trace::{TraceRecord, TraceWriter};
+use crate::train::generate::{generate, GenOptions};
+use crate::train::model::Model;
+use crate::value::Image;
+use crate::{Limits, Registry, Session, Value};
+use candle_core::Device;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tokenizers::Tokenizer;
+
+/// How a policy's prompt ends, matching how it was trained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptFormat {
+    /// Instruct-masked training: `Step k: [You need to fill this part]` … `Your solution to Step k:`.
+    Im,
+    /// Conversation training: `Step k: `.
+    Sft,
+}
+
+/// What `policy.json` beside a checkpoint records.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PolicyMeta {
+    pub format: PromptFormat,
+    /// The system text samples were built with.
+    pub system: String,
+}
+
+pub struct Policy {
+    pub model: Model,
+    pub tok: Tokenizer,
+    pub meta: PolicyMeta,
+    stop_ids: Vec<u32>,
+    pub max_new: usize,
+}
+
+/// One step of an episode as the policy sees it.
+pub struct Seen {
+    pub source: String,
+    pub observation: String,
+    pub answered: bool,
+}
+
+impl Policy {
+    pub fn new(model: Model, tok: Tokenizer, meta: PolicyMeta) -> Policy {
+        let stop_ids = (0..tok.get_vocab_size(true) as u32)
+            .filter(|&i| tok.decode(&[i], false).map(|s| s.contains('\n')).unwrap_or(false))
+            .collect();
+        Policy { model, tok, meta, stop_ids, max_new: 96 }
+    }
+
+    /// Load `model.safetensors` + `config.json` + `tokenizer.json` + `policy.json` from a directory.
+    pub fn load(dir: &Path) -> Result<Policy, Diagnostic> {
+        let model = crate::train::load::load_model(dir, &Device::Cpu)?;
+        let tok = crate::tokenizer::load(&dir.join("tokenizer.json"))?;
+        let meta_path = dir.join("policy.json");
+        let meta = match std::fs::read_to_string(&meta_path) {
+            Ok(t) => serde_json::from_str(&t).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", meta_path.display())))?,
+            Err(_) => PolicyMeta { format: PromptFormat::Im, system: crate::pipeline::render::system_prompt("(see `dwim tools`)") },
+        };
+        Ok(Policy::new(model, tok, meta))
+    }
+
+    pub fn prompt(&self, question: &str, history: &[Seen]) -> String {
+        let mut p = format!("{}\n{}", self.meta.system, question_line(question));
+        for (i, s) in history.iter().enumerate() {
+            p.push_str(&step_prefix(i + 1));
+            p.push_str(&s.source);
+            p.push('\n');
+            if !s.answered {
+                p.push_str(&format!("Result {}: {}\n", i + 1, s.observation));
+            }
+        }
+        let k = history.len() + 1;
+        match self.meta.format {
+            PromptFormat::Im => format!("{p}{}{PLACEHOLDER}\n{} ", step_prefix(k), instruction(k)),
+            PromptFormat::Sft => format!("{p}{}", step_prefix(k)),
+        }
+    }
+
+    /// The policy's next step (one line).
+    pub fn next_step(&self, question: &str, history: &[Seen]) -> Result<String, Diagnostic> {
+        let prompt = self.prompt(question, history);
+        let ids = crate::tokenizer::encode(&self.tok, &prompt)?;
+        let opts = GenOptions { max_new: self.max_new, temperature: 0.0, stop_ids: self.stop_ids.clone(), seed: 0 };
+        let out = generate(&self.model, &ids, &opts).map_err(|e| Diagnostic::new(Code::E401, format!("decoding: {e}")).tool("policy"))?;
+        let text = crate::tokenizer::decode(&self.tok, &out)?;
+        Ok(text.lines().next().unwrap_or("").trim().to_string())
+    }
+}
+
+/// The result of one episode.
+pub struct Episode {
+    pub answer: Option<Value>,
+    pub records: Vec<TraceRecord>,
+}
+
+/// Let the policy answer `question` about `image`: at most `max_steps` turns; a step that does
+/// not parse or check gets its diagnostic back and counts as a turn.
+pub fn run_episode(policy: &Policy, tools: &Registry, image: Image, question: &str, max_steps: usize, trace: Option<TraceWriter>) -> Result<Episode, Diagnostic> {
+    let mut session = Session::new(tools, Limits::strict()).keep_records();
+    if let Some(t) = trace {
+        session = session.with_trace(t);
+    }
+    session.bind("image", Value::Image(image));
+    let mut seen: Vec<Seen> = Vec::new();
+    for _ in 0..max_steps {
+        let step = policy.next_step(question, &seen)?;
+        match session.feed(&step) {
+            Err(diags) => {
+                let obs = format!("rejected: {}", diags[0].one_line(None));
+                seen.push(Seen { source: step, observation: obs, answered: false });
+            }
+            Ok(outcomes) => {
+                for o in outcomes {
+                    let answered = o.record.kind == "answer" && o.record.error.is_none();
+                    seen.push(Seen { source: o.record.source.clone(), observation: o.record.observation.clone(), answered });
+                }
+            }
+        }
+        if session.answer().is_some() {
+            break;
+        }
+    }
+    Ok(Episode { answer: session.answer().cloned(), records: session.take_records() })
+}

@@ -1,0 +1,138 @@
+//! `dwim agent`, `dwim eval`, `dwim ablate`: the trained policy at work.
+
+use super::common::{bad_input, Exit, Failure};
+use super::Format;
+use dwim::agent::ablate::{ablate, AblateConfig, Table};
+use dwim::agent::eval::{evaluate, EvalReport};
+use dwim::agent::{run_episode, Policy};
+use dwim::trace::TraceWriter;
+use dwim::value::Image;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dwim agent --policy runs/dwim --image scene.png \"How many red circles are there?\" --trace run.jsonl")]
+pub struct AgentArgs {
+    /// A trained policy directory (`dwim train --out`, or a run of `dwim ablate`).
+    #[arg(long)]
+    pub policy: PathBuf,
+    #[arg(long)]
+    pub image: PathBuf,
+    pub question: String,
+    #[arg(long, default_value_t = 10)]
+    pub max_steps: usize,
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
+    let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
+    let image = Image::load(&a.image).map_err(|d| bad_input(&d))?;
+    let trace = a.trace.as_deref().map(TraceWriter::create).transpose().map_err(|d| bad_input(&d))?;
+    let ep = run_episode(&policy, &dwim::tools::bench::benchmark(), image, &a.question, a.max_steps, trace).map_err(|d| bad_input(&d))?;
+    match a.format {
+        Format::Json => println!("{}", serde_json::json!({"answer": ep.answer.as_ref().map(|v| v.to_json()), "steps": ep.records})),
+        Format::Human => {
+            for r in &ep.records {
+                println!("[{}] {}\n      → {}", r.step + 1, r.source, r.observation);
+            }
+            match &ep.answer {
+                Some(v) => println!("answer: {}", dwim::tools::builtin::plain(v)),
+                None => println!("no answer within {} steps", a.max_steps),
+            }
+        }
+    }
+    Ok(if ep.answer.is_some() { Exit::Ok } else { Exit::ProgramError })
+}
+
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dwim eval --policy runs/dwim --data bench --split test")]
+pub struct EvalArgs {
+    #[arg(long)]
+    pub policy: PathBuf,
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// Evaluate at most this many questions (0 = all).
+    #[arg(long, default_value_t = 0)]
+    pub limit: usize,
+    #[arg(long, default_value_t = 10)]
+    pub max_steps: usize,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn print_eval(r: &EvalReport) {
+    println!("  {:<12} {:>9} {:>8}", "family", "questions", "accuracy");
+    for (f, (c, n)) in &r.families {
+        println!("  {:<12} {:>9} {:>7.1}%", f, n, 100.0 * *c as f64 / (*n).max(1) as f64);
+    }
+    println!("  {:<12} {:>9} {:>7.1}%", "all", r.episodes, 100.0 * r.accuracy());
+    println!("  {:.2} steps per question, tool-error rate {:.1}%, rejected by the checker {:.1}%",
+        r.avg_steps(), 100.0 * r.tool_error_rate(), 100.0 * r.rejected_share());
+}
+
+pub fn eval(a: EvalArgs) -> Result<Exit, Failure> {
+    let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
+    let r = evaluate(&policy, &a.data, &a.split, a.limit, a.max_steps).map_err(|d| bad_input(&d))?;
+    match a.format {
+        Format::Json => println!("{}", serde_json::json!({"accuracy": r.accuracy(), "avg_steps": r.avg_steps(),
+            "tool_error_rate": r.tool_error_rate(), "rejected_share": r.rejected_share(), "report": r})),
+        Format::Human => print_eval(&r),
+    }
+    Ok(Exit::Ok)
+}
+
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dwim ablate --data bench --seeds 3 --out ablate\n  dwim ablate --data bench --seeds 1 --steps 100 --eval-limit 50   # a quick look")]
+pub struct AblateArgs {
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "ablate")]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 3)]
+    pub seeds: usize,
+    /// Optimizer updates per training run (the same for every row).
+    #[arg(long, default_value_t = 300)]
+    pub steps: u64,
+    /// `micro` (fast) or `tiny` (4.2M parameters).
+    #[arg(long, default_value = "micro")]
+    pub model: String,
+    #[arg(long, default_value_t = 3e-3)]
+    pub lr: f64,
+    /// Test questions per evaluation (0 = all).
+    #[arg(long, default_value_t = 150)]
+    pub eval_limit: usize,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn print_table(t: &Table) {
+    println!("{:<24} {:<6} {:<8} {:>16} {:>7} {:>9} {:>9}", "row", "data", "masking", "accuracy (95% CI)", "steps", "tool err", "rejected");
+    for r in &t.rows {
+        println!("{:<24} {:<6} {:<8} {:>8.1} ± {:>5.1}% {:>7.2} {:>8.1}% {:>8.1}%", r.name, r.data, r.mode, 100.0 * r.mean, 100.0 * r.interval,
+            r.avg_steps, 100.0 * r.tool_error_rate, 100.0 * r.rejected_share);
+    }
+    let rate = |v: (usize, usize)| 100.0 * v.0 as f64 / v.1.max(1) as f64;
+    println!("data utilization: {:.1}% with DW, {:.1}% without ({} / {} training questions)",
+        rate(t.utilization_dw), rate(t.utilization_no_dw), t.utilization_dw.1, t.utilization_no_dw.1);
+}
+
+pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
+    let cfg = AblateConfig { data: a.data, out: a.out, seeds: a.seeds.max(1), steps: a.steps, model: a.model, lr: a.lr, eval_limit: a.eval_limit, ..AblateConfig::default() };
+    let human = a.format == Format::Human;
+    let t0 = std::time::Instant::now();
+    let table = ablate(&cfg, |row, seed, r| {
+        if human {
+            eprintln!("  {row} (seed {seed}): {:.1}% [{:.0} s]", 100.0 * r.accuracy(), t0.elapsed().as_secs_f64());
+        }
+    })
+    .map_err(|d| bad_input(&d))?;
+    match a.format {
+        Format::Json => println!("{}", serde_json::to_string(&table).unwrap_or_default()),
+        Format::Human => print_table(&table),
+    }
+    Ok(Exit::Ok)
+}
