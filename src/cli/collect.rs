@@ -29,6 +29,12 @@ pub struct Args {
     /// Worker threads (default: the number of cores, at most 8).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// At most this many questions (0 = all).
+    #[arg(long, default_value_t = 0)]
+    pub limit: usize,
+    /// Teacher turns per question.
+    #[arg(long, default_value_t = 16)]
+    pub max_turns: usize,
     #[arg(long)]
     pub out: PathBuf,
     #[arg(long, value_enum, default_value_t)]
@@ -36,7 +42,7 @@ pub struct Args {
 }
 
 pub fn run_cli(a: Args) -> Result<Exit, Failure> {
-    let mut cfg = CollectConfig { teacher: a.teacher, dw: !a.no_dw, split: a.split, shard: a.shard, seed: a.seed, ..CollectConfig::default() };
+    let mut cfg = CollectConfig { teacher: a.teacher, dw: !a.no_dw, split: a.split, shard: a.shard, seed: a.seed, limit: a.limit, max_turns: a.max_turns.max(1), ..CollectConfig::default() };
     if let Some(w) = a.workers {
         cfg.workers = w.max(1);
     }

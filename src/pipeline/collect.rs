@@ -52,6 +52,8 @@ pub struct CollectConfig {
     pub max_turns: usize,
     pub workers: usize,
     pub fallibility: Fallibility,
+    /// At most this many questions (0 = all), in dataset order.
+    pub limit: usize,
 }
 
 impl Default for CollectConfig {
@@ -65,6 +67,7 @@ impl Default for CollectConfig {
             max_turns: 16,
             workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8),
             fallibility: Fallibility::default(),
+            limit: 0,
         }
     }
 }
@@ -229,6 +232,7 @@ impl Collector {
             .iter()
             .filter(|q| cfg.split == "all" || q.split == cfg.split)
             .filter(|q| cfg.shard.owns(&q.id))
+            .take(if cfg.limit == 0 { usize::MAX } else { cfg.limit })
             .collect()
     }
 }

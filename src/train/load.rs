@@ -106,12 +106,17 @@ pub fn save_model(model: &Model, dir: &Path) -> Result<(), Diagnostic> {
 }
 
 /// Where `--model smollm2` looks: `$DWIM_SMOLLM2_GGUF`, else
-/// `~/.cache/dwim/SmolLM2-135M-Instruct.Q4_1.gguf`.
+/// `$DWIM_MODELS/smollm2/…` (where `scripts/fetch-models.sh` puts it), else `~/.cache/dwim/SmolLM2-135M-Instruct.Q4_1.gguf`.
 pub fn smollm2_path() -> std::path::PathBuf {
     if let Some(p) = std::env::var_os("DWIM_SMOLLM2_GGUF") {
         return p.into();
     }
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
+    let models = std::env::var_os("DWIM_MODELS").map(std::path::PathBuf::from).unwrap_or_else(|| home.join(".cache/dwim/models"));
+    let fetched = models.join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+    if fetched.is_file() {
+        return fetched;
+    }
     home.join(".cache/dwim/SmolLM2-135M-Instruct.Q4_1.gguf")
 }
 

