@@ -127,3 +127,17 @@ fn chat_export_puts_exactly_the_targets_in_assistant_turns() {
         }
     }
 }
+
+#[test]
+fn prefix_context_shows_only_earlier_steps() {
+    use dwim::pipeline::mask::{samples_with, Context};
+    let wf = workflow();
+    let sys = system_prompt("(tools)");
+    let s = samples_with(&wf, Mode::Im, Context::Prefix, &sys, 0);
+    assert_eq!(s.iter().map(|s| s.step.unwrap()).collect::<Vec<_>>(), [3, 4, 6]);
+    let ctx = &s[1].segments[0].text;
+    assert!(ctx.ends_with(&format!("Step 4: {PLACEHOLDER}\nYour solution to Step 4: ")), "{ctx}");
+    assert!(ctx.contains("Step 2: extra = count(segment(image))"), "ineffective earlier steps stay as context");
+    assert!(!ctx.contains("Step 5"), "no later steps");
+    assert_eq!(s[1].targets(), samples(&wf, Mode::Im, &sys, 0)[1].targets());
+}

@@ -1,6 +1,7 @@
 //! `dwim ablate`: DWIM's ablation rows on the built-in benchmark, with a model trained from scratch.
 //!
-//! Collect with and without DW (programmatic teacher) → build samples per masking mode → one shared
+//! Collect with and without DW (programmatic teacher) → build samples per masking mode (masked steps
+//! with `Context::Prefix`, matching what the agent sees) → one shared
 //! tokenizer → for each row and seed, train the same model for the same number of updates → evaluate
 //! on the test split. Rows: untrained baseline, SFT, IM, DW+SFT, DW+random masking,
 //! DW+mask-with-rethink, DW+IM.
@@ -9,7 +10,7 @@ use super::eval::{evaluate, EvalReport};
 use super::{Policy, PolicyMeta, PromptFormat};
 use crate::diag::{Code, Diagnostic};
 use crate::pipeline::collect::{self, CollectConfig, Utilization};
-use crate::pipeline::mask::{samples, Mode};
+use crate::pipeline::mask::{samples, samples_with, Context, Mode};
 use crate::pipeline::render::system_prompt;
 use crate::pipeline::tokenize::encode;
 use crate::pipeline::Workflow;
@@ -104,7 +105,7 @@ fn stats(xs: &[f64]) -> (f64, f64) {
 fn to_samples(workflows: &[Workflow], mode: Mode, system: &str, tok: &tokenizers::Tokenizer, max_seq: usize, seed: u64) -> Result<Vec<Sample>, Diagnostic> {
     let mut out = Vec::new();
     for w in workflows {
-        for s in samples(w, mode, system, seed) {
+        for s in samples_with(w, mode, Context::Prefix, system, seed) {
             if let Some(e) = encode(&s, tok, max_seq)? {
                 out.push(Sample::new(e.input_ids, e.labels));
             }

@@ -4,7 +4,7 @@
 use super::common::{bad_input, Exit, Failure};
 use super::Format;
 use dwim::diag::{Code, Diagnostic};
-use dwim::pipeline::mask::{samples, Mode, Sample};
+use dwim::pipeline::mask::{samples_with, Context, Mode, Sample};
 use dwim::pipeline::render::system_prompt;
 use dwim::pipeline::store::read_all;
 use dwim::pipeline::tokenize::encode;
@@ -20,6 +20,10 @@ pub struct Args {
     pub traces: PathBuf,
     #[arg(long, value_enum, default_value = "im")]
     pub mode: Mode,
+    /// `full`: the masked step's sample shows the whole workflow (DWIM's form); `prefix`: only the
+    /// steps before it, as the agent sees at inference (use it for small models trained from scratch).
+    #[arg(long, value_enum, default_value = "full")]
+    pub context: Context,
     /// A tokenizer.json, or `new:VOCAB` to train a byte-level BPE on the samples (saved beside --out).
     #[arg(long)]
     pub tokenizer: String,
@@ -65,7 +69,7 @@ fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> Result<(), D
 pub fn run_cli(a: Args) -> Result<Exit, Failure> {
     let workflows: Vec<Workflow> = read_all(&a.traces, "workflows", |w: &Workflow| &w.id).map_err(|d| bad_input(&d))?;
     let system = system_for(&a.prompt);
-    let all: Vec<Sample> = workflows.iter().flat_map(|w| samples(w, a.mode, &system, a.seed)).collect();
+    let all: Vec<Sample> = workflows.iter().flat_map(|w| samples_with(w, a.mode, a.context, &system, a.seed)).collect();
     let tok = if let Some(v) = a.tokenizer.strip_prefix("new:") {
         let vocab: usize = v.parse().map_err(|_| Failure::BadInput(format!("bad vocabulary size in {}", a.tokenizer)))?;
         let corpus = a.out.with_extension("corpus.txt");

@@ -33,6 +33,18 @@ impl Mode {
     }
 }
 
+/// What an instruct-masked sample shows around the masked step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Context {
+    /// DWIM's form: the whole workflow with every observation, the masked step's result included.
+    #[default]
+    Full,
+    /// Only the steps before the masked one — exactly what the agent sees at inference, which small
+    /// models trained from scratch need (with `full` they learn to rely on later steps).
+    Prefix,
+}
+
 /// A piece of sample text; `target` pieces are what the model learns to write.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segment {
@@ -64,6 +76,11 @@ fn seg(text: String, target: bool) -> Segment {
 
 /// Samples for one workflow. Non-viable workflows give none; flags must be set (`flag_steps`).
 pub fn samples(wf: &Workflow, mode: Mode, system: &str, seed: u64) -> Vec<Sample> {
+    samples_with(wf, mode, Context::Full, system, seed)
+}
+
+/// Samples with the given context form for masked steps.
+pub fn samples_with(wf: &Workflow, mode: Mode, context: Context, system: &str, seed: u64) -> Vec<Sample> {
     if !wf.viable {
         return Vec::new();
     }
@@ -108,6 +125,9 @@ pub fn samples(wf: &Workflow, mode: Mode, system: &str, seed: u64) -> Vec<Sample
                 if i == k {
                     ctx.push_str(PLACEHOLDER);
                     ctx.push('\n');
+                    if context == Context::Prefix {
+                        break;
+                    }
                 } else {
                     ctx.push_str(&action(r));
                 }
