@@ -19,10 +19,13 @@ case "${1:-}" in
   "") ;;
   *) echo "usage: $0 [--out DIR | --check]" >&2; exit 2 ;;
 esac
-mkdir -p "$out/test"
+mkdir -p "$out/test" "$out/perception"
 rust_plugins="find_color color_stats normalize_answer"
 # Test and benchmark plugins go to a subdirectory, which `--plugins DIST` does not load.
 test_plugins="echo hostile"
+# The benchmark's perception tools (wrapping ./perception), loaded by `--tools benchmark-wasm`;
+# a subdirectory too, so that `--plugins DIST` does not load them next to the native ones.
+perception_plugins="detect color shape read_text vqa"
 
 cd "$here"
 # Remap source paths so that panic locations do not embed this checkout's absolute path, and link
@@ -46,6 +49,9 @@ done
 for p in $test_plugins; do
   cp "target/wasm32-unknown-unknown/release/$p.wasm" "$out/test/$p.wasm"
 done
+for p in $perception_plugins; do
+  cp "target/wasm32-unknown-unknown/release/$p.wasm" "$out/perception/$p.wasm"
+done
 
 cc=$(command -v clang || command -v clang-19 || command -v clang-14 || true)
 ld=$(command -v wasm-ld || command -v wasm-ld-19 || ls /usr/lib/llvm-*/bin/wasm-ld 2>/dev/null | tail -1 || true)
@@ -61,14 +67,14 @@ echo "built into $out:"; ls -lR "$out"
 
 if [ "$check" = 1 ]; then
   status=0
-  for f in "$out"/*.wasm "$out"/test/*.wasm; do
+  for f in "$out"/*.wasm "$out"/test/*.wasm "$out"/perception/*.wasm; do
     rel=${f#"$out"/}
     if ! cmp -s "$f" "$here/dist/$rel"; then
       echo "note: $rel differs from the committed binary (toolchain differences are expected across machines)"
     fi
   done
   cd "$root"
-  DWIM_TEST_PLUGINS="$out" cargo test --test wasm_hostile --test wasm_roundtrip --test wasm_cli || status=1
+  DWIM_TEST_PLUGINS="$out" cargo test --test wasm_hostile --test wasm_roundtrip --test wasm_cli --test wasm_perception || status=1
   rm -rf "$out"
   exit $status
 fi

@@ -1,15 +1,15 @@
 //! `dwim check PROG`
 
-use super::common::{load_program, print_diagnostics, Exit, Failure};
+use super::common::{load_program, print_diagnostics, Exit, Failure, ToolArgs};
 use super::Format;
 use dwim::check::{check_program, input_scope};
 use dwim::Limits;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub fn run(path: &Path, format: Format, strict: bool, require_answer: bool, plugins: &[PathBuf]) -> Result<Exit, Failure> {
+pub fn run(path: &Path, format: Format, strict: bool, require_answer: bool, tools: &ToolArgs) -> Result<Exit, Failure> {
     let limits = if strict { Limits::strict() } else { Limits::default() };
     let (src, program) = load_program(path, &limits, format)?;
-    let registry = super::common::registry(plugins);
+    let registry = super::common::registry(tools)?;
     let diags = check_program(&program, &registry, &input_scope(), require_answer);
     if !diags.is_empty() {
         print_diagnostics(&diags, &src, format);

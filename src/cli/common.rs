@@ -48,20 +48,58 @@ pub fn print_diagnostics(diags: &[Diagnostic], src: &SourceFile, format: Format)
     }
 }
 
-/// The tool registry for a command: the built-in tools plus every plugin in `plugin_dirs`, or,
-/// when none is given, in `$DWIM_PLUGINS` (a `:`-separated list) or `./plugins` if it exists.
-/// A plugin that fails to load is reported on stderr and skipped.
-pub fn registry(plugin_dirs: &[std::path::PathBuf]) -> dwim::Registry {
-    let mut registry = dwim::Registry::builtin();
-    let dirs: Vec<std::path::PathBuf> = if !plugin_dirs.is_empty() {
-        plugin_dirs.to_vec()
+/// The base tool set of `dwim check`, `dwim run` and `dwim tools`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Tools {
+    /// The built-in tools only.
+    #[default]
+    Builtin,
+    /// Built-in + the benchmark's perception tools (detect, color, shape, read_text, vqa), native.
+    Benchmark,
+    /// Built-in + the same perception tools as sandboxed WASM plugins (embedded; same signatures).
+    BenchmarkWasm,
+}
+
+/// The tool-set flags shared by `check`, `run` and `tools`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ToolArgs {
+    /// The base tool set; plugins from `--plugins` are added on top (a plugin replaces a tool of the same name).
+    #[arg(long = "tools", value_enum, default_value_t)]
+    pub tools: Tools,
+    /// Load every plugin (`*.wasm`) in this directory (repeatable). Default: `$DWIM_PLUGINS`, else ./plugins.
+    #[arg(long = "plugins", value_name = "DIR")]
+    pub plugins: Vec<std::path::PathBuf>,
+}
+
+/// The tool registry for a command: the base set (`--tools`) plus every plugin in the `--plugins`
+/// directories, or, when none is given, in `$DWIM_PLUGINS` (a `:`-separated list) or `./plugins`
+/// if it exists. A plugin that fails to load is reported on stderr and skipped; a base set that
+/// cannot be built is an error.
+pub fn registry(args: &ToolArgs) -> Result<dwim::Registry, Failure> {
+    let mut registry = base_set(args.tools)?;
+    let dirs: Vec<std::path::PathBuf> = if !args.plugins.is_empty() {
+        args.plugins.clone()
     } else if let Some(list) = std::env::var_os("DWIM_PLUGINS") {
         std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect()
     } else {
         Some(std::path::PathBuf::from("plugins")).filter(|p| p.is_dir()).into_iter().collect()
     };
     add_plugins(&mut registry, &dirs);
-    registry
+    Ok(registry)
+}
+
+fn base_set(tools: Tools) -> Result<dwim::Registry, Failure> {
+    match tools {
+        Tools::Builtin => Ok(dwim::Registry::builtin()),
+        Tools::Benchmark => Ok(dwim::tools::bench::benchmark()),
+        #[cfg(feature = "wasm")]
+        Tools::BenchmarkWasm => {
+            let opts = dwim::tools::wasm::LoadOptions::default();
+            dwim::tools::bench::wasm::benchmark_wasm(&opts).map_err(|d| bad_input(&d))
+        }
+        #[cfg(not(feature = "wasm"))]
+        Tools::BenchmarkWasm => Err(Failure::BadInput("this dwim was built without the `wasm` feature: `--tools benchmark-wasm` is not available".into())),
+    }
 }
 
 #[cfg(feature = "wasm")]

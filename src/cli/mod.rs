@@ -22,7 +22,7 @@ pub use common::{Exit, Failure};
 
 #[derive(Parser)]
 #[command(name = "dwim", version, about = "Tool-aware visual reasoning: typed workflows, sandboxed tools, traces",
-    after_help = "Examples:\n  dwim scene --out scene.png\n  dwim check programs/count_red.wf\n  dwim run programs/count_red.wf --image scene.png --trace run.jsonl\n  dwim replay run.jsonl\n  dwim tools --format json\n  dwim run prog.wf --image scene.png --plugins tools-wasm/dist")]
+    after_help = "Examples:\n  dwim scene --out scene.png\n  dwim check programs/count_red.wf\n  dwim run programs/count_red.wf --image scene.png --trace run.jsonl\n  dwim replay run.jsonl\n  dwim tools --format json\n  dwim run prog.wf --image scene.png --plugins tools-wasm/dist\n  dwim run prog.wf --image scene.png --tools benchmark-wasm")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -49,9 +49,8 @@ pub enum Command {
         /// Do not require the program to end with `answer`.
         #[arg(long)]
         no_answer: bool,
-        /// Load every plugin (`*.wasm`) in this directory (repeatable). Default: `$DWIM_PLUGINS`, else ./plugins.
-        #[arg(long = "plugins", value_name = "DIR")]
-        plugins: Vec<PathBuf>,
+        #[command(flatten)]
+        tools: common::ToolArgs,
     },
     /// Run a workflow on an image, step by step; optionally write a JSON Lines trace.
     #[command(after_help = "Examples:\n  dwim run programs/count_red.wf --image scene.png\n  dwim run prog.wf --image photo.jpg --trace out/run.jsonl --format json")]
@@ -68,18 +67,16 @@ pub enum Command {
         /// Use the strict limits meant for model-written programs.
         #[arg(long)]
         strict: bool,
-        /// Load every plugin (`*.wasm`) in this directory (repeatable). Default: `$DWIM_PLUGINS`, else ./plugins.
-        #[arg(long = "plugins", value_name = "DIR")]
-        plugins: Vec<PathBuf>,
+        #[command(flatten)]
+        tools: common::ToolArgs,
     },
     /// List the tools of the current tool set with their signatures.
     #[command(after_help = "Examples:\n  dwim tools\n  dwim tools --format json")]
     Tools {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
-        /// Load every plugin (`*.wasm`) in this directory (repeatable). Default: `$DWIM_PLUGINS`, else ./plugins.
-        #[arg(long = "plugins", value_name = "DIR")]
-        plugins: Vec<PathBuf>,
+        #[command(flatten)]
+        tools: common::ToolArgs,
     },
     /// Re-print a run from its trace without running any tool.
     #[command(after_help = "Examples:\n  dwim replay run.jsonl\n  dwim replay run.jsonl --format json")]
@@ -127,11 +124,11 @@ pub enum Command {
 
 pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
-        Command::Check { program, format, strict, no_answer, plugins } => check::run(&program, format, strict, !no_answer, &plugins),
-        Command::Run { program, image, trace, format, strict, plugins } => {
-            run::run(&program, &image, trace.as_deref(), format, strict, &plugins)
+        Command::Check { program, format, strict, no_answer, tools } => check::run(&program, format, strict, !no_answer, &tools),
+        Command::Run { program, image, trace, format, strict, tools } => {
+            run::run(&program, &image, trace.as_deref(), format, strict, &tools)
         }
-        Command::Tools { format, plugins } => tools::run(format, &plugins),
+        Command::Tools { format, tools } => tools::run(format, &tools),
         Command::Replay { trace, format } => replay::run(&trace, format),
         Command::Scene { out, seed } => scene::run(&out, seed),
         Command::BenchWorld(a) => bench_world::run(a),

@@ -1,18 +1,18 @@
 //! `dwim run PROG --image IMG [--trace OUT]`
 
-use super::common::{bad_input, load_program, print_diagnostics, Exit, Failure};
+use super::common::{bad_input, load_program, print_diagnostics, Exit, Failure, ToolArgs};
 use super::Format;
 use dwim::check::{check_program, input_scope};
 use dwim::trace::TraceWriter;
 use dwim::value::Image;
 use dwim::{Limits, Session, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, strict: bool, plugins: &[PathBuf]) -> Result<Exit, Failure> {
+pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, strict: bool, tools: &ToolArgs) -> Result<Exit, Failure> {
     let limits = if strict { Limits::strict() } else { Limits::default() };
     let img = Image::load(image).map_err(|d| bad_input(&d))?;
     let (src, program) = load_program(path, &limits, format)?;
-    let registry = super::common::registry(plugins);
+    let registry = super::common::registry(tools)?;
     let diags = check_program(&program, &registry, &input_scope(), true);
     if !diags.is_empty() {
         print_diagnostics(&diags, &src, format);

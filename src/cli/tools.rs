@@ -1,11 +1,10 @@
 //! `dwim tools`
 
-use super::common::{Exit, Failure};
+use super::common::{Exit, Failure, ToolArgs};
 use super::Format;
-use std::path::PathBuf;
 
-pub fn run(format: Format, plugins: &[PathBuf]) -> Result<Exit, Failure> {
-    let registry = super::common::registry(plugins);
+pub fn run(format: Format, tools: &ToolArgs) -> Result<Exit, Failure> {
+    let registry = super::common::registry(tools)?;
     match format {
         Format::Json => {
             let sigs: Vec<_> = registry.signatures().collect();

@@ -24,6 +24,9 @@ pub struct CallRecord {
     pub result: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Fuel a sandboxed (WASM) tool consumed; absent for other tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuel: Option<u64>,
 }
 
 /// Variables visible to an expression: the session environment, plus a lambda's parameter.
@@ -51,6 +54,8 @@ pub struct Interp<'r> {
     /// Calls made by the current step (drained by the session).
     pub calls: Vec<CallRecord>,
     pub calls_total: usize,
+    /// Fuel consumed by sandboxed tools in the current step (reset by the session).
+    pub fuel: Option<u64>,
 }
 
 /// Most calls one trace record lists; the rest are counted.
@@ -58,7 +63,7 @@ const MAX_CALL_RECORDS: usize = 64;
 
 impl<'r> Interp<'r> {
     pub fn new(registry: &'r Registry, limits: Limits) -> Self {
-        Interp { registry, limits, ticks: 0, tool_calls: 0, started: Instant::now(), calls: Vec::new(), calls_total: 0 }
+        Interp { registry, limits, ticks: 0, tool_calls: 0, started: Instant::now(), calls: Vec::new(), calls_total: 0, fuel: None }
     }
 
     fn tick(&mut self, e: &Expr) -> Result<(), Diagnostic> {
@@ -162,14 +167,19 @@ impl<'r> Interp<'r> {
         let args = Args::new(sig.params.iter().map(|p| p.name.clone()).collect(), values);
         let record_args = summarize_args(&args);
         let t0 = Instant::now();
-        let result = tool.call(&args, &mut ToolCtx::new(self));
+        let mut ctx = ToolCtx::new(self);
+        let result = tool.call(&args, &mut ctx);
+        let fuel = ctx.fuel();
         let wall_us = t0.elapsed().as_micros() as u64;
+        if let Some(f) = fuel {
+            self.fuel = Some(self.fuel.unwrap_or(0).saturating_add(f));
+        }
         let result = result.and_then(|v| ops::check_result(v, &self.limits));
         self.calls_total += 1;
         if self.calls.len() < MAX_CALL_RECORDS {
             let error = result.as_ref().err().map(|d| format!("{} {}", d.code, d.message));
             let summary = result.as_ref().ok().map(summarize);
-            self.calls.push(CallRecord { tool: name.to_string(), args: record_args, wall_us, result: summary, error });
+            self.calls.push(CallRecord { tool: name.to_string(), args: record_args, wall_us, result: summary, error, fuel });
         }
         result.map_err(|d| d.at_if_unset(e.span).tool(name))
     }

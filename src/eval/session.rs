@@ -189,6 +189,7 @@ impl<'r> Session<'r> {
         let step = self.records;
         self.interp.calls.clear();
         self.interp.calls_total = 0;
+        self.interp.fuel = None;
         let result = self.exec_inner(stmt);
         let (value, error) = match result {
             Ok(v) => (v, None),
@@ -221,7 +222,7 @@ impl<'r> Session<'r> {
             error,
             diagnostics: Vec::new(),
             wall_us: t0.elapsed().as_micros() as u64,
-            fuel: None,
+            fuel: self.interp.fuel,
             flag: None,
         };
         self.emit(&record);

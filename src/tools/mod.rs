@@ -39,11 +39,20 @@ pub trait Applier {
 
 pub struct ToolCtx<'a> {
     pub(crate) applier: &'a mut dyn Applier,
+    fuel: Option<u64>,
 }
 
 impl<'a> ToolCtx<'a> {
     pub fn new(applier: &'a mut dyn Applier) -> Self {
-        ToolCtx { applier }
+        ToolCtx { applier, fuel: None }
+    }
+    /// Record fuel a sandboxed tool consumed during this call (the engine puts it in the trace).
+    pub fn add_fuel(&mut self, fuel: u64) {
+        self.fuel = Some(self.fuel.unwrap_or(0).saturating_add(fuel));
+    }
+    /// Fuel recorded by this call, `None` when no sandboxed code ran.
+    pub fn fuel(&self) -> Option<u64> {
+        self.fuel
     }
     pub fn apply(&mut self, f: &Lambda, arg: Value) -> Result<Value, Diagnostic> {
         self.applier.apply(f, arg)

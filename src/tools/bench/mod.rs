@@ -10,11 +10,15 @@
 //!
 //! - `benchmark` ([`benchmark`]): pixel perception from the `dwim-perception` crate — a real
 //!   detector, classifiers, template OCR and a tiny VQA that err the way perception does.
+//! - `benchmark-wasm` (`wasm::benchmark_wasm`, feature `wasm`): the same perception code built
+//!   into sandboxed WASM plugins; same signatures, same answers.
 //! - `oracle` ([`oracle`]): perfect answers read from a scene's annotations, for checking
 //!   reference workflows and for tests.
 
 pub mod oracle;
 pub mod pixels;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 use super::{Param, Signature, ToolKind};
 use crate::types::Type;

@@ -109,8 +109,19 @@ impl WasmTool {
     fn load_inner(path: &Path, opts: &LoadOptions) -> Result<WasmTool, Diagnostic> {
         let bytes = std::fs::read(path).map_err(|e| Diagnostic::new(Code::E410, format!("cannot read: {e}")))?;
         let manifest = Manifest::for_plugin(path)?;
+        Self::from_bytes(path, &bytes, manifest, opts)
+    }
+
+    /// Load a plugin from its bytes (e.g. one embedded in the dwim binary); `path` only names
+    /// it (its stem names the plugin in traps and logs). Errors as for [`WasmTool::load`].
+    pub fn load_bytes(path: &Path, bytes: &[u8], manifest: Manifest, opts: &LoadOptions) -> Result<WasmTool, Diagnostic> {
+        let name = path.display().to_string();
+        Self::from_bytes(path, bytes, manifest, opts).map_err(|d| Diagnostic { message: format!("{name}: {}", d.message), ..d })
+    }
+
+    fn from_bytes(path: &Path, bytes: &[u8], manifest: Manifest, opts: &LoadOptions) -> Result<WasmTool, Diagnostic> {
         let engine = engine()?;
-        let module = cache::compile(engine, &bytes, opts.cache_dir.as_deref())
+        let module = cache::compile(engine, bytes, opts.cache_dir.as_deref())
             .map_err(|e| Diagnostic::new(Code::E410, format!("not a valid WebAssembly module: {}", first_line(&e))))?;
         check_exports(&module)?;
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plugin");
@@ -138,16 +149,25 @@ impl WasmTool {
 
     /// Run `dwim_describe` (input `None`) or `dwim_call` in a fresh instance; returns the raw output.
     pub fn invoke(&self, input: Option<&[u8]>, lim: CallLimits) -> Result<Vec<u8>, Diagnostic> {
+        self.invoke_metered(input, lim).0
+    }
+
+    /// [`WasmTool::invoke`], also returning the fuel the call consumed (whether or not it failed).
+    pub fn invoke_metered(&self, input: Option<&[u8]>, lim: CallLimits) -> (Result<Vec<u8>, Diagnostic>, u64) {
         let engine = self.pre.module().engine();
         let mut store = Store::new(engine, HostState::new(lim.memory, self.manifest.random_seed));
         store.limiter(|s| &mut s.limiter);
-        store.set_fuel(lim.fuel).map_err(|e| Diagnostic::new(Code::E499, format!("cannot set fuel: {e}")))?;
+        if let Err(e) = store.set_fuel(lim.fuel) {
+            return (Err(Diagnostic::new(Code::E499, format!("cannot set fuel: {e}"))), 0);
+        }
         store.set_epoch_deadline(deadline_ticks(lim.deadline));
         let result = self.invoke_in(&mut store, input, lim);
-        result.map_err(|e| match e {
+        let used = lim.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+        let result = result.map_err(|e| match e {
             Fail::Diag(d) => d,
             Fail::Wasm(e) => call_error(e, &store, lim),
-        })
+        });
+        (result, used)
     }
 
     fn invoke_in(&self, store: &mut Store<HostState>, input: Option<&[u8]>, lim: CallLimits) -> Result<Vec<u8>, Fail> {
@@ -216,7 +236,9 @@ impl Tool for WasmTool {
         let limits = ctx.limits().clone();
         let lim = self.call_limits(&limits);
         let (input, images) = encode_args(&args.values)?;
-        let out = self.invoke(Some(&input), lim)?;
+        let (out, fuel) = self.invoke_metered(Some(&input), lim);
+        ctx.add_fuel(fuel);
+        let out = out?;
         let olim = OutputLimits { max_list_len: limits.max_list_len, max_text_len: limits.max_text_len };
         match decode_output(&out, &images, &olim)? {
             Output::ToolError(msg) => Err(Diagnostic::new(Code::E401, msg)),

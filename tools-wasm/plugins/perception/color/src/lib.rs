@@ -1,0 +1,20 @@
+//! `color(region)`: colour name of the region's main object (same answers as dwim's native
+//! `benchmark` set).
+
+use dwim_sdk::{tool, Args, Value};
+use perception_glue::{perception, region, view, NO_OBJECT};
+
+fn color(args: &Args) -> Result<Value, String> {
+    let r = region(args, 0)?;
+    let (img, roi) = view(&r)?;
+    let d = perception::detect::main_object(&img, roi).ok_or(NO_OBJECT)?;
+    Ok(Value::text(d.color))
+}
+
+tool! {
+    name: "color",
+    doc: "Colour name of the main object in the region: red, orange, yellow, green, blue, purple, pink, brown, gray (pixel perception, WASM).",
+    params: [image: "image|region"],
+    result: "text",
+    run: color,
+}
