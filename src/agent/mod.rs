@@ -133,3 +133,26 @@ pub fn run_episode(policy: &Policy, tools: &Registry, image: Image, question: &s
     }
     Ok(Episode { answer: session.answer().cloned(), records: session.take_records() })
 }
+
+/// A trained policy as a DW teacher (`dwim collect --teacher local:DIR`): it is shown the question and
+/// the observations (not the target) and writes the next step.
+pub struct PolicyTeacher(pub Policy);
+
+impl crate::pipeline::teacher::Teacher for PolicyTeacher {
+    fn name(&self) -> String {
+        "local".into()
+    }
+    fn next_step(&mut self, input: &crate::pipeline::teacher::TeacherInput<'_>) -> Result<String, Diagnostic> {
+        use crate::pipeline::teacher::Turn;
+        let seen: Vec<Seen> = input
+            .history
+            .iter()
+            .filter_map(|t| match t {
+                Turn::Ran { source, observation } => Some(Seen { source: source.clone(), observation: observation.clone(), answered: false }),
+                Turn::Rejected { source, diagnostics } => Some(Seen { source: source.clone(), observation: format!("rejected: {diagnostics}"), answered: false }),
+                Turn::Discrepancy { .. } => None,
+            })
+            .collect();
+        self.0.next_step(input.question, &seen)
+    }
+}

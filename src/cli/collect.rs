@@ -12,7 +12,8 @@ pub struct Args {
     /// A bench-world dataset (`dwim bench-world generate`).
     #[arg(long)]
     pub data: PathBuf,
-    /// `programmatic`, or `openai:URL[#MODEL]` for any OpenAI-compatible chat endpoint.
+    /// `programmatic`, `openai:URL[#MODEL]` for any OpenAI-compatible chat endpoint, or
+    /// `local:DIR` for a trained candle policy.
     #[arg(long, default_value = "programmatic")]
     pub teacher: TeacherSpec,
     /// Turn discrepancy-aware generation off (no rethink on discrepancies).

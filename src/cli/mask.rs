@@ -24,7 +24,8 @@ pub struct Args {
     /// steps before it, as the agent sees at inference (use it for small models trained from scratch).
     #[arg(long, value_enum, default_value = "full")]
     pub context: Context,
-    /// A tokenizer.json, or `new:VOCAB` to train a byte-level BPE on the samples (saved beside --out).
+    /// A tokenizer.json, `gguf:FILE` (the BPE a GGUF model carries, e.g. SmolLM2), or `new:VOCAB` to
+    /// train a byte-level BPE on the samples (saved beside --out).
     #[arg(long)]
     pub tokenizer: String,
     #[arg(long)]
@@ -78,6 +79,8 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
         let _ = std::fs::remove_file(&corpus);
         dwim::tokenizer::save(&tok, &a.out.with_file_name("tokenizer.json")).map_err(|d| bad_input(&d))?;
         tok
+    } else if let Some(p) = a.tokenizer.strip_prefix("gguf:") {
+        load_gguf_tokenizer(Path::new(p))?
     } else {
         dwim::tokenizer::load(Path::new(&a.tokenizer)).map_err(|d| bad_input(&d))?
     };
@@ -103,4 +106,14 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
             workflows.len(), viable, encoded.len(), a.mode.name(), dropped, tokens, targets, a.out.display()),
     }
     Ok(Exit::Ok)
+}
+
+#[cfg(feature = "train")]
+fn load_gguf_tokenizer(p: &Path) -> Result<tokenizers::Tokenizer, Failure> {
+    dwim::train::gguf::load_tokenizer(p).map_err(|d| bad_input(&d))
+}
+
+#[cfg(not(feature = "train"))]
+fn load_gguf_tokenizer(_: &Path) -> Result<tokenizers::Tokenizer, Failure> {
+    Err(Failure::BadInput("gguf tokenizers need a build with the `train` feature".into()))
 }

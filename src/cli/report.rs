@@ -16,12 +16,31 @@ pub struct ReportArgs {
     /// are listed as text only.
     #[arg(long)]
     pub image: Vec<PathBuf>,
+    /// Treat TRACE as collected workflows (`dwim collect` output) and render this question's
+    /// workflow, with its κ flags.
+    #[arg(long)]
+    pub workflow: Option<String>,
 }
 
 pub fn run(a: ReportArgs) -> Result<Exit, Failure> {
     let images = a.image.iter().map(|p| Image::load(p)).collect::<Result<Vec<_>, _>>().map_err(|d| bad_input(&d))?;
-    let n = dwim::report::write_report(&a.trace, &images, &a.html).map_err(|d| bad_input(&d))?;
-    let text = std::fs::read_to_string(&a.trace).unwrap_or_default();
+    let mut trace = a.trace.clone();
+    let _tmp;
+    if let Some(id) = &a.workflow {
+        let text = std::fs::read_to_string(&a.trace).map_err(|e| Failure::BadInput(format!("{}: {e}", a.trace.display())))?;
+        let w: dwim::pipeline::Workflow = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<dwim::pipeline::Workflow>(l).ok())
+            .find(|w| &w.id == id)
+            .ok_or_else(|| Failure::BadInput(format!("{}: no workflow with id {id:?}", a.trace.display())))?;
+        let dir = tempfile_dir().map_err(|e| Failure::BadInput(e.to_string()))?;
+        trace = dir.join("steps.jsonl");
+        let lines: String = w.steps.iter().map(|r| serde_json::to_string(r).unwrap_or_default() + "\n").collect();
+        std::fs::write(&trace, lines).map_err(|e| Failure::BadInput(format!("{}: {e}", trace.display())))?;
+        _tmp = TempDir(dir);
+    }
+    let n = dwim::report::write_report(&trace, &images, &a.html).map_err(|d| bad_input(&d))?;
+    let text = std::fs::read_to_string(&trace).unwrap_or_default();
     for (img, path) in images.iter().zip(&a.image) {
         if !text.contains(img.hash()) {
             eprintln!("warning: {} ({}) does not appear in the trace; its regions cannot be drawn", path.display(), img.hash());
@@ -29,4 +48,18 @@ pub fn run(a: ReportArgs) -> Result<Exit, Failure> {
     }
     println!("wrote {} ({n} steps)", a.html.display());
     Ok(Exit::Ok)
+}
+
+/// A scratch directory removed when dropped.
+struct TempDir(PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempfile_dir() -> std::io::Result<PathBuf> {
+    let d = std::env::temp_dir().join(format!("dwim-report-{}", std::process::id()));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
 }

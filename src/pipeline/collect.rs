@@ -26,6 +26,8 @@ pub enum TeacherSpec {
     Programmatic,
     /// OpenAI-compatible endpoint base URL (…/v1) and model name.
     OpenAi { base: String, model: String },
+    /// A local candle policy directory (`dwim train --out`, `dwim ablate` runs).
+    Local(PathBuf),
 }
 
 impl std::str::FromStr for TeacherSpec {
@@ -38,7 +40,10 @@ impl std::str::FromStr for TeacherSpec {
             let (base, model) = rest.rsplit_once('#').unwrap_or((rest, "default"));
             return Ok(TeacherSpec::OpenAi { base: base.to_string(), model: model.to_string() });
         }
-        Err(format!("unknown teacher `{s}`: use programmatic or openai:URL[#MODEL]"))
+        if let Some(dir) = s.strip_prefix("local:") {
+            return Ok(TeacherSpec::Local(PathBuf::from(dir)));
+        }
+        Err(format!("unknown teacher `{s}`: use programmatic, openai:URL[#MODEL] or local:CKPT"))
     }
 }
 
@@ -151,13 +156,17 @@ impl Collector {
         Ok(img)
     }
 
-    fn teacher(&self, item: &Item, cfg: &CollectConfig) -> Box<dyn Teacher> {
-        match &cfg.teacher {
+    fn teacher(&self, item: &Item, cfg: &CollectConfig) -> Result<Box<dyn Teacher>, Diagnostic> {
+        Ok(match &cfg.teacher {
             TeacherSpec::Programmatic => {
                 Box::new(ProgrammaticTeacher::new(item.program.as_deref().unwrap_or(""), &item.id, cfg.seed, cfg.fallibility.clone()))
             }
             TeacherSpec::OpenAi { base, model } => Box::new(OpenAiTeacher::new(base, model)),
-        }
+            #[cfg(feature = "train")]
+            TeacherSpec::Local(dir) => Box::new(crate::agent::PolicyTeacher(crate::agent::Policy::load(dir)?)),
+            #[cfg(not(feature = "train"))]
+            TeacherSpec::Local(_) => return Err(Diagnostic::new(Code::E402, "local teachers need a build with the `train` feature")),
+        })
     }
 
     /// Collect one question's workflow.
@@ -165,7 +174,7 @@ impl Collector {
         let image = self.image(item)?;
         let reference = item.program.as_deref().map(|p| hoist_answer(p).join("\n"));
         let judge = OracleJudge::new(self.oracle.clone(), image.clone(), reference.as_deref());
-        let mut teacher = self.teacher(item, cfg);
+        let mut teacher = self.teacher(item, cfg)?;
         let mut session = Session::new(&self.tools, Limits::strict()).keep_records();
         session.bind("image", Value::Image(image));
         let tools = self.tools.prompt();

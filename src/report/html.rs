@@ -58,6 +58,13 @@ fn step(h: &mut String, r: &TraceRecord, images: &[Image]) {
     if let Some(t) = &r.tool {
         let _ = write!(h, "<span class=\"kind\">tool {}</span>", escape(t));
     }
+    if let Some(f) = &r.flag {
+        let (label, title) = match &f.reason {
+            None => ("κ effective".to_string(), String::new()),
+            Some(why) => (format!("κ ineffective: {why}"), f.detail.clone()),
+        };
+        let _ = write!(h, "<span class=\"kind flag\" title=\"{}\">{}</span>", escape(&title), escape(&label));
+    }
     let _ = write!(h, "<pre><code>{}</code></pre>", escape(&r.source));
     let mut arg_regions = Vec::new();
     if !r.calls.is_empty() {

@@ -34,6 +34,13 @@ fn unpermute(w: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
     w.reshape((heads, hd / 2, 2, inp))?.transpose(1, 2)?.contiguous()?.reshape((out, inp))
 }
 
+/// Only the tokenizer of a GGUF file (its byte-level BPE rebuilt from the metadata).
+pub fn load_tokenizer(path: &Path) -> Result<Tokenizer, Diagnostic> {
+    let mut f = std::fs::File::open(path).map_err(|e| err(path, e))?;
+    let c = Content::read(&mut f).map_err(|e| err(path, e))?;
+    tokenizer(&c).map_err(|e| err(path, e))
+}
+
 /// Read model, config and tokenizer from a GGUF file.
 pub fn load(path: &Path, dev: &Device) -> Result<(Model, Tokenizer), Diagnostic> {
     let mut f = std::fs::File::open(path).map_err(|e| err(path, e))?;
