@@ -74,7 +74,7 @@ if [ "$check" = 1 ]; then
     fi
   done
   cd "$root"
-  DWIM_TEST_PLUGINS="$out" cargo test --test wasm_hostile --test wasm_roundtrip --test wasm_cli --test wasm_perception || status=1
+  DWIM_TEST_PLUGINS="$out" cargo test --release --test wasm_hostile --test wasm_roundtrip --test wasm_cli --test wasm_perception || status=1
   rm -rf "$out"
   exit $status
 fi
