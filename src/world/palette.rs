@@ -1,26 +1,10 @@
 //! The named colours scenes are drawn with, and the nearest-name classifier the pixel tools use.
 
-/// Named colours, in the order tools report ties.
-pub const PALETTE: &[(&str, [u8; 3])] = &[
-    ("red", [215, 40, 40]),
-    ("orange", [240, 140, 30]),
-    ("yellow", [235, 215, 40]),
-    ("green", [45, 160, 60]),
-    ("blue", [40, 80, 215]),
-    ("purple", [135, 55, 185]),
-    ("pink", [240, 130, 190]),
-    ("brown", [125, 80, 40]),
-    ("white", [248, 248, 248]),
-    ("gray", [120, 120, 120]),
-    ("black", [20, 20, 20]),
-];
+/// The named colours (shared with the `dwim-perception` crate the perception plugins are built from).
+pub use dwim_perception::palette::{rgb, PALETTE};
 
 /// The default scene background: not close to any palette colour.
 pub const BACKGROUND: [u8; 3] = [196, 206, 186];
-
-pub fn rgb(name: &str) -> Option<[u8; 3]> {
-    PALETTE.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
-}
 
 /// Squared distance in a perceptually weighted RGB space ("redmean").
 pub fn distance2(a: [f64; 3], b: [f64; 3]) -> f64 {
