@@ -79,8 +79,10 @@ fn guess_trigger(records: &[TraceRecord], flags: &[Option<Flag>], ri: usize) -> 
     candidates.iter().copied().find(|&j| redone(j)).or(candidates.first().copied())
 }
 
+/// The rethink that reacted to step `from`: the next step after it (rejected chunks aside), if that
+/// step is a rethink.
 fn next_rethink(records: &[TraceRecord], from: usize) -> Option<usize> {
-    (from + 1..records.len()).find(|&j| records[j].kind == "rethink")
+    (from + 1..records.len()).find(|&j| records[j].kind != "rejected").filter(|&j| records[j].kind == "rethink")
 }
 
 /// (assigned variable, variables read, kind) of a record's source; None for unparsable sources.
