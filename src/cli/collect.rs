@@ -30,6 +30,9 @@ pub struct Args {
     /// Worker threads (default: the number of cores, at most 8).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Also ask an LLM judge at this OpenAI-compatible endpoint (`URL[#MODEL]`) for discrepancies.
+    #[arg(long)]
+    pub llm_judge: Option<String>,
     /// At most this many questions (0 = all).
     #[arg(long, default_value_t = 0)]
     pub limit: usize,
@@ -43,7 +46,7 @@ pub struct Args {
 }
 
 pub fn run_cli(a: Args) -> Result<Exit, Failure> {
-    let mut cfg = CollectConfig { teacher: a.teacher, dw: !a.no_dw, split: a.split, shard: a.shard, seed: a.seed, limit: a.limit, max_turns: a.max_turns.max(1), ..CollectConfig::default() };
+    let mut cfg = CollectConfig { teacher: a.teacher, dw: !a.no_dw, split: a.split, shard: a.shard, seed: a.seed, limit: a.limit, max_turns: a.max_turns.max(1), llm_judge: a.llm_judge, ..CollectConfig::default() };
     if let Some(w) = a.workers {
         cfg.workers = w.max(1);
     }

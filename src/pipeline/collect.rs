@@ -3,7 +3,7 @@
 //! findings make the teacher rethink. Viable workflows (correct, not copied) become training data.
 
 use super::flag::flag_steps;
-use super::judge::{Judge, OracleJudge};
+use super::judge::{Judge, Judges, LlmJudge, OracleJudge};
 use super::store::{read_all, JsonlStore, Shard};
 use super::teacher::programmatic::{hoist_answer, Fallibility, ProgrammaticTeacher};
 use super::teacher::{openai::OpenAiTeacher, Teacher, TeacherInput, Turn};
@@ -59,6 +59,8 @@ pub struct CollectConfig {
     pub fallibility: Fallibility,
     /// At most this many questions (0 = all), in dataset order.
     pub limit: usize,
+    /// Also ask an LLM judge at this OpenAI-compatible endpoint (`URL[#MODEL]`).
+    pub llm_judge: Option<String>,
 }
 
 impl Default for CollectConfig {
@@ -73,6 +75,7 @@ impl Default for CollectConfig {
             workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8),
             fallibility: Fallibility::default(),
             limit: 0,
+            llm_judge: None,
         }
     }
 }
@@ -173,7 +176,13 @@ impl Collector {
     pub fn collect_one(&self, item: &Item, cfg: &CollectConfig) -> Result<Workflow, Diagnostic> {
         let image = self.image(item)?;
         let reference = item.program.as_deref().map(|p| hoist_answer(p).join("\n"));
-        let judge = OracleJudge::new(self.oracle.clone(), image.clone(), reference.as_deref());
+        let mut judges: Vec<Box<dyn Judge>> = vec![Box::new(OracleJudge::new(self.oracle.clone(), image.clone(), reference.as_deref()))];
+        if let Some(spec) = &cfg.llm_judge {
+            let (base, model) = spec.rsplit_once('#').unwrap_or((spec.as_str(), "default"));
+            let client = OpenAiTeacher::new(base, model);
+            judges.push(Box::new(LlmJudge { client, question: item.question.clone(), target: item.answer.as_text() }));
+        }
+        let judge = Judges(judges);
         let mut teacher = self.teacher(item, cfg)?;
         let mut session = Session::new(&self.tools, Limits::strict()).keep_records();
         session.bind("image", Value::Image(image));

@@ -161,3 +161,60 @@ impl OracleJudge {
         None
     }
 }
+
+/// The optional LLM judge, through the same OpenAI-compatible endpoint as the teacher: shown the
+/// question, the target answer, the step and its observation, it answers `yes: <reason>` when the
+/// observation contradicts what the target implies.
+pub struct LlmJudge {
+    pub client: crate::pipeline::teacher::openai::OpenAiTeacher,
+    pub question: String,
+    pub target: String,
+}
+
+impl LlmJudge {
+    pub fn messages(&self, record: &TraceRecord) -> Vec<serde_json::Value> {
+        vec![
+            serde_json::json!({"role": "system", "content": "You check one step of a visual reasoning workflow. Reply `yes: <reason>` if the step's result contradicts what the correct answer implies (e.g. nothing was detected although the answer needs the object), otherwise reply `no`."}),
+            serde_json::json!({"role": "user", "content": format!("Question: {}\nCorrect answer: {}\nStep: {}\nResult: {}\nDoes the result contradict the correct answer?", self.question, self.target, record.source, record.observation)}),
+        ]
+    }
+}
+
+/// Read a judge reply: `yes: reason` → Some(reason).
+pub fn parse_verdict(reply: &str) -> Option<String> {
+    let r = reply.trim();
+    let lower = r.to_lowercase();
+    if !lower.starts_with("yes") {
+        return None;
+    }
+    let reason = r[3..].trim_start_matches([':', ',', '.', ' ', '-']).trim();
+    Some(if reason.is_empty() { "the result contradicts the expected answer".into() } else { reason.lines().next().unwrap_or("").to_string() })
+}
+
+impl Judge for LlmJudge {
+    fn judge(&self, record: &TraceRecord) -> Option<String> {
+        self.client.chat(self.messages(record), 48).ok().and_then(|r| parse_verdict(&r))
+    }
+}
+
+/// Several judges: the first discrepancy any of them finds.
+pub struct Judges(pub Vec<Box<dyn Judge>>);
+
+impl Judge for Judges {
+    fn judge(&self, record: &TraceRecord) -> Option<String> {
+        self.0.iter().find_map(|j| j.judge(record))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_verdict;
+
+    #[test]
+    fn verdicts_parse() {
+        assert_eq!(parse_verdict("yes: no shoe was found"), Some("no shoe was found".into()));
+        assert_eq!(parse_verdict("Yes."), Some("the result contradicts the expected answer".into()));
+        assert_eq!(parse_verdict("no"), None);
+        assert_eq!(parse_verdict("  No, it fits"), None);
+    }
+}

@@ -87,12 +87,20 @@ impl Teacher for OpenAiTeacher {
     }
 
     fn next_step(&mut self, input: &TeacherInput<'_>) -> Result<String, Diagnostic> {
+        let content = self.chat(self.messages(input), self.max_tokens)?;
+        Ok(extract_step(&content))
+    }
+}
+
+impl OpenAiTeacher {
+    /// One chat completion: the reply's text.
+    pub fn chat(&self, messages: Vec<serde_json::Value>, max_tokens: u32) -> Result<String, Diagnostic> {
         let url = format!("{}/chat/completions", self.base);
         let body = json!({
             "model": self.model,
-            "messages": self.messages(input),
+            "messages": messages,
             "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
+            "max_tokens": max_tokens,
             "stop": ["\nStep", "\nResult"],
         });
         let mut req = self.agent.post(&url);
@@ -108,9 +116,9 @@ impl Teacher for OpenAiTeacher {
             }
             Err(e) => return Err(fail(format!("{url}: {e}"))),
         };
-        let content = resp["choices"][0]["message"]["content"]
+        resp["choices"][0]["message"]["content"]
             .as_str()
-            .ok_or_else(|| fail(format!("{url}: no choices[0].message.content in the reply")))?;
-        Ok(extract_step(content))
+            .map(String::from)
+            .ok_or_else(|| fail(format!("{url}: no choices[0].message.content in the reply")))
     }
 }
