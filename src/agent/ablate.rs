@@ -57,6 +57,9 @@ impl Default for AblateConfig {
     }
 }
 
+/// A row to run: its name, its training workflows (and their label), its masking mode.
+type RowSpec<'a> = (&'a str, Option<(&'a Vec<Workflow>, &'a str)>, Mode);
+
 /// One row of the table.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -164,7 +167,7 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
     std::fs::write(&corpus, text).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", corpus.display())))?;
     let tok = crate::tokenizer::train_bpe(&[corpus.as_path()], cfg.vocab)?;
 
-    let rows: [(&str, Option<(&Vec<Workflow>, &str)>, Mode); 7] = [
+    let rows: [RowSpec<'_>; 7] = [
         ("untrained baseline", None, Mode::Im),
         ("SFT", Some((&nodw, "no DW")), Mode::Sft),
         ("IM", Some((&nodw, "no DW")), Mode::Im),

@@ -190,7 +190,6 @@ impl Collector {
         let target = item.answer.as_text();
         let mut history: Vec<Turn> = Vec::new();
         let mut triggers = Vec::new();
-        let mut seen = 0;
         for _ in 0..cfg.max_turns {
             let input = TeacherInput { question: &item.question, target: &target, tools: &tools, history: &history };
             let step = teacher.next_step(&input)?;
@@ -209,7 +208,6 @@ impl Collector {
                     outcomes.last().map(|o| o.record.clone())
                 }
             };
-            seen += 1 + usize::from(ran.is_some()).saturating_sub(1);
             if session.answer().is_some() {
                 break;
             }
@@ -222,7 +220,6 @@ impl Collector {
                 }
             }
         }
-        let _ = seen;
         let mut steps = session.take_records();
         flag_steps(&mut steps, Some(&triggers));
         let given = session.answer().cloned();

@@ -36,7 +36,7 @@ pub fn flag_steps(records: &mut [TraceRecord], triggers: Option<&[usize]>) {
     }
 
     // Liveness from the answer backwards: a step is effective if the answer depends on it.
-    let parsed: Vec<Option<(Option<String>, BTreeSet<String>, &str)>> = records.iter().map(step_vars).collect();
+    let parsed: Vec<Option<StepVars>> = records.iter().map(step_vars).collect();
     let mut live: BTreeSet<String> = BTreeSet::new();
     let answer = records.iter().rposition(|r| r.kind == "answer" && r.error.is_none());
     if let Some(a) = answer {
@@ -85,8 +85,11 @@ fn next_rethink(records: &[TraceRecord], from: usize) -> Option<usize> {
     (from + 1..records.len()).find(|&j| records[j].kind != "rejected").filter(|&j| records[j].kind == "rethink")
 }
 
-/// (assigned variable, variables read, kind) of a record's source; None for unparsable sources.
-fn step_vars(r: &TraceRecord) -> Option<(Option<String>, BTreeSet<String>, &'static str)> {
+/// (assigned variable, variables read, kind) of a step.
+type StepVars = (Option<String>, BTreeSet<String>, &'static str);
+
+/// The `StepVars` of a record's source; None for unparsable sources.
+fn step_vars(r: &TraceRecord) -> Option<StepVars> {
     if r.kind == "rejected" {
         return None;
     }
