@@ -31,6 +31,7 @@ pub fn draw_objects(w: u32, h: u32, objects: &[Object]) -> RgbImage {
 }
 
 /// SplitMix64: a tiny, well-known deterministic generator.
+#[derive(Debug, Clone)]
 pub struct SplitMix(pub u64);
 
 impl SplitMix {

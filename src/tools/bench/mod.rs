@@ -25,6 +25,16 @@ use crate::types::Type;
 
 pub use oracle::OracleWorld;
 
+/// The five perception operations, in the order of [`signatures`].
+#[derive(Clone, Copy)]
+pub(crate) enum Op {
+    Detect,
+    Color,
+    Shape,
+    ReadText,
+    Vqa,
+}
+
 pub(crate) fn signatures(kind: ToolKind, who: &str) -> [Signature; 5] {
     let vis = || Param::req("image", Type::Visual);
     let mut sigs = [

@@ -2,7 +2,7 @@
 //! content hash. What a perfect detector/OCR/VQA would say; used to check that every reference
 //! workflow is right, and as the upper bound in evaluations.
 
-use super::signatures;
+use super::{signatures, Op};
 use crate::diag::{Code, Diagnostic};
 use crate::tools::{Args, Signature, Tool, ToolCtx, ToolKind};
 use crate::value::{BBox, Image, Region, Value};
@@ -60,14 +60,6 @@ fn inside<'s>(scene: &'s Scene, b: &BBox) -> impl Iterator<Item = &'s SceneObjec
     })
 }
 
-#[derive(Clone, Copy)]
-enum Op {
-    Detect,
-    Color,
-    Shape,
-    ReadText,
-    Vqa,
-}
 
 struct OracleTool {
     sig: Signature,

@@ -1,20 +1,12 @@
 //! The `benchmark` set's perception tools: thin wrappers over the `dwim-perception` crate.
 
-use super::signatures;
+use super::{signatures, Op};
 use crate::diag::{Code, Diagnostic};
 use crate::tools::{Args, Signature, Tool, ToolCtx, ToolKind};
 use crate::value::{BBox, Region, Value};
 use dwim_perception::{Img, Rect};
 use std::sync::Arc;
 
-#[derive(Clone, Copy)]
-enum Op {
-    Detect,
-    Color,
-    Shape,
-    ReadText,
-    Vqa,
-}
 
 struct PixelTool {
     sig: Signature,
