@@ -23,7 +23,7 @@ use tokenizers::Tokenizer;
 pub enum PromptFormat {
     /// Instruct-masked training: `Step k: [You need to fill this part]` … `Your solution to Step k:`.
     Im,
-    /// Conversation training: `Step k: `.
+    /// Conversation training (`sft`, and any masking with `--context packed`): `Step k: `.
     Sft,
 }
 

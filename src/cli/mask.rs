@@ -21,7 +21,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "im")]
     pub mode: Mode,
     /// `full`: the masked step's sample shows the whole workflow (DWIM's form); `prefix`: only the
-    /// steps before it, as the agent sees at inference (use it for small models trained from scratch).
+    /// steps before it, as the agent sees at inference (use it for small models trained from scratch);
+    /// `packed`: the prefix form as one conversation per workflow (same supervision, fewer tokens).
     #[arg(long, value_enum, default_value = "full")]
     pub context: Context,
     /// A tokenizer.json, `gguf:FILE` (the BPE a GGUF model carries, e.g. SmolLM2), or `new:VOCAB` to
@@ -36,7 +37,8 @@ pub struct Args {
     /// Longest sample in tokens; context is cut from the front, targets are kept.
     #[arg(long, default_value_t = 512)]
     pub max_len: usize,
-    /// `full` lists every tool in the prompt; `short` (for small models) only the instruction.
+    /// `full` lists every tool in the prompt; `short` only the instruction; `minimal` one line (for
+    /// models trained from scratch, to which the tool list says nothing).
     #[arg(long, default_value = "full")]
     pub prompt: String,
     #[arg(long, default_value_t = 0)]
@@ -49,6 +51,7 @@ pub struct Args {
 pub fn system_for(style: &str) -> String {
     match style {
         "short" => system_prompt("(see `dwim tools`)"),
+        "minimal" => dwim::pipeline::render::MINIMAL_SYSTEM.to_string(),
         _ => system_prompt(&dwim::tools::bench::benchmark().prompt()),
     }
 }
@@ -93,6 +96,10 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
         }
     }
     write_lines(&a.out, encoded.iter().map(|e| serde_json::to_string(e).unwrap_or_default())).map_err(|d| bad_input(&d))?;
+    // Beside the samples: how a policy trained on them is prompted (`dwim train` copies it).
+    let format = if a.context.conversation(a.mode) { "sft" } else { "im" };
+    let meta = serde_json::json!({"format": format, "system": system});
+    write_lines(&a.out.with_extension("policy.json"), std::iter::once(meta.to_string())).map_err(|d| bad_input(&d))?;
     if let Some(chat) = &a.chat {
         write_lines(chat, all.iter().map(|s| dwim::pipeline::export::chat_json(s, &system).to_string())).map_err(|d| bad_input(&d))?;
     }

@@ -179,6 +179,11 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
     if let Some(t) = &tok {
         tokenizer::save(t, &a.out.join("tokenizer.json")).map_err(fail)?;
     }
+    // How the agent must prompt this policy, as `dwim mask` recorded it beside the data.
+    let meta = a.data.with_extension("policy.json");
+    if meta.is_file() {
+        std::fs::copy(&meta, a.out.join("policy.json")).map_err(|e| Failure::BadInput(format!("cannot copy {}: {e}", meta.display())))?;
+    }
     train_loop(&mut trainer, &a.out, a.format)
 }
 

@@ -7,6 +7,11 @@
 //! - `random`: IM-style samples for a random subset of steps (as many as there are effective
 //!   steps), ignoring κ — the paper's "random masking" ablation.
 //! - `rethink`: IM targets plus the steps a rethink reacted to — the "mask with rethink" ablation.
+//!
+//! How a masked step's sample shows the rest of the workflow is the [`Context`]: DWIM's whole
+//! workflow (`full`), only the steps before it (`prefix`), or the prefix form `packed` into one
+//! conversation per workflow whose chosen steps are the targets (the same supervision as `prefix` —
+//! a causal model sees exactly the earlier steps at each target — for a third of the tokens).
 
 use super::render::*;
 use super::workflow::Workflow;
@@ -43,6 +48,16 @@ pub enum Context {
     /// Only the steps before the masked one — exactly what the agent sees at inference, which small
     /// models trained from scratch need (with `full` they learn to rely on later steps).
     Prefix,
+    /// The prefix form packed into one conversation per workflow: every step is shown as the agent
+    /// sees it, and only the chosen steps are targets. The policy is prompted with `Step k: `.
+    Packed,
+}
+
+impl Context {
+    /// How a policy trained on these samples is prompted.
+    pub fn conversation(self, mode: Mode) -> bool {
+        mode == Mode::Sft || self == Context::Packed
+    }
 }
 
 /// A piece of sample text; `target` pieces are what the model learns to write.
@@ -86,16 +101,7 @@ pub fn samples_with(wf: &Workflow, mode: Mode, context: Context, system: &str, s
     }
     let actions: Vec<_> = wf.actions().map(|(_, r)| r).collect();
     if mode == Mode::Sft {
-        let mut segs = vec![seg(format!("{system}\n{}", question_line(&wf.question)), false)];
-        for (i, r) in actions.iter().enumerate() {
-            segs.push(seg(step_prefix(i + 1), false));
-            segs.push(seg(action(r), true));
-            let res = result_line(i + 1, r);
-            if !res.is_empty() {
-                segs.push(seg(res, false));
-            }
-        }
-        return vec![Sample { id: format!("{}#sft", wf.id), mode, step: None, segments: segs }];
+        return vec![conversation(wf, &actions, &(0..actions.len()).collect::<Vec<_>>(), mode, system)];
     }
     let effective = |i: usize| actions[i].flag.as_ref().is_none_or(|f| f.effective);
     let chosen: Vec<usize> = match mode {
@@ -116,6 +122,9 @@ pub fn samples_with(wf: &Workflow, mode: Mode, context: Context, system: &str, s
         }
         Mode::Sft => unreachable!("handled above"),
     };
+    if context == Context::Packed {
+        return if chosen.is_empty() { Vec::new() } else { vec![conversation(wf, &actions, &chosen, mode, system)] };
+    }
     chosen
         .into_iter()
         .map(|k| {
@@ -143,6 +152,20 @@ pub fn samples_with(wf: &Workflow, mode: Mode, context: Context, system: &str, s
             }
         })
         .collect()
+}
+
+/// The workflow as one conversation; the actions at `chosen` (sorted) are the targets.
+fn conversation(wf: &Workflow, actions: &[&crate::trace::TraceRecord], chosen: &[usize], mode: Mode, system: &str) -> Sample {
+    let mut segs = vec![seg(format!("{system}\n{}", question_line(&wf.question)), false)];
+    for (i, r) in actions.iter().enumerate() {
+        segs.push(seg(step_prefix(i + 1), false));
+        segs.push(seg(action(r), chosen.binary_search(&i).is_ok()));
+        let res = result_line(i + 1, r);
+        if !res.is_empty() {
+            segs.push(seg(res, false));
+        }
+    }
+    Sample { id: format!("{}#{}", wf.id, mode.name()), mode, step: None, segments: segs }
 }
 
 /// A stable 64-bit hash of a string (FNV-1a), for per-workflow seeds.

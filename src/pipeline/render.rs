@@ -16,6 +16,9 @@ use crate::trace::TraceRecord;
 /// DWIM's placeholder for the masked action.
 pub const PLACEHOLDER: &str = "[You need to fill this part]";
 
+/// The one-line system text for models trained from scratch (`--prompt minimal`).
+pub const MINIMAL_SYSTEM: &str = "Answer with a dwim workflow, one step per line.";
+
 /// The system text: what the model is and which tools it has (from the registry's signatures).
 pub fn system_prompt(tools: &str) -> String {
     format!(

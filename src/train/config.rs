@@ -49,6 +49,12 @@ impl Config {
         }
     }
 
+    /// 3 layers, d 128, gated MLP: about 0.9M parameters at vocab 1024 — the ablation's default,
+    /// big enough to learn to copy the question's words into its steps in a few hundred updates.
+    pub fn small(vocab: usize) -> Config {
+        Config { d_model: 128, n_layers: 3, n_heads: 4, n_kv_heads: 4, d_ff: 384, max_seq: 512, ..Config::micro(vocab) }
+    }
+
     /// About 0.1–1M parameters: for tests and quick experiments.
     pub fn micro(vocab: usize) -> Config {
         Config {
@@ -87,6 +93,7 @@ impl Config {
         match name {
             "tiny" => Some(Config::tiny(vocab)),
             "micro" => Some(Config::micro(vocab)),
+            "small" => Some(Config::small(vocab)),
             _ => None,
         }
     }
