@@ -12,7 +12,9 @@
 //!
 //! The network sees the whole image resized to `image_size`² (518 for the released models, a
 //! multiple of the 14-px patch), ImageNet-normalised. Its output is relative inverse depth; the
-//! map is kept per image (by hash), so regions of one image share one forward pass.
+//! map is kept per image (by hash), so regions of one image share one forward pass. The model
+//! runs on its own worker thread (its layers are not `Sync`); concurrent calls for different
+//! images queue there and run one at a time, since candle's DINOv2 takes a batch of one.
 
 use super::loader::{read_json, ModelSource};
 use super::worker::BatchWorker;
@@ -46,7 +48,9 @@ const STD: [f32; 3] = [0.229, 0.224, 0.225];
 const PATCH: usize = 14;
 /// Depth maps kept per estimator (most recent images).
 const KEEP_MAPS: usize = 16;
-const MAX_BATCH: usize = 8;
+/// candle's DINOv2 prepends a `(1, 1, dim)` class token with `cat`, so it takes one image per
+/// forward pass: queued calls run one after another on the worker.
+const MAX_BATCH: usize = 1;
 
 /// `config.json` of the depth folder; every field is optional.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -311,8 +315,13 @@ fn forward(model: &DepthAnythingV2, dev: &Device, dtype: DType, size: usize, inp
     let n = inputs.len();
     let flat: Vec<f32> = inputs.into_iter().flatten().collect();
     let x = Tensor::from_vec(flat, (n, 3, size, size), dev)?.to_dtype(dtype)?;
-    let y = model.forward(&x)?.to_dtype(DType::F32)?.reshape((n, size * size))?;
-    y.to_vec2::<f32>()
+    let mut y = model.forward(&x)?;
+    // candle's last 1×1 convolution pads by one pixel: a constant ring around the map.
+    let (_, _, h, w) = y.dims4()?;
+    if h == size + 2 && w == size + 2 {
+        y = y.narrow(2, 1, size)?.narrow(3, 1, size)?;
+    }
+    y.to_dtype(DType::F32)?.reshape((n, size * size))?.to_vec2::<f32>()
 }
 
 /// Inverse depth → [0, 1] depth (0 nearest). A flat map (no depth cue) is all zeros.

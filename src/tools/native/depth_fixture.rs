@@ -31,11 +31,16 @@ pub fn write_tiny_depth(dir: &Path, seed: u64, split: bool) -> Result<(), Diagno
     std::fs::write(dir.join("config.json"), config.to_string()).map_err(io)?;
     let conf: DepthConfig = serde_json::from_value(config).map_err(|e| Diagnostic::new(Code::E401, e.to_string()))?;
     let shape = conf.resolve()?;
-    let vm = VarMap::new();
+    let mut vm = VarMap::new();
     let vb = VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu);
     let dino = DinoVisionTransformer::new(vb.pp("pretrained"), shape.depth, shape.embed_dim, shape.num_heads).map_err(err)?;
     DepthAnythingV2::new(Arc::new(dino), shape.candle(), vb).map_err(err)?;
     randomise(&vm, seed, |n| n.contains("norm")).map_err(err)?;
+    // Positive biases before the head's two ReLUs, so that small random weights do not give an
+    // all-zero (flat) map.
+    for (name, n) in [("depth_head.scratch.output_conv2.0.bias", 32), ("depth_head.scratch.output_conv2.2.bias", 1)] {
+        vm.set_one(name, Tensor::full(0.5f32, n, &Device::Cpu).map_err(err)?).map_err(err)?;
+    }
     let all: HashMap<String, Tensor> = {
         let data = vm.data().lock().map_err(|_| Diagnostic::new(Code::E499, "var map lock poisoned"))?;
         data.iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect()
