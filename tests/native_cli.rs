@@ -53,6 +53,12 @@ fn run_a_workflow_with_native_tools_from_a_models_dir() {
     let o = dwim(&["run", prog, "--image", &png, "--native", &m, "--device", "cpu", "--dtype", "f32"], &hf);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("answer: "));
+    // Half precision on CPU: f16 runs; bf16 is refused up front (candle has no CPU bf16 matmul).
+    let o = dwim(&["run", prog, "--image", &png, "--native", &m, "--dtype", "f16"], &hf);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = dwim(&["run", prog, "--image", &png, "--native", &m, "--dtype", "bf16"], &hf);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("bf16"), "{}", text(&o.stderr));
     // Without --native the checker does not know `depth`.
     let o = dwim(&["check", prog], &hf);
     assert_eq!(o.status.code(), Some(1));

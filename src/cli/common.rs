@@ -153,6 +153,9 @@ pub fn native_config(args: &ToolArgs) -> Result<Option<dwim::tools::native::Nati
         .ok_or_else(|| Failure::BadInput(format!("--device {}: expected cpu, cuda or cuda:N", args.device)))?;
     cfg.precision = Precision::parse(&args.dtype)
         .ok_or_else(|| Failure::BadInput(format!("--dtype {}: expected f32, f16 or bf16", args.dtype)))?;
+    if cfg.device == DeviceChoice::Cpu && cfg.precision == Precision::Bf16 {
+        return Err(Failure::BadInput("--dtype bf16: candle has no bf16 matrix multiply on CPU; use f32 or f16, or --device cuda".into()));
+    }
     if let Some(dir) = &args.native {
         if !dir.is_dir() {
             return Err(Failure::BadInput(format!("--native {}: not a directory", dir.display())));
