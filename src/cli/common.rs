@@ -148,11 +148,11 @@ pub fn native_config(args: &ToolArgs) -> Result<Option<dwim::tools::native::Nati
     if args.native.is_none() && args.native_tools.is_empty() {
         return Ok(None);
     }
-    let mut cfg = NativeConfig::default();
-    cfg.device = DeviceChoice::parse(&args.device)
+    let device = DeviceChoice::parse(&args.device)
         .ok_or_else(|| Failure::BadInput(format!("--device {}: expected cpu, cuda or cuda:N", args.device)))?;
-    cfg.precision = Precision::parse(&args.dtype)
+    let precision = Precision::parse(&args.dtype)
         .ok_or_else(|| Failure::BadInput(format!("--dtype {}: expected f32, f16 or bf16", args.dtype)))?;
+    let mut cfg = NativeConfig { device, precision, ..NativeConfig::default() };
     if cfg.device == DeviceChoice::Cpu && cfg.precision == Precision::Bf16 {
         return Err(Failure::BadInput("--dtype bf16: candle has no bf16 matrix multiply on CPU; use f32 or f16, or --device cuda".into()));
     }
