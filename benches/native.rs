@@ -4,13 +4,18 @@
 //!   cargo bench --features native --bench native
 //!   DWIM_BENCH_PYTHON=/path/to/venv/bin/python cargo bench --features native --bench native
 //!
-//! Real weights come from scripts/fetch-models.sh; CLIP has none here, so it is measured with the
-//! tiny random checkpoint through the tool, and at full ViT-B/32 size with random weights in memory.
+//! Real weights come from scripts/fetch-models.sh; CLIP, Depth-Anything-v2 and PaliGemma have none
+//! here, so they are measured with the tiny random checkpoints through the tools (labelled "tiny
+//! random": tool overhead, preprocessing and decoding loop, not model cost), and CLIP and
+//! Depth-Anything-v2 also at full size with random weights in memory.
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use candle_transformers::models::clip::{ClipConfig, ClipModel};
-use dwim::tools::native::{add_native_tools, fixtures, NativeConfig, TextEmbedder, TextReader};
+use candle_core::Module;
+use candle_transformers::models::depth_anything_v2::{DepthAnythingV2, DepthAnythingV2Config};
+use candle_transformers::models::dinov2;
+use dwim::tools::native::{add_native_tools, fixtures, DepthEstimator, DeviceChoice, NativeConfig, PaliGemma, TextEmbedder, TextReader};
 use dwim::value::{Image, Region};
 use dwim::{Limits, Registry, Session, Value};
 use std::time::{Duration, Instant};
@@ -155,10 +160,76 @@ fn clip() {
     println!("CLIP ViT-B/32 (full size, random weights): image {img1:.0} ms, batch of 8 images {img8:.0} ms ({:.1} images/s), one 7-token text {txt:.0} ms", 8e3 / img8);
 }
 
+fn photo(i: u32) -> Image {
+    Image::from_rgb(image::RgbImage::from_fn(320, 240, |x, y| image::Rgb([((x + i) % 256) as u8, (y % 256) as u8, (i * 37 % 256) as u8])))
+}
+
+fn depth() {
+    let dir = std::env::temp_dir().join(format!("dwim-bench-depth-{}", std::process::id()));
+    fixtures::write_tiny_depth(&dir, 1, false).unwrap();
+    let t = Instant::now();
+    let est = DepthEstimator::from_dir(&dir, DeviceChoice::Cpu, DType::F32).unwrap();
+    let load = t.elapsed().as_secs_f64() * 1e3;
+    let n = 20;
+    let imgs: Vec<Image> = (0..n).map(photo).collect();
+    let t = Instant::now();
+    for img in &imgs {
+        est.map(img).unwrap();
+    }
+    let per = t.elapsed().as_secs_f64() * 1e3 / n as f64;
+    println!("depth map (tiny random Depth-Anything-v2, 56 px input): load {load:.1} ms, {per:.2} ms per new image ({:.0} images/s)", 1e3 / per);
+
+    let cfg = NativeConfig::default().offline().with_model_dir("depth-anything-v2", &dir);
+    let mut reg = Registry::builtin();
+    add_native_tools(&mut reg, &cfg);
+    let img = photo(0);
+    let cached = time(20, || run(&reg, "answer depth(box(image, 10, 10, 200, 120))\n", Some(&img)));
+    let mut k = 1000;
+    let fresh = time(10, || { k += 1; run(&reg, "answer depth(image)\n", Some(&photo(k))) });
+    println!("tool depth (tiny random) through a session: {fresh:.2} ms/call on a new image, {cached:.2} ms/call on an image already seen (map cached)");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let vm = VarMap::new();
+    let vb = VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu);
+    let dino = std::sync::Arc::new(dinov2::vit_small(vb.pp("pretrained")).unwrap());
+    let model = DepthAnythingV2::new(dino.clone(), DepthAnythingV2Config::vit_small(), vb).unwrap();
+    let px = Tensor::zeros((1, 3, 518, 518), DType::F32, &Device::Cpu).unwrap();
+    let full = time(2, || model.forward(&px).unwrap());
+    let backbone = time(2, || dino.get_intermediate_layers(&px, &[2, 5, 8, 11], false, false, true).unwrap());
+    println!(
+        "Depth-Anything-v2 ViT-S full size (518 px, random weights): {full:.0} ms per image ({:.2} images/s), of which the DINOv2 backbone {backbone:.0} ms and the DPT head {:.0} ms",
+        1e3 / full,
+        full - backbone
+    );
+}
+
+fn vlm() {
+    let dir = std::env::temp_dir().join(format!("dwim-bench-vlm-{}", std::process::id()));
+    fixtures::write_tiny_paligemma(&dir, 1).unwrap();
+    let t = Instant::now();
+    let m = PaliGemma::from_dir(&dir, &Device::Cpu, DType::F32).unwrap();
+    let load = t.elapsed().as_secs_f64() * 1e3;
+    let r = Region::whole(photo(0));
+    let mut toks = 0;
+    let gen = time(20, || { toks = m.generate(&r, "answer en what color is the car?", 24).unwrap().ids.len(); });
+    println!("PaliGemma (tiny random, width 32, 2+2 layers, 4 image tokens): load {load:.1} ms, {toks} greedy tokens in {gen:.2} ms ({:.0} tokens/s)", toks as f64 * 1e3 / gen);
+
+    let cfg = NativeConfig::default().offline().with_model_dir("paligemma", &dir);
+    let mut reg = Registry::builtin();
+    add_native_tools(&mut reg, &cfg);
+    let img = photo(1);
+    let vqa = time(20, || run(&reg, "answer vqa(image, \"what color is the car?\")\n", Some(&img)));
+    let det = time(20, || run(&reg, "answer detect(image, \"car\")\n", Some(&img)));
+    println!("tool vqa (tiny random, up to 24 tokens): {vqa:.2} ms/call; tool detect (tiny random, up to 64 tokens): {det:.2} ms/call");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn main() {
     println!("dwim native model tools, CPU, {} threads available", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     let cfg = NativeConfig::default().offline();
     minilm(&cfg);
     ocr(&cfg);
     clip();
+    depth();
+    vlm();
 }

@@ -69,6 +69,22 @@ pub struct ToolArgs {
     /// Load every plugin (`*.wasm`) in this directory (repeatable). Default: `$DWIM_PLUGINS`, else ./plugins.
     #[arg(long = "plugins", value_name = "DIR")]
     pub plugins: Vec<std::path::PathBuf>,
+    /// Add the native model tools whose weights are in this models directory (one folder per model:
+    /// all-MiniLM-L6-v2, easyocr, clip, depth-anything-v2, paligemma) or in the Hugging Face cache.
+    /// Nothing is downloaded; a model folder that lacks a file is an error naming it.
+    #[arg(long = "native", value_name = "DIR")]
+    pub native: Option<std::path::PathBuf>,
+    /// Native tools or models to add and require (comma-separated: `depth,vqa`, `paligemma`); missing
+    /// weights are an error naming the file. Downloads through hf-hub unless HF_HUB_OFFLINE/DWIM_OFFLINE
+    /// is set. Models directory: `--native`, else $DWIM_MODELS, else ~/.cache/dwim/models.
+    #[arg(long = "native-tools", value_name = "LIST", value_delimiter = ',')]
+    pub native_tools: Vec<String>,
+    /// Device for native models: cpu, cuda, cuda:N (CUDA needs a build with `--features cuda`).
+    #[arg(long = "device", value_name = "DEVICE", default_value = "cpu")]
+    pub device: String,
+    /// Precision of native models: f32, f16, bf16.
+    #[arg(long = "dtype", value_name = "DTYPE", default_value = "f32")]
+    pub dtype: String,
 }
 
 /// The tool registry for a command: the base set (`--tools`) plus every plugin in the `--plugins`
@@ -77,6 +93,7 @@ pub struct ToolArgs {
 /// cannot be built is an error.
 pub fn registry(args: &ToolArgs) -> Result<dwim::Registry, Failure> {
     let mut registry = base_set(args.tools)?;
+    add_native(&mut registry, args)?;
     let dirs: Vec<std::path::PathBuf> = if !args.plugins.is_empty() {
         args.plugins.clone()
     } else if let Some(list) = std::env::var_os("DWIM_PLUGINS") {
@@ -122,4 +139,60 @@ fn add_plugins(_registry: &mut dwim::Registry, dirs: &[std::path::PathBuf]) {
     if !dirs.is_empty() {
         eprintln!("warning: this dwim was built without the `wasm` feature; plugins are ignored");
     }
+}
+
+/// The native model configuration the flags ask for, or `None` when no native tool is wanted.
+#[cfg(feature = "native")]
+pub fn native_config(args: &ToolArgs) -> Result<Option<dwim::tools::native::NativeConfig>, Failure> {
+    use dwim::tools::native::{DeviceChoice, NativeConfig, Precision};
+    if args.native.is_none() && args.native_tools.is_empty() {
+        return Ok(None);
+    }
+    let device = DeviceChoice::parse(&args.device)
+        .ok_or_else(|| Failure::BadInput(format!("--device {}: expected cpu, cuda or cuda:N", args.device)))?;
+    let precision = Precision::parse(&args.dtype)
+        .ok_or_else(|| Failure::BadInput(format!("--dtype {}: expected f32, f16 or bf16", args.dtype)))?;
+    let mut cfg = NativeConfig { device, precision, ..NativeConfig::default() };
+    if cfg.device == DeviceChoice::Cpu && cfg.precision == Precision::Bf16 {
+        return Err(Failure::BadInput("--dtype bf16: candle has no bf16 matrix multiply on CPU; use f32 or f16, or --device cuda".into()));
+    }
+    if let Some(dir) = &args.native {
+        if !dir.is_dir() {
+            return Err(Failure::BadInput(format!("--native {}: not a directory", dir.display())));
+        }
+        cfg.models_dir = dir.clone();
+    }
+    if args.native_tools.is_empty() {
+        cfg.download = false;
+    }
+    Ok(Some(cfg))
+}
+
+#[cfg(feature = "native")]
+fn add_native(registry: &mut dwim::Registry, args: &ToolArgs) -> Result<(), Failure> {
+    let Some(cfg) = native_config(args)? else { return Ok(()) };
+    let tools = dwim::tools::native::native_tools_for(&cfg, &args.native_tools).map_err(|d| {
+        let mut msg = d.one_line(None);
+        for (what, text) in [("", &d.label), ("help: ", &d.help)] {
+            if let Some(t) = text {
+                msg.push_str(&format!("\n  {what}{t}"));
+            }
+        }
+        Failure::BadInput(msg)
+    })?;
+    if !tools.is_empty() {
+        registry.set_name = format!("{}+native", registry.set_name);
+    }
+    for t in tools {
+        registry.add(t);
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "native"))]
+fn add_native(_registry: &mut dwim::Registry, args: &ToolArgs) -> Result<(), Failure> {
+    if args.native.is_some() || !args.native_tools.is_empty() {
+        return Err(Failure::BadInput("this dwim was built without the `native` feature: `--native` is not available".into()));
+    }
+    Ok(())
 }

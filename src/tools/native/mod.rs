@@ -13,24 +13,43 @@
 //! | `ocr.rs` | `read_text`: line finding, recognition, decoding |
 //! | `clip.rs` | CLIP from a Hugging Face checkpoint |
 //! | `clip_tools.rs` | `classify`, `best_image_match` |
-//! | `fixtures.rs` | small random-initialised checkpoints with real tensor names (tests, benches) |
+//! | `worker.rs` | a model on its own thread, concurrent calls batched |
+//! | `depth.rs` | Depth-Anything-v2 (DPT head on DINOv2): depth maps per image |
+//! | `depth_tool.rs` | `depth` |
+//! | `paligemma.rs` | PaliGemma (SigLIP + Gemma): greedy generation with a KV cache |
+//! | `locations.rs` | PaliGemma's `<locNNNN>` detection output → boxes |
+//! | `vlm_tools.rs` | `vqa`, `detect` |
+//! | `available.rs` | which models have weights; the tool set for `--native` |
+//! | `fixtures.rs` (+ `depth_fixture.rs`, `paligemma_fixture.rs`) | small random-initialised checkpoints with real tensor names (tests, benches) |
 //!
 //! Tools load their model on first call, so registering them never needs the weights; a missing
 //! weight file is a step error E411 that names the file.
 
+pub mod available;
 pub mod cache;
 pub mod clip;
 mod clip_tools;
 pub mod crnn;
+pub mod depth;
+mod depth_fixture;
+mod depth_tool;
 pub mod device;
 pub mod fixtures;
 pub mod loader;
+pub mod locations;
 pub mod minilm;
 pub mod ocr;
+pub mod paligemma;
+mod paligemma_fixture;
 pub mod pixels;
 mod text_tools;
+mod vlm_tools;
+pub mod worker;
 
+pub use available::{available_models, native_tools_for, NativeModel, MODELS};
 pub use clip::ClipScorer;
+pub use depth::DepthEstimator;
+pub use paligemma::PaliGemma;
 pub use device::{DeviceChoice, Precision};
 pub use loader::ModelSource;
 pub use minilm::TextEmbedder;
@@ -79,7 +98,8 @@ impl NativeConfig {
         self.models_dir = dir.into();
         self
     }
-    /// Load model `name` (`minilm`, `ocr`, `clip`) from exactly this folder.
+    /// Load model `name` (a folder name of [`MODELS`]: `all-MiniLM-L6-v2`, `easyocr`, `clip`,
+    /// `depth-anything-v2`, `dinov2`, `paligemma`) from exactly this folder.
     pub fn with_model_dir(mut self, name: &str, dir: impl Into<PathBuf>) -> Self {
         self.overrides.insert(name.to_string(), dir.into());
         self
@@ -98,6 +118,8 @@ pub fn native_tools(cfg: &NativeConfig) -> Vec<Arc<dyn Tool>> {
     v.extend(text_tools::tools(cfg));
     v.push(Arc::new(ocr::ReadText::new(cfg.clone())));
     v.extend(clip_tools::tools(cfg));
+    v.extend(depth_tool::tools(cfg));
+    v.extend(vlm_tools::tools(cfg));
     v
 }
 
