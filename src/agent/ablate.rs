@@ -1,17 +1,20 @@
 //! `dwim ablate`: DWIM's ablation rows on the built-in benchmark, with a model trained from scratch.
 //!
-//! Collect with and without DW (programmatic teacher) → build samples per masking mode (masked steps
-//! with `Context::Prefix`, matching what the agent sees) → one shared
+//! Collect with and without DW (programmatic teacher) → build samples per masking mode → one shared
 //! tokenizer → for each row and seed, train the same model for the same number of updates → evaluate
 //! on the test split. Rows: untrained baseline, SFT, IM, DW+SFT, DW+random masking,
 //! DW+mask-with-rethink, DW+IM.
+//!
+//! By default samples use `Context::Packed` and the one-line system prompt: one conversation per
+//! workflow, the rows differing only in which steps are targets, so every row trained on the same
+//! data sees the same tokens for the same compute. Runs go `jobs` at a time, each on one thread.
 
 use super::eval::{evaluate, EvalReport};
 use super::{Policy, PolicyMeta, PromptFormat};
 use crate::diag::{Code, Diagnostic};
 use crate::pipeline::collect::{self, CollectConfig, Utilization};
-use crate::pipeline::mask::{samples, samples_with, Context, Mode};
-use crate::pipeline::render::system_prompt;
+use crate::pipeline::mask::{samples_with, Context, Mode};
+use crate::pipeline::render::MINIMAL_SYSTEM;
 use crate::pipeline::tokenize::encode;
 use crate::pipeline::Workflow;
 use crate::train::checkpoint::Hyper;
@@ -37,6 +40,10 @@ pub struct AblateConfig {
     /// Test questions evaluated per run (0 = all).
     pub eval_limit: usize,
     pub max_steps: usize,
+    /// How masked steps are shown (see [`Context`]).
+    pub context: Context,
+    /// Training runs at once (each single-threaded).
+    pub jobs: usize,
 }
 
 impl Default for AblateConfig {
@@ -46,13 +53,15 @@ impl Default for AblateConfig {
             out: PathBuf::from("ablate"),
             seeds: 3,
             steps: 300,
-            model: "micro".into(),
+            model: "small".into(),
             lr: 3e-3,
             batch: 16,
             vocab: 1024,
-            max_seq: 256,
-            eval_limit: 150,
+            max_seq: 512,
+            eval_limit: 0,
             max_steps: 10,
+            context: Context::Packed,
+            jobs: 2,
         }
     }
 }
@@ -105,10 +114,10 @@ fn stats(xs: &[f64]) -> (f64, f64) {
     (mean, t95(xs.len()) * (var / n).sqrt())
 }
 
-fn to_samples(workflows: &[Workflow], mode: Mode, system: &str, tok: &tokenizers::Tokenizer, max_seq: usize, seed: u64) -> Result<Vec<Sample>, Diagnostic> {
+fn to_samples(workflows: &[Workflow], mode: Mode, context: Context, system: &str, tok: &tokenizers::Tokenizer, max_seq: usize, seed: u64) -> Result<Vec<Sample>, Diagnostic> {
     let mut out = Vec::new();
     for w in workflows {
-        for s in samples_with(w, mode, Context::Prefix, system, seed) {
+        for s in samples_with(w, mode, context, system, seed) {
             if let Some(e) = encode(&s, tok, max_seq)? {
                 out.push(Sample::new(e.input_ids, e.labels));
             }
@@ -145,11 +154,11 @@ fn train_policy(cfg: &AblateConfig, train_set: Vec<Sample>, tok: &tokenizers::To
 }
 
 /// Run every row for every seed; `progress` is told each finished run.
-pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalReport)) -> Result<Table, Diagnostic> {
+pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalReport) + Send) -> Result<Table, Diagnostic> {
     let collect_cfg = |dw: bool| CollectConfig { dw, ..CollectConfig::default() };
     let dw = collect::run(&cfg.data, &cfg.out.join("collect-dw"), &collect_cfg(true), false)?;
     let nodw = collect::run(&cfg.data, &cfg.out.join("collect-nodw"), &collect_cfg(false), false)?;
-    let system = system_prompt("(see `dwim tools`)");
+    let system = MINIMAL_SYSTEM;
 
     // One tokenizer for every row, trained on every variant's text.
     let corpus = cfg.out.join("corpus.txt");
@@ -157,7 +166,7 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
     for wfs in [&dw, &nodw] {
         for m in [Mode::Sft, Mode::Im] {
             for w in wfs.iter() {
-                for s in samples(w, m, &system, 0) {
+                for s in samples_with(w, m, cfg.context, system, 0) {
                     text.push_str(&s.text());
                     text.push('\n');
                 }
@@ -176,31 +185,72 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
         ("DW + mask with rethink", Some((&dw, "DW")), Mode::Rethink),
         ("DW + IM", Some((&dw, "DW")), Mode::Im),
     ];
+    // Every (row, seed) run, `jobs` at a time; each trains and evaluates on its own thread.
+    let runs: Vec<(usize, u64)> = (0..rows.len()).flat_map(|r| (0..cfg.seeds as u64).map(move |s| (r, s))).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: std::sync::Mutex<Vec<(usize, u64, EvalReport, usize)>> = std::sync::Mutex::new(Vec::new());
+    let progress = std::sync::Mutex::new(&mut progress);
+    let first_err: std::sync::Mutex<Option<Diagnostic>> = std::sync::Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..cfg.jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= runs.len() || first_err.lock().map(|e| e.is_some()).unwrap_or(true) {
+                    return;
+                }
+                let (r, seed) = runs[i];
+                let (name, data, mode) = rows[r];
+                let result = (|| {
+                    let train_set = match data {
+                        Some((wfs, _)) => to_samples(wfs, mode, cfg.context, system, &tok, cfg.max_seq, seed)?,
+                        None => Vec::new(),
+                    };
+                    let n = train_set.len();
+                    let format = if cfg.context.conversation(mode) { PromptFormat::Sft } else { PromptFormat::Im };
+                    let dir = cfg.out.join("runs").join(format!("{}-seed{seed}", name.replace([' ', '+'], "").to_lowercase()));
+                    let policy = train_policy(cfg, train_set, &tok, format, system, seed, &dir)?;
+                    let report = evaluate(&policy, &cfg.data, "test", cfg.eval_limit, cfg.max_steps)?;
+                    Ok::<_, Diagnostic>((report, n))
+                })();
+                match result {
+                    Ok((report, n)) => {
+                        if let Ok(mut p) = progress.lock() {
+                            (*p)(name, seed, &report);
+                        }
+                        if let Ok(mut d) = done.lock() {
+                            d.push((r, seed, report, n));
+                        }
+                    }
+                    Err(e) => {
+                        if let Ok(mut f) = first_err.lock() {
+                            f.get_or_insert(e);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = first_err.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let mut done = done.into_inner().map_err(|_| Diagnostic::new(Code::E499, "an ablation worker panicked"))?;
+    done.sort_by_key(|d| (d.0, d.1));
     let mut table_rows = Vec::new();
-    for (name, data, mode) in rows {
+    for (r, (name, data, mode)) in rows.iter().enumerate() {
         let mut accs = Vec::new();
         let mut agg = EvalReport::default();
         let mut n_samples = 0;
-        for seed in 0..cfg.seeds as u64 {
-            let train_set = match data {
-                Some((wfs, _)) => to_samples(wfs, mode, &system, &tok, cfg.max_seq, seed)?,
-                None => Vec::new(),
-            };
-            n_samples = train_set.len();
-            let format = if mode == Mode::Sft { PromptFormat::Sft } else { PromptFormat::Im };
-            let dir = cfg.out.join("runs").join(format!("{}-seed{seed}", name.replace([' ', '+'], "").to_lowercase()));
-            let policy = train_policy(cfg, train_set, &tok, format, &system, seed, &dir)?;
-            let report = evaluate(&policy, &cfg.data, "test", cfg.eval_limit, cfg.max_steps)?;
+        for (_, _, report, n) in done.iter().filter(|d| d.0 == r) {
             accs.push(report.accuracy());
             agg.steps += report.steps;
             agg.episodes += report.episodes;
             agg.tool_errors += report.tool_errors;
             agg.rejected += report.rejected;
-            progress(name, seed, &report);
+            n_samples = *n;
         }
         let (mean, interval) = stats(&accs);
         table_rows.push(Row {
-            name: name.into(),
+            name: name.to_string(),
             data: data.map(|d| d.1.to_string()).unwrap_or_else(|| "—".into()),
             mode: if data.is_some() { mode.name().into() } else { "—".into() },
             accuracies: accs,

@@ -5,6 +5,7 @@ use super::Format;
 use dwim::agent::ablate::{ablate, AblateConfig, Table};
 use dwim::agent::eval::{evaluate, EvalReport};
 use dwim::agent::{run_episode, Policy};
+use dwim::pipeline::mask::Context;
 use dwim::trace::TraceWriter;
 use dwim::value::Image;
 use std::path::PathBuf;
@@ -97,14 +98,21 @@ pub struct AblateArgs {
     /// Optimizer updates per training run (the same for every row).
     #[arg(long, default_value_t = 300)]
     pub steps: u64,
-    /// `micro` (fast) or `tiny` (4.2M parameters).
-    #[arg(long, default_value = "micro")]
+    /// `small` (0.9M parameters, the default), `micro` (fast, weak) or `tiny` (4.2M, slow on 2 cores).
+    #[arg(long, default_value = "small")]
     pub model: String,
     #[arg(long, default_value_t = 3e-3)]
     pub lr: f64,
-    /// Test questions per evaluation (0 = all).
-    #[arg(long, default_value_t = 150)]
+    /// Test questions per evaluation (0 = the whole test split).
+    #[arg(long, default_value_t = 0)]
     pub eval_limit: usize,
+    /// How masked steps are shown: `packed` (one conversation per workflow, the default), `prefix`
+    /// (one sample per step) or `full` (DWIM's whole-workflow form).
+    #[arg(long, value_enum, default_value = "packed")]
+    pub context: Context,
+    /// Training runs at once, each on one thread (default: the number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -121,7 +129,13 @@ pub fn print_table(t: &Table) {
 }
 
 pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
-    let cfg = AblateConfig { data: a.data, out: a.out, seeds: a.seeds.max(1), steps: a.steps, model: a.model, lr: a.lr, eval_limit: a.eval_limit, ..AblateConfig::default() };
+    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    if jobs > 1 && std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        // Before any candle work: each run's matrix products then stay on its own thread.
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+    }
+    let cfg = AblateConfig { data: a.data, out: a.out, seeds: a.seeds.max(1), steps: a.steps, model: a.model, lr: a.lr, eval_limit: a.eval_limit,
+        context: a.context, jobs, ..AblateConfig::default() };
     let human = a.format == Format::Human;
     let t0 = std::time::Instant::now();
     let table = ablate(&cfg, |row, seed, r| {

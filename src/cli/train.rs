@@ -128,7 +128,7 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
         let (train, val) = split(samples, a.val_frac, a.seed);
         let steps = a.steps.unwrap_or(200);
         let (cfg, weights) = match a.model.as_str() {
-            "tiny" | "micro" => {
+            "tiny" | "small" | "micro" => {
                 let vocab = match &tok {
                     Some(t) => t.get_vocab_size(true),
                     None => 1 + train.iter().chain(&val).flat_map(|s| s.input_ids.iter()).copied().max().unwrap_or(0) as usize,

@@ -79,7 +79,7 @@ pub fn load_path(path: &Path, dev: &Device) -> Result<(Config, BTreeMap<String, 
         return Ok((cfg, w));
     }
     if !path.is_file() {
-        return Err(weights_err(path, "no such model preset, directory or file (presets: tiny, micro)"));
+        return Err(weights_err(path, "no such model preset, directory or file (presets: tiny, small, micro)"));
     }
     let (tensors, state) = checkpoint::load(path, dev)?;
     let mut w: BTreeMap<String, Tensor> = tensors.into_iter().filter_map(|(k, v)| k.strip_prefix("model.").map(|n| (n.to_string(), v))).collect();
