@@ -10,7 +10,7 @@
 //! data sees the same tokens for the same compute. Runs go `jobs` at a time, each on one thread.
 
 use super::eval::{evaluate, EvalReport};
-use super::{Policy, PolicyMeta, PromptFormat};
+use super::{EpisodeOptions, Policy, PolicyMeta, PromptFormat};
 use crate::diag::{Code, Diagnostic};
 use crate::pipeline::collect::{self, CollectConfig, Utilization};
 use crate::pipeline::mask::{samples_with, Context, Mode};
@@ -44,6 +44,8 @@ pub struct AblateConfig {
     pub context: Context,
     /// Training runs at once (each single-threaded).
     pub jobs: usize,
+    /// Lines decoded per agent turn until one passes the checker (1 = greedy only).
+    pub tries: usize,
 }
 
 impl Default for AblateConfig {
@@ -62,6 +64,7 @@ impl Default for AblateConfig {
             max_steps: 10,
             context: Context::Packed,
             jobs: 2,
+            tries: 1,
         }
     }
 }
@@ -209,7 +212,7 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
                     let format = if cfg.context.conversation(mode) { PromptFormat::Sft } else { PromptFormat::Im };
                     let dir = cfg.out.join("runs").join(format!("{}-seed{seed}", name.replace([' ', '+'], "").to_lowercase()));
                     let policy = train_policy(cfg, train_set, &tok, format, system, seed, &dir)?;
-                    let report = evaluate(&policy, &cfg.data, "test", cfg.eval_limit, cfg.max_steps)?;
+                    let report = evaluate(&policy, &cfg.data, "test", cfg.eval_limit, &EpisodeOptions { max_steps: cfg.max_steps, tries: cfg.tries })?;
                     Ok::<_, Diagnostic>((report, n))
                 })();
                 match result {

@@ -1,7 +1,7 @@
 //! `dwim eval`: accuracy per question family (IoU for grounding), average steps, tool-error rate,
 //! and the share of steps the checker rejected.
 
-use super::{run_episode, Policy};
+use super::{run_episode_with, EpisodeOptions, Policy};
 use crate::data::Item;
 use crate::diag::Diagnostic;
 use crate::tools::bench::benchmark;
@@ -37,7 +37,7 @@ impl EvalReport {
 }
 
 /// Evaluate on a split (`test` by default), at most `limit` questions (0 = all).
-pub fn evaluate(policy: &Policy, data: &Path, split: &str, limit: usize, max_steps: usize) -> Result<EvalReport, Diagnostic> {
+pub fn evaluate(policy: &Policy, data: &Path, split: &str, limit: usize, opts: &EpisodeOptions) -> Result<EvalReport, Diagnostic> {
     let ds = Dataset::load(data)?;
     let tools = benchmark();
     let mut report = EvalReport::default();
@@ -57,7 +57,7 @@ pub fn evaluate(policy: &Policy, data: &Path, split: &str, limit: usize, max_ste
                 img
             }
         };
-        let ep = run_episode(policy, &tools, image, &item.question, max_steps, None)?;
+        let ep = run_episode_with(policy, &tools, image, &item.question, opts, None)?;
         let correct = ep.answer.as_ref().is_some_and(|a| item.is_correct(a));
         let e = report.families.entry(item.family.clone()).or_default();
         e.0 += usize::from(correct);

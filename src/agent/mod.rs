@@ -87,14 +87,30 @@ impl Policy {
         }
     }
 
-    /// The policy's next step (one line).
+    /// The policy's next step (one line), decoded greedily.
     pub fn next_step(&self, question: &str, history: &[Seen]) -> Result<String, Diagnostic> {
+        self.next_step_checked(question, history, 1, |_| true)
+    }
+
+    /// Checker-constrained decoding: the greedy line, and if `accepts` refuses it, up to `tries - 1`
+    /// lines sampled at temperature 0.7 (seeded, so reproducible); the first accepted line wins,
+    /// else the greedy one (which the engine then rejects, as a turn).
+    pub fn next_step_checked(&self, question: &str, history: &[Seen], tries: usize, accepts: impl Fn(&str) -> bool) -> Result<String, Diagnostic> {
         let prompt = self.prompt(question, history);
         let ids = crate::tokenizer::encode(&self.tok, &prompt)?;
-        let opts = GenOptions { max_new: self.max_new, temperature: 0.0, stop_ids: self.stop_ids.clone(), seed: 0 };
-        let out = generate(&self.model, &ids, &opts).map_err(|e| Diagnostic::new(Code::E401, format!("decoding: {e}")).tool("policy"))?;
-        let text = crate::tokenizer::decode(&self.tok, &out)?;
-        Ok(text.lines().next().unwrap_or("").trim().to_string())
+        let mut first = None;
+        for attempt in 0..tries.max(1) {
+            let temperature = if attempt == 0 { 0.0 } else { 0.7 };
+            let opts = GenOptions { max_new: self.max_new, temperature, stop_ids: self.stop_ids.clone(), seed: attempt as u64 };
+            let out = generate(&self.model, &ids, &opts).map_err(|e| Diagnostic::new(Code::E401, format!("decoding: {e}")).tool("policy"))?;
+            let text = crate::tokenizer::decode(&self.tok, &out)?;
+            let line = text.lines().next().unwrap_or("").trim().to_string();
+            if accepts(&line) {
+                return Ok(line);
+            }
+            first.get_or_insert(line);
+        }
+        Ok(first.unwrap_or_default())
     }
 }
 
@@ -107,6 +123,20 @@ pub struct Episode {
 /// Let the policy answer `question` about `image`: at most `max_steps` turns; a step that does
 /// not parse or check gets its diagnostic back and counts as a turn.
 pub fn run_episode(policy: &Policy, tools: &Registry, image: Image, question: &str, max_steps: usize, trace: Option<TraceWriter>) -> Result<Episode, Diagnostic> {
+    run_episode_with(policy, tools, image, question, &EpisodeOptions { max_steps, tries: 1 }, trace)
+}
+
+/// How an episode is run.
+#[derive(Debug, Clone, Copy)]
+pub struct EpisodeOptions {
+    pub max_steps: usize,
+    /// Lines decoded per turn until one passes the checker (1 = plain greedy decoding).
+    pub tries: usize,
+}
+
+/// [`run_episode`] with checker-constrained decoding when `opts.tries > 1`.
+pub fn run_episode_with(policy: &Policy, tools: &Registry, image: Image, question: &str, opts: &EpisodeOptions, trace: Option<TraceWriter>) -> Result<Episode, Diagnostic> {
+    let max_steps = opts.max_steps;
     let mut session = Session::new(tools, Limits::strict()).keep_records();
     if let Some(t) = trace {
         session = session.with_trace(t);
@@ -114,7 +144,7 @@ pub fn run_episode(policy: &Policy, tools: &Registry, image: Image, question: &s
     session.bind("image", Value::Image(image));
     let mut seen: Vec<Seen> = Vec::new();
     for _ in 0..max_steps {
-        let step = policy.next_step(question, &seen)?;
+        let step = policy.next_step_checked(question, &seen, opts.tries, |line| !line.is_empty() && session.check(line).is_ok())?;
         match session.feed(&step) {
             Err(diags) => {
                 let obs = format!("rejected: {}", diags[0].one_line(None));

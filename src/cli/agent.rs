@@ -4,7 +4,7 @@ use super::common::{bad_input, Exit, Failure};
 use super::Format;
 use dwim::agent::ablate::{ablate, AblateConfig, Table};
 use dwim::agent::eval::{evaluate, EvalReport};
-use dwim::agent::{run_episode, Policy};
+use dwim::agent::{run_episode_with, EpisodeOptions, Policy};
 use dwim::pipeline::mask::Context;
 use dwim::trace::TraceWriter;
 use dwim::value::Image;
@@ -21,6 +21,10 @@ pub struct AgentArgs {
     pub question: String,
     #[arg(long, default_value_t = 10)]
     pub max_steps: usize,
+    /// Decode up to N lines per turn until one passes the checker (checker-constrained decoding;
+    /// 1 = plain greedy decoding).
+    #[arg(long, default_value_t = 1)]
+    pub tries: usize,
     #[arg(long)]
     pub trace: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
@@ -31,7 +35,7 @@ pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
     let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
     let image = Image::load(&a.image).map_err(|d| bad_input(&d))?;
     let trace = a.trace.as_deref().map(TraceWriter::create).transpose().map_err(|d| bad_input(&d))?;
-    let ep = run_episode(&policy, &dwim::tools::bench::benchmark(), image, &a.question, a.max_steps, trace).map_err(|d| bad_input(&d))?;
+    let ep = run_episode_with(&policy, &dwim::tools::bench::benchmark(), image, &a.question, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }, trace).map_err(|d| bad_input(&d))?;
     match a.format {
         Format::Json => println!("{}", serde_json::json!({"answer": ep.answer.as_ref().map(|v| v.to_json()), "steps": ep.records})),
         Format::Human => {
@@ -61,6 +65,10 @@ pub struct EvalArgs {
     pub limit: usize,
     #[arg(long, default_value_t = 10)]
     pub max_steps: usize,
+    /// Decode up to N lines per turn until one passes the checker (checker-constrained decoding;
+    /// 1 = plain greedy decoding).
+    #[arg(long, default_value_t = 1)]
+    pub tries: usize,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -77,7 +85,7 @@ pub fn print_eval(r: &EvalReport) {
 
 pub fn eval(a: EvalArgs) -> Result<Exit, Failure> {
     let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
-    let r = evaluate(&policy, &a.data, &a.split, a.limit, a.max_steps).map_err(|d| bad_input(&d))?;
+    let r = evaluate(&policy, &a.data, &a.split, a.limit, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }).map_err(|d| bad_input(&d))?;
     match a.format {
         Format::Json => println!("{}", serde_json::json!({"accuracy": r.accuracy(), "avg_steps": r.avg_steps(),
             "tool_error_rate": r.tool_error_rate(), "rejected_share": r.rejected_share(), "report": r})),
@@ -113,6 +121,9 @@ pub struct AblateArgs {
     /// Training runs at once, each on one thread (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Checker-constrained decoding at evaluation: lines decoded per turn until one checks.
+    #[arg(long, default_value_t = 1)]
+    pub tries: usize,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -135,7 +146,7 @@ pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
         std::env::set_var("RAYON_NUM_THREADS", "1");
     }
     let cfg = AblateConfig { data: a.data, out: a.out, seeds: a.seeds.max(1), steps: a.steps, model: a.model, lr: a.lr, eval_limit: a.eval_limit,
-        context: a.context, jobs, ..AblateConfig::default() };
+        context: a.context, jobs, tries: a.tries.max(1), ..AblateConfig::default() };
     let human = a.format == Format::Human;
     let t0 = std::time::Instant::now();
     let table = ablate(&cfg, |row, seed, r| {

@@ -122,6 +122,19 @@ impl<'r> Session<'r> {
         out
     }
 
+    /// Would `text` be accepted by [`Session::feed`]? Parses and checks it against the current
+    /// scope without running anything or writing a record.
+    pub fn check(&self, text: &str) -> Result<(), Vec<Diagnostic>> {
+        let chunk_src = SourceFile::new("<session>", text);
+        let program = parse_program(&chunk_src, &self.interp.limits).map_err(|d| vec![d])?;
+        let mut scope = self.scope.clone();
+        let mut diags = check::check_steps(&program.steps, self.interp.registry, &mut scope, self.records);
+        if self.answer.is_some() && !program.steps.is_empty() {
+            diags.push(Diagnostic::new(Code::E109, "the session already gave its answer").at(program.steps[0].span));
+        }
+        if diags.is_empty() { Ok(()) } else { Err(diags) }
+    }
+
     /// Parse, check and run new text (one step or several) against the current environment.
     /// A chunk that does not parse or check runs nothing, leaves the session as it was, and is
     /// recorded as one `rejected` record; its diagnostics come back as the error.
