@@ -149,6 +149,9 @@ fn main() {
         agree(&f32_t.tokens, &q_t.tokens),
         base.as_ref().map_or(String::new(), |(b, _)| format!(", q8_0 vs llama.cpp {}, f32 vs llama.cpp {}", agree(&q_t.tokens, &b.tokens), agree(&f32_t.tokens, &b.tokens)))
     );
+    if let Some((t, _)) = &stored {
+        println!("  greedy agreement: f32 vs q4_1 first {} of {NEW} tokens", agree(&f32_t.tokens, &t.tokens));
+    }
     println!("  f32 says: {:?}", tokenizer::decode(&tok, &f32_t.tokens[..f32_t.tokens.len().min(24)]).unwrap_or_default());
     if json {
         let t = |t: &Timing| json!({"tok_s": t.tok_s, "prefill_ms": t.prefill_ms, "ratio_vs_llama_cpp": ratio(t)});
