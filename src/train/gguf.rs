@@ -99,7 +99,7 @@ pub fn load(path: &Path, dev: &Device) -> Result<(Model, Tokenizer), Diagnostic>
 
 /// Rebuild the Hugging Face tokenizer from `tokenizer.ggml.*` (gpt2-style byte-level BPE: digits split
 /// one by one, then ByteLevel), with control tokens (type 3) as special tokens.
-fn tokenizer(c: &Content) -> Result<Tokenizer, String> {
+pub(crate) fn tokenizer(c: &Content) -> Result<Tokenizer, String> {
     let model = meta(c, "tokenizer.ggml.model").and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
     if model != "gpt2" {
         return Err(format!("tokenizer model {model:?} is not supported (gpt2 byte-level BPE only)"));

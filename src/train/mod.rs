@@ -17,6 +17,7 @@
 //! | `crate::tokenizer` | byte-level BPE training (shared with `dwim mask`) |
 //! | `load.rs` | models from presets, directories and checkpoints |
 //! | `gguf.rs` | llama GGUF (SmolLM2) → F32 weights + rebuilt BPE tokenizer |
+//! | `quantized.rs` | inference-only decoding of a GGUF with candle's quantized kernels (needs `native`) |
 
 pub mod checkpoint;
 pub mod config;
@@ -29,6 +30,8 @@ pub mod loss;
 pub mod model;
 pub mod optim;
 pub mod plot;
+#[cfg(feature = "native")]
+pub mod quantized;
 pub mod rng;
 pub use crate::tokenizer;
 pub mod trainer;

@@ -238,14 +238,17 @@ impl Model {
             }
             *slot = Some((k.clone(), v.clone()));
         }
-        let k = repeat_kv(&k, nh / nkv)?;
-        let v = repeat_kv(&v, nh / nkv)?;
-        let mut att = (q.matmul(&k.t()?)? * (1.0 / (hd as f64).sqrt()))?;
+        // Grouped-query attention without copying keys/values per query head: the query heads sharing
+        // a key/value head are stacked as rows, (B, kv_heads, group·S, hd).
+        let t = k.dim(2)?;
+        let group = nh / nkv;
+        let q = q.reshape((b, nkv, group * s, hd))?;
+        let mut att = (q.matmul(&k.t()?)? * (1.0 / (hd as f64).sqrt()))?.reshape((b, nh, s, t))?;
         if let Some(m) = mask {
             att = att.broadcast_add(m)?;
         }
-        let att = softmax_last(&att)?;
-        let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, s, d))?;
+        let att = softmax_last(&att)?.reshape((b, nkv, group * s, t))?;
+        let y = att.matmul(&v)?.reshape((b, nh, s, hd))?.transpose(1, 2)?.reshape((b, s, d))?;
         let x = (x + l.o.forward(&y)?)?;
         let h = rms_norm(&x, &l.mlp_norm, self.cfg.norm_eps)?;
         let up = l.up.forward(&h)?;
@@ -304,14 +307,6 @@ fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
     let x2 = x.narrow(D::Minus1, hd / 2, hd / 2)?;
     let rot = Tensor::cat(&[&x2.neg()?, &x1], D::Minus1)?;
     x.broadcast_mul(cos)? + rot.broadcast_mul(sin)?
-}
-
-fn repeat_kv(x: &Tensor, n: usize) -> Result<Tensor> {
-    if n == 1 {
-        return Ok(x.clone());
-    }
-    let (b, h, s, d) = x.dims4()?;
-    x.unsqueeze(2)?.expand((b, h, n, s, d))?.reshape((b, h * n, s, d))
 }
 
 /// (S, offset+S) additive mask: −∞ above the diagonal; None for a single new token.
