@@ -68,11 +68,30 @@ fn split_and_order_are_seeded() {
     let (tr, va) = split(data.clone(), 0.1, 3);
     assert_eq!((tr.len(), va.len()), (18, 2));
     assert_eq!(split(data.clone(), 0.1, 3), (tr, va));
-    let o = Order { n: 20, batch: 6, seed: 1 };
+    let o = Order::new(20, 6, 1);
     assert_eq!(o.batches_per_epoch(), 4);
     let mut seen: Vec<usize> = (0..4).flat_map(|k| o.batch_indices(k)).collect();
     seen.sort();
     assert_eq!(seen, (0..20).collect::<Vec<_>>());
     assert_eq!(o.batch_indices(5), o.clone().batch_indices(5));
     assert_ne!(o.batch_indices(0), o.batch_indices(4));
+}
+
+#[test]
+fn bucketed_batches_cover_every_sample_once_per_epoch_and_pad_less() {
+    let lens: Vec<usize> = (0..100).map(|i| 10 + (i * 37) % 200).collect();
+    let data: Vec<Sample> = lens.iter().map(|&n| Sample::new(vec![1; n], vec![IGNORE; n])).collect();
+    let (plain, bucketed) = (Order::new(100, 8, 4), Order::bucketed(&data, 8, 4));
+    assert_eq!(bucketed.batches_per_epoch(), 13);
+    let padded = |o: &Order| -> usize {
+        (0..13).map(|k| { let b = o.batch_indices(k); b.iter().map(|&i| lens[i]).max().unwrap_or(0) * b.len() }).sum()
+    };
+    for epoch in 0..2u64 {
+        let mut seen: Vec<usize> = (0..13).flat_map(|k| bucketed.batch_indices(epoch * 13 + k)).collect();
+        seen.sort();
+        assert_eq!(seen, (0..100).collect::<Vec<_>>(), "epoch {epoch}");
+    }
+    assert_eq!(bucketed.batch_indices(7), bucketed.clone().batch_indices(7), "seeded: resume replays it");
+    let real: usize = lens.iter().sum();
+    assert!(padded(&bucketed) < padded(&plain), "bucketing pads less: {} vs {} for {real} real tokens", padded(&bucketed), padded(&plain));
 }

@@ -43,7 +43,7 @@ impl Trainer {
         let adamw = AdamWParams { lr: hyper.lr, ..AdamWParams::default() };
         let schedule = Schedule { peak: hyper.lr, min_lr: hyper.lr * hyper.min_lr_frac, warmup: hyper.warmup, total: hyper.steps };
         let opt = AdamW::new(model.trainable(), adamw);
-        let order = Order { n: train.len(), batch: hyper.batch, seed: hyper.seed };
+        let order = Order::bucketed(&train, hyper.batch, hyper.seed);
         let state = TrainState {
             step: 0,
             config: model.cfg.clone(),
@@ -185,7 +185,7 @@ impl Trainer {
             let to_vec = |t: Tensor| t.flatten_all().and_then(|t| t.to_vec1::<f32>()).map_err(internal);
             *slot = Moments { m: to_vec(m)?, v: to_vec(v)? };
         }
-        let order = Order { n: train.len(), batch: state.hyper.batch, seed: state.hyper.seed };
+        let order = Order::bucketed(&train, state.hyper.batch, state.hyper.seed);
         Ok(Trainer { model, opt, state, train, val, order })
     }
 }
