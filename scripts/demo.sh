@@ -16,8 +16,8 @@ echo; echo "== the DWIM loop on the built-in benchmark"
 $dwim bench-world generate --out "$out/bench" --n 150 --seed 1
 $dwim collect --data "$out/bench" --out "$out/collect-dw"
 $dwim collect --data "$out/bench" --no-dw --out "$out/collect-nodw"
-$dwim mask --traces "$out/collect-dw" --mode im --context prefix --tokenizer new:1024 --prompt short --max-len 256 --out "$out/data/im.jsonl"
-RAYON_NUM_THREADS=1 $dwim train --data "$out/data/im.jsonl" --tokenizer "$out/data/tokenizer.json" --model micro \
-  --steps 200 --lr 3e-3 --max-seq 256 --out "$out/policy"
+$dwim mask --traces "$out/collect-dw" --mode im --context packed --tokenizer new:1024 --prompt minimal --max-len 512 --out "$out/data/im.jsonl"
+$dwim train --data "$out/data/im.jsonl" --tokenizer "$out/data/tokenizer.json" --model small \
+  --steps 200 --lr 2e-3 --max-seq 512 --out "$out/policy"
 $dwim eval --policy "$out/policy" --data "$out/bench" --split test --limit 100
 echo "demo output in $out/ (HTML rationale: dwim report $out/run.jsonl --html $out/run.html --image $out/scene.png)"

@@ -34,8 +34,25 @@ fn packed_masks_record_how_the_policy_is_prompted_and_train_carries_it() {
     ok(dwim().args(["train", "--model", "micro", "--steps", "3", "--data"]).arg(&data).arg("--tokenizer").arg(dir.path().join("data/tokenizer.json")).arg("--out").arg(&pol));
     let copied: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(pol.join("policy.json")).unwrap()).unwrap();
     assert_eq!(copied, meta);
-    let ev = ok(dwim().args(["eval", "--limit", "4", "--max-steps", "2", "--policy"]).arg(&pol).arg("--data").arg(dir.path().join("bench")));
+    let ev = ok(dwim().args(["eval", "--limit", "4", "--max-steps", "2", "--tries", "2", "--policy"]).arg(&pol).arg("--data").arg(dir.path().join("bench")));
     assert!(ev.contains("rejected by the checker"), "{ev}");
+
+    // The agent writes a trace of every turn, answered or not (exit 1 when no answer came).
+    let trace = dir.path().join("agent.jsonl");
+    let out = dwim()
+        .args(["agent", "--max-steps", "2", "--policy"])
+        .arg(&pol)
+        .arg("--image")
+        .arg(dir.path().join("bench/images/scene_00000.png"))
+        .arg("--trace")
+        .arg(&trace)
+        .arg("How many red circles are there?")
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&trace).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(!records.is_empty() && records.len() <= 2, "{records:?}");
+    assert!(records.iter().all(|r| r["schema"] == "dwim.trace/1"));
 }
 
 #[test]

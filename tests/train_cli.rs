@@ -105,3 +105,48 @@ fn malformed_data_is_a_diagnostic_not_a_panic() {
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("E411"));
 }
+
+/// `--model hf:OWNER/NAME` reads a repository from the Hugging Face cache layout (`$HF_HOME/hub`); offline
+/// and missing a file, the error names it.
+#[test]
+fn hf_model_spec_loads_from_the_hub_cache_and_names_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("samples.jsonl");
+    write_samples(&data, 8);
+    let base = dir.path().join("base");
+    let st = dwim().args(["train", "--model", "micro", "--steps", "1", "--data"]).arg(&data).arg("--out").arg(&base).output().unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    let hub = dir.path().join("hf/hub/models--someone--micro-llama");
+    let snap = hub.join("snapshots/0123abcd");
+    std::fs::create_dir_all(&snap).unwrap();
+    std::fs::create_dir_all(hub.join("refs")).unwrap();
+    std::fs::write(hub.join("refs/main"), "0123abcd").unwrap();
+    std::fs::copy(base.join("config.json"), snap.join("config.json")).unwrap();
+    std::fs::copy(base.join("model.safetensors"), snap.join("model.safetensors")).unwrap();
+    let tok_dir = dir.path().join("tok");
+    std::fs::create_dir_all(&tok_dir).unwrap();
+    std::fs::write(tok_dir.join("corpus.txt"), "Step 1: answer 1\n".repeat(40)).unwrap();
+    let st = dwim().args(["tokenizer", "train", "--vocab", "300", "--corpus"]).arg(tok_dir.join("corpus.txt")).arg("--out").arg(snap.join("tokenizer.json")).output().unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+
+    let train = |out: &str| {
+        dwim()
+            .env("HF_HOME", dir.path().join("hf"))
+            .env("HF_HUB_OFFLINE", "1")
+            .args(["train", "--model", "hf:someone/micro-llama", "--steps", "1", "--format", "json", "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap()
+    };
+    let ok = train("ft");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(dir.path().join("ft/tokenizer.json").is_file(), "the repository's tokenizer comes along");
+
+    std::fs::remove_file(snap.join("model.safetensors")).unwrap();
+    let bad = train("ft2");
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("model.safetensors") && err.contains("hf:someone/micro-llama"), "{err}");
+}

@@ -43,6 +43,45 @@ fn every_weight_gets_a_gradient_plain_tied() {
 }
 
 #[test]
+fn every_weight_gets_a_gradient_qwen2_biases() {
+    let cfg = Config { attn_bias: true, tie_embeddings: true, ..Config::micro(50) };
+    let m = Model::init(&cfg, 4, &Device::Cpu).unwrap();
+    assert_eq!(m.state().keys().filter(|k| k.ends_with("_proj.bias")).count(), cfg.n_layers * 3);
+    assert_all_grads(&m);
+}
+
+#[test]
+fn biases_change_the_logits_and_need_attn_bias() {
+    let cfg = Config { attn_bias: true, ..Config::micro(50) };
+    let m = Model::init(&cfg, 5, &Device::Cpu).unwrap();
+    let ids = Tensor::new(&[[1u32, 2, 3, 4]], &Device::Cpu).unwrap();
+    let before = m.forward(&ids).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let mut w = m.state();
+    for (k, v) in w.iter_mut() {
+        if k.ends_with("q_proj.bias") || k.ends_with("v_proj.bias") {
+            *v = Tensor::full(0.5f32, v.shape(), &Device::Cpu).unwrap();
+        }
+    }
+    let biased = Model::from_weights(&cfg, w.clone(), None, &Device::Cpu).unwrap();
+    let after = biased.forward(&ids).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    assert!(before.iter().zip(&after).any(|(a, b)| (a - b).abs() > 1e-4), "the biases take part in the forward pass");
+    let err = Model::from_weights(&Config { attn_bias: false, ..cfg }, w, None, &Device::Cpu).err().expect("a stray bias is refused");
+    assert!(err.to_string().contains("_proj.bias"), "{err}");
+}
+
+#[test]
+fn a_qwen2_config_json_turns_on_attention_biases() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("config.json");
+    let hf = |model_type: &str| serde_json::json!({"model_type": model_type, "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 100, "tie_word_embeddings": true});
+    std::fs::write(&p, hf("qwen2").to_string()).unwrap();
+    assert!(dwim::train::load::read_config(&p).unwrap().attn_bias);
+    std::fs::write(&p, hf("llama").to_string()).unwrap();
+    assert!(!dwim::train::load::read_config(&p).unwrap().attn_bias);
+}
+
+#[test]
 fn every_adapter_gets_a_gradient_after_one_update() {
     // B starts at zero, so A's gradient is zero at first; B's is not.
     let cfg = Config::micro(50);

@@ -25,8 +25,9 @@ pub struct AgentArgs {
     /// 1 = plain greedy decoding).
     #[arg(long, default_value_t = 1)]
     pub tries: usize,
-    #[arg(long)]
-    pub trace: Option<PathBuf>,
+    /// Where the run's trace goes (one JSON record per step, the policy's rejected lines included).
+    #[arg(long, default_value = "agent-trace.jsonl")]
+    pub trace: PathBuf,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -34,7 +35,7 @@ pub struct AgentArgs {
 pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
     let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
     let image = Image::load(&a.image).map_err(|d| bad_input(&d))?;
-    let trace = a.trace.as_deref().map(TraceWriter::create).transpose().map_err(|d| bad_input(&d))?;
+    let trace = Some(TraceWriter::create(&a.trace).map_err(|d| bad_input(&d))?);
     let ep = run_episode_with(&policy, &dwim::tools::bench::benchmark(), image, &a.question, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }, trace).map_err(|d| bad_input(&d))?;
     match a.format {
         Format::Json => println!("{}", serde_json::json!({"answer": ep.answer.as_ref().map(|v| v.to_json()), "steps": ep.records})),
@@ -46,6 +47,7 @@ pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
                 Some(v) => println!("answer: {}", dwim::tools::builtin::plain(v)),
                 None => println!("no answer within {} steps", a.max_steps),
             }
+            println!("trace: {}", a.trace.display());
         }
     }
     Ok(if ep.answer.is_some() { Exit::Ok } else { Exit::ProgramError })
@@ -104,12 +106,12 @@ pub struct AblateArgs {
     #[arg(long, default_value_t = 3)]
     pub seeds: usize,
     /// Optimizer updates per training run (the same for every row).
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 260)]
     pub steps: u64,
     /// `small` (0.9M parameters, the default), `micro` (fast, weak) or `tiny` (4.2M, slow on 2 cores).
     #[arg(long, default_value = "small")]
     pub model: String,
-    #[arg(long, default_value_t = 3e-3)]
+    #[arg(long, default_value_t = 2e-3)]
     pub lr: f64,
     /// Test questions per evaluation (0 = the whole test split).
     #[arg(long, default_value_t = 0)]

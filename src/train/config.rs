@@ -28,6 +28,9 @@ pub struct Config {
     pub norm_eps: f64,
     /// lm_head shares the token embedding matrix.
     pub tie_embeddings: bool,
+    /// q/k/v projections carry biases (Qwen2).
+    #[serde(default)]
+    pub attn_bias: bool,
 }
 
 impl Config {
@@ -46,6 +49,7 @@ impl Config {
             rope_theta: 10_000.0,
             norm_eps: 1e-5,
             tie_embeddings: false,
+            attn_bias: false,
         }
     }
 
@@ -69,6 +73,7 @@ impl Config {
             rope_theta: 10_000.0,
             norm_eps: 1e-5,
             tie_embeddings: false,
+            attn_bias: false,
         }
     }
 
@@ -86,6 +91,7 @@ impl Config {
             rope_theta: 100_000.0,
             norm_eps: 1e-5,
             tie_embeddings: true,
+            attn_bias: false,
         }
     }
 
@@ -131,6 +137,11 @@ impl Config {
             out.push((format!("{p}.self_attn.k_proj.weight"), vec![kv, d]));
             out.push((format!("{p}.self_attn.v_proj.weight"), vec![kv, d]));
             out.push((format!("{p}.self_attn.o_proj.weight"), vec![d, d]));
+            if self.attn_bias {
+                out.push((format!("{p}.self_attn.q_proj.bias"), vec![d]));
+                out.push((format!("{p}.self_attn.k_proj.bias"), vec![kv]));
+                out.push((format!("{p}.self_attn.v_proj.bias"), vec![kv]));
+            }
             out.push((format!("{p}.post_attention_layernorm.weight"), vec![d]));
             if self.mlp == Mlp::Gated {
                 out.push((format!("{p}.mlp.gate_proj.weight"), vec![self.d_ff, d]));

@@ -64,6 +64,7 @@ pub fn load(path: &Path, dev: &Device) -> Result<(Model, Tokenizer), Diagnostic>
         rope_theta: meta_f(&c, "llama.rope.freq_base").unwrap_or(10_000.0),
         norm_eps: meta_f(&c, "llama.attention.layer_norm_rms_epsilon").unwrap_or(1e-5),
         tie_embeddings: !c.tensor_infos.contains_key("output.weight"),
+        attn_bias: false,
     };
     let mut w = BTreeMap::new();
     let mut get = |name: &str| -> Result<Tensor, Diagnostic> {

@@ -15,7 +15,8 @@ fn weights_err(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::new(Code::E411, format!("{}: {e}", path.display()))
 }
 
-/// `config.json` of a Hugging Face llama / qwen2 / SmolLM checkpoint (the fields used).
+/// `config.json` of a Hugging Face llama / qwen2 / SmolLM checkpoint (the fields used). Llama's
+/// `attention_bias` would also bias o_proj; only q/k/v biases are supported (Qwen2's layout).
 #[derive(Deserialize)]
 struct HfConfig {
     hidden_size: usize,
@@ -28,6 +29,8 @@ struct HfConfig {
     rms_norm_eps: Option<f64>,
     tie_word_embeddings: Option<bool>,
     max_position_embeddings: Option<usize>,
+    model_type: Option<String>,
+    attention_bias: Option<bool>,
 }
 
 impl HfConfig {
@@ -44,6 +47,8 @@ impl HfConfig {
             rope_theta: self.rope_theta.unwrap_or(10_000.0),
             norm_eps: self.rms_norm_eps.unwrap_or(1e-5),
             tie_embeddings: self.tie_word_embeddings.unwrap_or(false),
+            // Qwen2 always has q/k/v biases; llama says so with `attention_bias`.
+            attn_bias: self.attention_bias.unwrap_or(self.model_type.as_deref() == Some("qwen2")),
         }
     }
 }
@@ -124,9 +129,16 @@ pub fn smollm2_path() -> std::path::PathBuf {
 pub type Loaded = (Config, BTreeMap<String, Tensor>, Option<tokenizers::Tokenizer>);
 
 /// Weights (and a tokenizer, when the source carries one) for `--model`: `smollm2`, a `.gguf` file,
-/// a weight directory or a checkpoint file.
+/// `hf:OWNER/NAME[@REVISION]` (a Hugging Face llama-architecture repository), a weight directory or a
+/// checkpoint file.
 pub fn load_spec(spec: &str, dev: &Device) -> Result<Loaded, Diagnostic> {
-    let path = if spec == "smollm2" { smollm2_path() } else { std::path::PathBuf::from(spec) };
+    let path = if spec == "smollm2" {
+        smollm2_path()
+    } else if let Some(repo) = spec.strip_prefix("hf:") {
+        hub_snapshot(repo)?
+    } else {
+        std::path::PathBuf::from(spec)
+    };
     if path.extension().is_some_and(|x| x == "gguf") {
         if !path.is_file() {
             return Err(weights_err(&path, "GGUF file not found").help(
@@ -139,4 +151,50 @@ pub fn load_spec(spec: &str, dev: &Device) -> Result<Loaded, Diagnostic> {
     let tok = if path.is_dir() && path.join("tokenizer.json").is_file() { Some(super::tokenizer::load(&path.join("tokenizer.json"))?) } else { None };
     let (cfg, w) = load_path(&path, dev)?;
     Ok((cfg, w, tok))
+}
+
+/// `hf:OWNER/NAME[@REVISION]`: the snapshot directory of a Hugging Face model repository holding
+/// `config.json`, `tokenizer.json` and the safetensors weights (one file, or an index and its shards),
+/// taken from the Hugging Face cache (`$HF_HOME`) or downloaded through hf-hub when online. Offline
+/// (`HF_HUB_OFFLINE` / `DWIM_OFFLINE`) and not cached, the error names the missing file.
+#[cfg(feature = "native")]
+fn hub_snapshot(spec: &str) -> Result<std::path::PathBuf, Diagnostic> {
+    use hf_hub::{Repo, RepoType};
+    let (id, revision) = spec.split_once('@').unwrap_or((spec, "main"));
+    let repo = || Repo::with_revision(id.to_string(), RepoType::Model, revision.to_string());
+    let cache = hf_hub::Cache::from_env();
+    let cached = cache.repo(repo());
+    let offline = crate::tools::native::loader::offline_env();
+    let get = |file: &str| -> Result<std::path::PathBuf, Diagnostic> {
+        if let Some(p) = cached.get(file) {
+            return Ok(p);
+        }
+        let where_ = format!("hf:{spec}: `{file}` is not in the Hugging Face cache ({})", cache.path().display());
+        if offline {
+            return Err(Diagnostic::new(Code::E411, format!("{where_} and downloads are off (HF_HUB_OFFLINE / DWIM_OFFLINE)")));
+        }
+        let api = hf_hub::api::sync::ApiBuilder::from_env().build().map_err(|e| Diagnostic::new(Code::E411, format!("{where_}; hf-hub: {e}")))?;
+        api.repo(repo()).get(file).map_err(|e| Diagnostic::new(Code::E411, format!("{where_} and the download failed: {e}")))
+    };
+    let config = get("config.json")?;
+    get("tokenizer.json")?;
+    match get("model.safetensors.index.json") {
+        Ok(index) => {
+            let text = std::fs::read_to_string(&index).map_err(|e| weights_err(&index, e))?;
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| weights_err(&index, e))?;
+            let shards: std::collections::BTreeSet<&str> = v["weight_map"].as_object().map(|m| m.values().filter_map(|f| f.as_str()).collect()).unwrap_or_default();
+            for f in shards {
+                get(f)?;
+            }
+        }
+        Err(_) => {
+            get("model.safetensors")?;
+        }
+    }
+    config.parent().map(Path::to_path_buf).ok_or_else(|| weights_err(&config, "no parent directory"))
+}
+
+#[cfg(not(feature = "native"))]
+fn hub_snapshot(spec: &str) -> Result<std::path::PathBuf, Diagnostic> {
+    Err(Diagnostic::new(Code::E411, format!("hf:{spec}: loading from the Hugging Face hub needs a build with the `native` feature (hf-hub)")))
 }

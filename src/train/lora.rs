@@ -55,6 +55,8 @@ impl Adapter {
 pub struct Linear {
     pub w: Tensor,
     pub adapter: Option<Adapter>,
+    /// Added to the output (Qwen2's q/k/v projections).
+    pub b: Option<Tensor>,
 }
 
 impl Linear {
@@ -68,6 +70,9 @@ impl Linear {
         if let Some(ad) = &self.adapter {
             let low = x2.matmul(&ad.a.as_tensor().t()?)?;
             y = (y + (low.matmul(&ad.b.as_tensor().t()?)? * ad.scale)?)?;
+        }
+        if let Some(b) = &self.b {
+            y = y.broadcast_add(b)?;
         }
         let mut out = dims;
         if let Some(last) = out.last_mut() {

@@ -63,7 +63,9 @@ impl Model {
         let mut w = BTreeMap::new();
         for (name, shape) in cfg.param_shapes() {
             let n: usize = shape.iter().product();
-            let t = if shape.len() == 1 {
+            let t = if name.ends_with(".bias") {
+                Tensor::zeros(shape, DType::F32, dev)?
+            } else if shape.len() == 1 {
                 Tensor::ones(shape, DType::F32, dev)?
             } else {
                 Tensor::from_vec(rng.normal_vec(n, 0.02), shape, dev)?
@@ -110,6 +112,11 @@ impl Model {
                 adapters.insert(b_name, b);
             }
         }
+        // A bias left over has no place in this configuration (`attn_bias` off, or an MLP bias):
+        // refuse, rather than run without it and produce wrong logits.
+        if let Some(name) = w.keys().find(|n| n.ends_with(".bias")) {
+            candle_core::bail!("weight {name} has no place in this model (only q/k/v biases are supported, with attn_bias / Qwen2)");
+        }
         Model::assemble(cfg.clone(), lora, base, adapters, dev)
     }
 
@@ -124,7 +131,8 @@ impl Model {
                 (Some(a), Some(b)) => Some(Adapter { a: a.clone(), b: b.clone(), scale: lora.as_ref().map_or(1.0, |l| l.scale()) }),
                 _ => None,
             };
-            Ok(Linear { w: get(n)?, adapter })
+            let bias = n.strip_suffix(".weight").map(|s| format!("{s}.bias")).filter(|b| base.contains_key(b));
+            Ok(Linear { w: get(n)?, adapter, b: bias.map(|b| get(&b)).transpose()? })
         };
         let mut layers = Vec::with_capacity(cfg.n_layers);
         for i in 0..cfg.n_layers {
@@ -218,7 +226,7 @@ impl Model {
 
     /// Project normed hidden states (…, d) to logits (…, vocab).
     pub fn lm_head(&self, h: &Tensor) -> Result<Tensor> {
-        Linear { w: self.head.clone(), adapter: None }.forward(h)
+        Linear { w: self.head.clone(), adapter: None, b: None }.forward(h)
     }
 
     fn block(&self, l: &Layer, x: &Tensor, cos: &Tensor, sin: &Tensor, mask: Option<&Tensor>, cache: Option<&mut Option<(Tensor, Tensor)>>) -> Result<Tensor> {
