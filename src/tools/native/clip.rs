@@ -22,7 +22,10 @@ pub const SOURCE: ModelSource = ModelSource {
            Hugging Face CLIP checkpoint in $DWIM_MODELS/clip, or allow downloads",
 };
 pub(crate) const FILES: [&str; 3] = ["config.json", "model.safetensors", "tokenizer.json"];
+// OpenAI CLIP's published normalisation constants, digit for digit.
+#[allow(clippy::excessive_precision)]
 const MEAN: [f32; 3] = [0.481_454_66, 0.457_827_5, 0.408_210_73];
+#[allow(clippy::excessive_precision)]
 const STD: [f32; 3] = [0.268_629_54, 0.261_302_58, 0.275_777_11];
 
 /// The parts of a Hugging Face `CLIPConfig` that shape the network; absent fields take the
@@ -192,7 +195,7 @@ impl ClipScorer {
             }
         }
         let len = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
-        let flat: Vec<u32> = rows.iter().flat_map(|r| r.iter().copied().chain(std::iter::repeat(0).take(len - r.len()))).collect();
+        let flat: Vec<u32> = rows.iter().flat_map(|r| r.iter().copied().chain(std::iter::repeat_n(0, len - r.len()))).collect();
         Tensor::from_vec(flat, (rows.len(), len), &self.device).map_err(model_err("CLIP tokens"))
     }
 
