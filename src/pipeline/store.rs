@@ -59,6 +59,15 @@ impl JsonlStore {
             std::fs::create_dir_all(d).map_err(|e| io_err(d, e))?;
         }
         let mut file = std::fs::OpenOptions::new().read(true).append(true).create(true).open(path).map_err(|e| io_err(path, e))?;
+        // One writer per store: a second collection on the same directory would interleave and
+        // duplicate workflows. The OS releases the lock when the process ends, kill -9 included.
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Diagnostic::new(Code::E402, format!("{}: another process is writing to this store (is a collection already running on this directory?)", path.display())));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(path, e)),
+        }
         let mut text = String::new();
         file.read_to_string(&mut text).map_err(|e| io_err(path, e))?;
         let mut done = BTreeSet::new();
@@ -131,6 +140,17 @@ mod tests {
         assert_eq!(done.into_iter().collect::<Vec<_>>(), ["a", "b"]);
         s.append(&serde_json::json!({"id": "c"})).unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n");
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_until_the_first_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("w.jsonl");
+        let first = JsonlStore::open(&p).unwrap();
+        let err = JsonlStore::open(&p).err().expect("a second writer is refused");
+        assert!(err.message.contains("another process is writing"), "{}", err.message);
+        drop(first);
+        assert!(JsonlStore::open(&p).is_ok(), "the lock goes with the first writer");
     }
 
     #[test]
