@@ -71,7 +71,7 @@ impl<'r> Interp<'r> {
         if self.ticks > self.limits.max_ticks {
             return Err(Diagnostic::new(Code::E308, format!("more than {} evaluations", self.limits.max_ticks)).at(e.span));
         }
-        if self.ticks % 1024 == 0 {
+        if self.ticks.is_multiple_of(1024) {
             self.check_wall(e)?;
         }
         Ok(())

@@ -218,14 +218,12 @@ impl Teacher for ProgrammaticTeacher {
                     return self.send(fix, None);
                 }
             }
-            Some(Turn::Discrepancy { message }) => {
-                if self.rethinks < self.cfg.max_rethinks {
-                    if let Some(alt) = self.current.as_mut().and_then(|c| c.alternatives.pop_front()) {
-                        self.rethinks += 1;
-                        self.queue.push_back(alt);
-                        let text = message.replace('"', "'");
-                        return self.send(format!("rethink \"{text}; try another way\""), None);
-                    }
+            Some(Turn::Discrepancy { message }) if self.rethinks < self.cfg.max_rethinks => {
+                if let Some(alt) = self.current.as_mut().and_then(|c| c.alternatives.pop_front()) {
+                    self.rethinks += 1;
+                    self.queue.push_back(alt);
+                    let text = message.replace('"', "'");
+                    return self.send(format!("rethink \"{text}; try another way\""), None);
                 }
             }
             _ => {}

@@ -146,7 +146,7 @@ impl ClipScorer {
     fn from_files(config: &Path, weights: &Path, tok: &Path, device: &Device, dtype: DType) -> Result<ClipScorer, Diagnostic> {
         let hf: HfClipConfig = read_json(config)?;
         let cfg = hf.to_candle();
-        if cfg.vision_config.patch_size == 0 || cfg.image_size % cfg.vision_config.patch_size != 0 {
+        if cfg.vision_config.patch_size == 0 || !cfg.image_size.is_multiple_of(cfg.vision_config.patch_size) {
             return Err(Diagnostic::new(Code::E401, "CLIP config: image_size must be a multiple of patch_size"));
         }
         let mut tokenizer = Tokenizer::from_file(tok)

@@ -97,10 +97,10 @@ impl DepthConfig {
             layer_ids: self.layer_ids.clone().unwrap_or(ids),
             image_size: self.image_size.unwrap_or(518),
         };
-        if s.image_size < PATCH || s.image_size % PATCH != 0 {
+        if s.image_size < PATCH || !s.image_size.is_multiple_of(PATCH) {
             return Err(bad(format!("image_size {} is not a positive multiple of {PATCH}", s.image_size)));
         }
-        if s.num_heads == 0 || s.embed_dim % s.num_heads != 0 || s.features < 2 {
+        if s.num_heads == 0 || !s.embed_dim.is_multiple_of(s.num_heads) || s.features < 2 {
             return Err(bad("embed_dim must be a multiple of num_heads, features at least 2".into()));
         }
         if s.layer_ids.len() != 4 || s.layer_ids.iter().any(|&i| i >= s.depth) {
