@@ -2,19 +2,7 @@
 
 mod wasm_common;
 
-use std::process::Command;
-use wasm_common::{dist, fixture};
-
-fn dwim(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dwim"))
-        .args(args)
-        .current_dir(cwd)
-        .env("DWIM_CACHE_DIR", cwd.join("cache"))
-        .env_remove("DWIM_PLUGINS")
-        .output()
-        .expect("run dwim");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
+use wasm_common::{dist, dwim, fixture};
 
 #[test]
 fn run_calls_a_plugin() {

@@ -10,10 +10,9 @@ use dwim::tools::{Applier, Args, Registry, Tool, ToolCtx, ToolKind};
 use dwim::value::{BBox, Image, Lambda, Region};
 use dwim::world::dataset::{make_scene, GenConfig};
 use dwim::{Limits, Session, Value};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasm_common::{dist, opts};
+use wasm_common::{dist, dwim, opts};
 
 const TOOLS: [&str; 5] = ["detect", "color", "shape", "read_text", "vqa"];
 
@@ -152,17 +151,6 @@ fn plugin_steps_record_fuel_and_builtin_steps_do_not() {
     s.bind("image", Value::Image(Image::from_rgb(rgb)));
     let out = s.feed("objs = detect(image, \"object\")\n").unwrap_or_else(|d| panic!("{d:?}"));
     assert_eq!(out[0].record.fuel, None);
-}
-
-fn dwim(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dwim"))
-        .args(args)
-        .current_dir(cwd)
-        .env("DWIM_CACHE_DIR", cwd.join("cache"))
-        .env_remove("DWIM_PLUGINS")
-        .output()
-        .expect("run dwim");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]

@@ -73,3 +73,16 @@ pub fn test_image(w: u32, h: u32) -> dwim::value::Image {
     }
     dwim::value::Image::from_rgb(img)
 }
+
+/// Run the `dwim` binary in `cwd` with its own compile cache and no `$DWIM_PLUGINS`:
+/// (exit code, stdout, stderr).
+pub fn dwim(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dwim"))
+        .args(args)
+        .current_dir(cwd)
+        .env("DWIM_CACHE_DIR", cwd.join("cache"))
+        .env_remove("DWIM_PLUGINS")
+        .output()
+        .expect("run dwim");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
