@@ -213,6 +213,8 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
                     let dir = cfg.out.join("runs").join(format!("{}-seed{seed}", name.replace([' ', '+'], "").to_lowercase()));
                     let policy = train_policy(cfg, train_set, &tok, format, system, seed, &dir)?;
                     let report = evaluate(&policy, &cfg.data, "test", cfg.eval_limit, &EpisodeOptions { max_steps: cfg.max_steps, tries: cfg.tries })?;
+                    let log = dir.join("episodes.jsonl");
+                    std::fs::write(&log, report.details_jsonl()).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", log.display())))?;
                     Ok::<_, Diagnostic>((report, n))
                 })();
                 match result {

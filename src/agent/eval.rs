@@ -18,6 +18,29 @@ pub struct EvalReport {
     pub tool_errors: usize,
     pub rejected: usize,
     pub episodes: usize,
+    /// One line per question (`dwim eval --episodes FILE`; `runs/*/episodes.jsonl` in an ablation).
+    #[serde(skip)]
+    pub details: Vec<EpisodeSummary>,
+}
+
+/// What one evaluated episode did: the steps as written, the answer, whether it was right.
+#[derive(Debug, Clone, Serialize)]
+pub struct EpisodeSummary {
+    pub id: String,
+    pub family: String,
+    pub question: String,
+    pub expected: String,
+    pub answer: Option<String>,
+    pub correct: bool,
+    /// Each step's source, prefixed `!` when the checker rejected it.
+    pub steps: Vec<String>,
+}
+
+impl EvalReport {
+    /// The per-question lines as JSONL.
+    pub fn details_jsonl(&self) -> String {
+        self.details.iter().filter_map(|d| serde_json::to_string(d).ok()).map(|l| l + "\n").collect()
+    }
 }
 
 impl EvalReport {
@@ -63,6 +86,15 @@ pub fn evaluate(policy: &Policy, data: &Path, split: &str, limit: usize, opts: &
         e.0 += usize::from(correct);
         e.1 += 1;
         report.episodes += 1;
+        report.details.push(EpisodeSummary {
+            id: item.id.clone(),
+            family: item.family.clone(),
+            question: item.question.clone(),
+            expected: item.answer.as_text(),
+            answer: ep.answer.as_ref().map(|a| a.describe()),
+            correct,
+            steps: ep.records.iter().map(|r| if r.kind == "rejected" { format!("!{}", r.source) } else { r.source.clone() }).collect(),
+        });
         report.steps += ep.records.len();
         report.rejected += ep.records.iter().filter(|r| r.kind == "rejected").count();
         report.tool_errors += ep.records.iter().filter(|r| r.error.as_ref().is_some_and(|d| d.code.as_str().starts_with("E4"))).count();

@@ -71,6 +71,9 @@ pub struct EvalArgs {
     /// 1 = plain greedy decoding).
     #[arg(long, default_value_t = 1)]
     pub tries: usize,
+    /// Write one JSON line per question here: the steps the policy wrote, its answer, the expected one.
+    #[arg(long)]
+    pub episodes: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -88,6 +91,9 @@ pub fn print_eval(r: &EvalReport) {
 pub fn eval(a: EvalArgs) -> Result<Exit, Failure> {
     let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
     let r = evaluate(&policy, &a.data, &a.split, a.limit, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }).map_err(|d| bad_input(&d))?;
+    if let Some(path) = &a.episodes {
+        std::fs::write(path, r.details_jsonl()).map_err(|e| Failure::BadInput(format!("{}: {e}", path.display())))?;
+    }
     match a.format {
         Format::Json => println!("{}", serde_json::json!({"accuracy": r.accuracy(), "avg_steps": r.avg_steps(),
             "tool_error_rate": r.tool_error_rate(), "rejected_share": r.rejected_share(), "report": r})),
