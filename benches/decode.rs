@@ -14,6 +14,9 @@
 //!
 //!   cargo bench --bench decode             # add `-- --json` for one JSON line, `--runs N`, `--as-stored`
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use candle_core::Device;
 use dwim::train::{generate, gguf, load, quantized, tokenizer, GenOptions};
 use serde_json::json;

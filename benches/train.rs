@@ -6,6 +6,9 @@
 //!
 //!   cargo bench --features train --bench train            # add `-- --json` for one JSON line
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use candle_core::{Device, Tensor};
 use dwim::train::data::Batch;
 use dwim::train::loss::batch_loss;

@@ -20,6 +20,7 @@
 
 #[cfg(feature = "train")]
 pub mod agent;
+pub mod alloc;
 pub mod check;
 pub mod data;
 pub mod diag;

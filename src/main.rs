@@ -10,14 +10,9 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in mimalloc v3 (the version the pinned crate builds).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 fn main() -> ExitCode {
-    // Keep freed pages for reuse instead of returning them to the OS: candle allocates a fresh buffer
-    // for every tensor op, and refaulting them cost ~30% of training wall time (see docs/training.md).
-    // SAFETY: a plain option setter, called before any thread is spawned.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // Keep freed pages for reuse: see `dwim::alloc::keep_freed_pages`.
+    dwim::alloc::keep_freed_pages();
     // A panic is a dwim bug; report it as such and never exit 101.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("dwim: internal error (please report): {info}");

@@ -112,12 +112,15 @@ pub struct AblateArgs {
     #[arg(long, default_value_t = 3)]
     pub seeds: usize,
     /// Optimizer updates per training run (the same for every row).
-    #[arg(long, default_value_t = 260)]
+    #[arg(long, default_value_t = 480)]
     pub steps: u64,
+    /// Samples (workflows, with `--context packed`) per update.
+    #[arg(long, default_value_t = 8)]
+    pub batch: usize,
     /// `small` (0.9M parameters, the default), `micro` (fast, weak) or `tiny` (4.2M, slow on 2 cores).
     #[arg(long, default_value = "small")]
     pub model: String,
-    #[arg(long, default_value_t = 2e-3)]
+    #[arg(long, default_value_t = 5e-3)]
     pub lr: f64,
     /// Test questions per evaluation (0 = the whole test split).
     #[arg(long, default_value_t = 0)]
@@ -153,7 +156,7 @@ pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
         // Before any candle work: each run's matrix products then stay on its own thread.
         std::env::set_var("RAYON_NUM_THREADS", "1");
     }
-    let cfg = AblateConfig { data: a.data, out: a.out, seeds: a.seeds.max(1), steps: a.steps, model: a.model, lr: a.lr, eval_limit: a.eval_limit,
+    let cfg = AblateConfig { data: a.data, out: a.out, seeds: a.seeds.max(1), steps: a.steps, batch: a.batch.max(1), model: a.model, lr: a.lr, eval_limit: a.eval_limit,
         context: a.context, jobs, tries: a.tries.max(1), ..AblateConfig::default() };
     let human = a.format == Format::Human;
     let t0 = std::time::Instant::now();

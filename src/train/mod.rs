@@ -44,10 +44,13 @@ pub use lora::LoraConfig;
 pub use model::Model;
 pub use trainer::{StepStats, Trainer};
 
-/// Keep freed tensor buffers in the process instead of returning them to the OS after every op: glibc
-/// otherwise mmaps/munmaps each multi-megabyte activation, and the page faults cost ~12% of a training
-/// step's CPU time. Call once, early; a no-op off glibc.
+/// Keep freed tensor buffers in the process instead of returning them to the OS after every op: candle
+/// allocates a fresh buffer per op, and refaulting them cost a third of a training step's time on this
+/// machine (two parallel ablation runs: 46 s → 32 s). The `dwim` binary and the benches use mimalloc as
+/// the global allocator; this turns its purging off, and tells glibc's malloc (used by anything linked
+/// without mimalloc) to keep freed memory too. Call once, early.
 pub fn tune_allocator() {
+    crate::alloc::keep_freed_pages();
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator thresholds; it is called before training allocates.
     unsafe {

@@ -4,6 +4,12 @@
 //! or adds a step that does not help — and the pixel tools fail on their own. With DW on, when the
 //! judge reports a discrepancy it writes `rethink "…"` and tries an alternative for that step;
 //! with DW off it carries on. Everything is reproducible for a seed and a question id.
+//!
+//! Some of its errors are *habits*, as with an LLM teacher at low temperature, which makes the same
+//! mistake whenever it sees the same kind of input: for a seed, a fixed share of the colour and shape
+//! words (`Fallibility::habits`) are always mistaken at the first attempt ("purple" → "blue").
+//! Random per-question slips alone are averaged away by a student decoding greedily; habits are what
+//! a student trained on every teacher step (SFT) learns to repeat, and what instruct masking is for.
 
 use super::{Teacher, TeacherInput, Turn};
 use crate::diag::Diagnostic;
@@ -21,13 +27,16 @@ pub struct Fallibility {
     pub typo: f64,
     /// An extra step whose result is never used.
     pub useless: f64,
+    /// Share of the colour words and of the shape words this teacher always mistakes at first
+    /// (which ones depends on the collection seed).
+    pub habits: f64,
     /// Alternatives tried per step after discrepancies.
     pub max_rethinks: usize,
 }
 
 impl Default for Fallibility {
     fn default() -> Self {
-        Fallibility { wrong_query: 0.3, wrong_tool: 0.15, typo: 0.08, useless: 0.12, max_rethinks: 2 }
+        Fallibility { wrong_query: 0.2, wrong_tool: 0.15, typo: 0.08, useless: 0.12, habits: 0.25, max_rethinks: 2 }
     }
 }
 
@@ -104,6 +113,35 @@ fn wrong_query(q: &str, rng: &mut SplitMix) -> String {
     format!("{} {q}", if rng.below(2) == 0 { "small" } else { "large" })
 }
 
+/// The words a teacher with this seed habitually mistakes: `share` of the colours and of the shapes
+/// (rounded, at least one of each when `share` > 0), chosen by a seeded hash.
+pub fn habit_words(seed: u64, share: f64) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for words in [COLORS, SHAPES] {
+        let k = if share > 0.0 { ((share * words.len() as f64).round() as usize).clamp(1, words.len()) } else { 0 };
+        let mut ranked: Vec<&'static str> = words.to_vec();
+        ranked.sort_by_key(|w| SplitMix(seed ^ fxhash(w) ^ 0x6861_6269_7473).next_u64());
+        out.extend(ranked.into_iter().take(k));
+    }
+    out
+}
+
+/// A query with its first habitual word mistaken the teacher's habitual way, if it has one.
+fn habitual_query(q: &str, habits: &[&str]) -> Option<String> {
+    let words: Vec<&str> = q.split_whitespace().collect();
+    if let Some(c) = words.iter().find(|w| COLORS.contains(w) && habits.contains(w)) {
+        return Some(q.replacen(c, confusable(c), 1));
+    }
+    let s = words.iter().map(|w| w.trim_end_matches('s')).find(|w| SHAPES.contains(w) && habits.contains(w))?;
+    let other = match s {
+        "square" => "rectangle",
+        "rectangle" => "square",
+        "circle" => "square",
+        _ => "rectangle",
+    };
+    Some(q.replacen(s, other, 1))
+}
+
 /// Rewrites of a step that reach the same value another way (for tool failures).
 fn alternatives(line: &str) -> Vec<String> {
     let Some((lhs, rhs)) = line.split_once(" = ") else { return Vec::new() };
@@ -144,6 +182,7 @@ impl ProgrammaticTeacher {
     /// A teacher for one question, from its reference workflow.
     pub fn new(reference: &str, question_id: &str, seed: u64, cfg: Fallibility) -> Self {
         let mut rng = SplitMix(seed ^ fxhash(question_id));
+        let habits = habit_words(seed, cfg.habits);
         let mut plan = VecDeque::new();
         let p = |x: f64, rng: &mut SplitMix| (rng.below(1_000_000) as f64) < x * 1_000_000.0;
         for line in hoist_answer(reference) {
@@ -152,7 +191,11 @@ impl ProgrammaticTeacher {
             }
             let mut first = line.clone();
             let mut alts: VecDeque<String> = alternatives(&line).into();
-            if let Some((open, close)) = query_span(&line).filter(|_| p(cfg.wrong_query, &mut rng)) {
+            let habit = query_span(&line).and_then(|(open, close)| Some((open, close, habitual_query(&line[open..close], &habits)?)));
+            if let Some((open, close, wrong)) = habit {
+                first = format!("{}{wrong}{}", &line[..open], &line[close..]);
+                alts.push_front(line.clone());
+            } else if let Some((open, close)) = query_span(&line).filter(|_| p(cfg.wrong_query, &mut rng)) {
                 first = format!("{}{}{}", &line[..open], wrong_query(&line[open..close], &mut rng), &line[close..]);
                 alts.push_front(line.clone());
             } else if p(cfg.wrong_tool, &mut rng) {
@@ -257,6 +300,25 @@ mod tests {
         assert_eq!(alternatives("result = color(o)"), ["result = vqa(o, \"what color is it?\")"]);
         assert_eq!(alternatives("result = read_text(o)"), ["result = read_text(crop(image, o, pad=3))"]);
         assert_eq!(repaired("x = detec(image, \"a\")"), "x = detect(image, \"a\")");
+    }
+
+    #[test]
+    fn habits_are_a_fixed_share_of_words_and_always_applied() {
+        let h = habit_words(7, 0.25);
+        assert_eq!(h.iter().filter(|w| COLORS.contains(w)).count(), 3);
+        assert_eq!(h.iter().filter(|w| SHAPES.contains(w)).count(), 1);
+        assert_eq!(h, habit_words(7, 0.25), "the same seed gives the same habits");
+        assert_ne!(habit_words(7, 0.25), habit_words(8, 0.25));
+        assert!(habit_words(7, 0.0).is_empty());
+        // Every question asking for a habitual colour starts with the same mistake.
+        let c = *h.iter().find(|w| COLORS.contains(w)).unwrap();
+        let cfg = Fallibility { wrong_query: 0.0, wrong_tool: 0.0, typo: 0.0, useless: 0.0, ..Fallibility::default() };
+        for id in ["q1", "q2", "q3"] {
+            let program = format!("objs = detect(image, \"{c} object\")\nanswer count(objs)");
+            let mut t = ProgrammaticTeacher::new(&program, id, 7, cfg.clone());
+            let step = t.next_step(&TeacherInput { question: "", target: "", tools: "", history: &[] }).unwrap();
+            assert_eq!(step, format!("objs = detect(image, \"{} object\")", confusable(c)));
+        }
     }
 
     #[test]
