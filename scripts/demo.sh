@@ -18,6 +18,6 @@ $dwim collect --data "$out/bench" --out "$out/collect-dw"
 $dwim collect --data "$out/bench" --no-dw --out "$out/collect-nodw"
 $dwim mask --traces "$out/collect-dw" --mode im --context packed --tokenizer new:1024 --prompt minimal --max-len 512 --out "$out/data/im.jsonl"
 $dwim train --data "$out/data/im.jsonl" --tokenizer "$out/data/tokenizer.json" --model small \
-  --steps 200 --lr 2e-3 --max-seq 512 --out "$out/policy"
+  --steps 300 --batch 8 --lr 5e-3 --max-seq 512 --out "$out/policy"
 $dwim eval --policy "$out/policy" --data "$out/bench" --split test --limit 100
 echo "demo output in $out/ (HTML rationale: dwim report $out/run.jsonl --html $out/run.html --image $out/scene.png)"

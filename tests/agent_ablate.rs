@@ -16,7 +16,8 @@ fn ok(c: &mut Command) -> String {
 }
 
 fn bench(dir: &Path) {
-    ok(dwim().args(["bench-world", "generate", "--n", "12", "--seed", "5", "--out"]).arg(dir.join("bench")));
+    // 20 scenes, so that the split has test questions (21; 12 scenes give none).
+    ok(dwim().args(["bench-world", "generate", "--n", "20", "--seed", "5", "--out"]).arg(dir.join("bench")));
 }
 
 #[test]
@@ -81,5 +82,14 @@ fn ablate_prints_every_row_with_its_seeds() {
     assert!(samples("DW + IM") > samples("IM"), "DW keeps more workflows");
     for seed in 0..2 {
         assert!(dir.path().join(format!("ablate/runs/dwim-seed{seed}/model.safetensors")).is_file());
+        let episodes = std::fs::read_to_string(dir.path().join(format!("ablate/runs/dwim-seed{seed}/episodes.jsonl"))).unwrap();
+        assert_eq!(episodes.lines().count(), 3, "one line per evaluated question");
     }
+    // Paired comparisons are the per-seed differences of the rows' accuracies.
+    let acc = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap()["accuracies"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect::<Vec<_>>();
+    let p = &t["paired"][0];
+    assert_eq!(p["name"], "DW + IM − DW + SFT");
+    let diffs: Vec<f64> = p["differences"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    let expect: Vec<f64> = acc("DW + IM").iter().zip(acc("DW + SFT")).map(|(a, b)| a - b).collect();
+    assert_eq!(diffs, expect);
 }

@@ -131,3 +131,44 @@ fn dw_raises_utilization_and_real_workflows_flag_and_mask() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("workflows-bad.jsonl:1"), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// The detector queries among a sample's targets whose colour or shape words are not in the question
+/// (plurals folded): the teacher's mistaken queries, habitual or not.
+fn miscopied(question: &str, targets: &[&str]) -> (usize, usize) {
+    let asked: Vec<String> = question.to_lowercase().split(|c: char| !c.is_alphabetic()).map(|w| w.trim_end_matches('s').to_string()).collect();
+    let mut queries = 0;
+    let mut wrong = 0;
+    for t in targets {
+        let Some(at) = t.find("detect(image, \"") else { continue };
+        let rest = &t[at + 15..];
+        let query = &rest[..rest.find('"').unwrap_or(rest.len())];
+        queries += 1;
+        wrong += usize::from(query.split_whitespace().map(|w| w.trim_end_matches('s')).any(|w| w != "object" && !asked.iter().any(|a| a == w)));
+    }
+    (wrong, queries)
+}
+
+#[test]
+fn habitual_mistakes_are_sft_targets_and_im_masks_them() {
+    use dwim::pipeline::collect::{run, CollectConfig};
+    use dwim::pipeline::mask::{samples_with, Context, Mode};
+    let dir = tempfile::tempdir().unwrap();
+    let data = generate(dir.path(), 60);
+    let wfs = run(&data, &dir.path().join("dw"), &CollectConfig { dw: true, ..CollectConfig::default() }, false).unwrap();
+    let share = |mode: Mode| {
+        let (mut wrong, mut all) = (0, 0);
+        for w in &wfs {
+            for s in samples_with(w, mode, Context::Packed, "", 0) {
+                let (x, n) = miscopied(&w.question, &s.targets());
+                wrong += x;
+                all += n;
+            }
+        }
+        wrong as f64 / all.max(1) as f64
+    };
+    let (sft, im) = (share(Mode::Sft), share(Mode::Im));
+    // SFT keeps every first attempt (a quarter of colour words are always mistaken, plus random slips);
+    // IM targets only effective steps, and a mistaken query that changed a value is not one.
+    assert!(sft > 0.15, "SFT targets with a mistaken query: {sft:.3}");
+    assert!(im < sft / 2.0, "IM {im:.3} vs SFT {sft:.3}");
+}

@@ -88,9 +88,23 @@ pub struct Row {
     pub samples: usize,
 }
 
+/// A paired comparison of two rows: the per-seed differences of their accuracies (a seed gives both
+/// rows the same initial weights), mean ± a 95% interval.
+#[derive(Debug, Clone, Serialize)]
+pub struct Paired {
+    pub name: String,
+    pub differences: Vec<f64>,
+    pub mean: f64,
+    pub interval: f64,
+}
+
+/// The comparisons DWIM's claims rest on: (row, minus row).
+pub const COMPARISONS: [(&str, &str); 3] = [("DW + IM", "DW + SFT"), ("DW + SFT", "SFT"), ("DW + IM", "SFT")];
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Table {
     pub rows: Vec<Row>,
+    pub paired: Vec<Paired>,
     pub utilization_dw: (usize, usize),
     pub utilization_no_dw: (usize, usize),
     pub utilization_by_family: Vec<(String, f64, f64)>,
@@ -267,11 +281,21 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
             samples: n_samples,
         });
     }
+    let paired = COMPARISONS
+        .iter()
+        .filter_map(|(a, b)| {
+            let find = |n: &str| table_rows.iter().find(|r| r.name == n);
+            let (ra, rb) = (find(a)?, find(b)?);
+            let differences: Vec<f64> = ra.accuracies.iter().zip(&rb.accuracies).map(|(x, y)| x - y).collect();
+            let (mean, interval) = stats(&differences);
+            Some(Paired { name: format!("{a} − {b}"), differences, mean, interval })
+        })
+        .collect();
     let (ud, un) = (Utilization::of(&dw), Utilization::of(&nodw));
     let by_family = ud
         .families
         .iter()
         .map(|(f, v)| (f.clone(), Utilization::rate(*v), un.families.get(f).map(|x| Utilization::rate(*x)).unwrap_or(0.0)))
         .collect();
-    Ok(Table { rows: table_rows, utilization_dw: ud.total(), utilization_no_dw: un.total(), utilization_by_family: by_family })
+    Ok(Table { rows: table_rows, paired, utilization_dw: ud.total(), utilization_no_dw: un.total(), utilization_by_family: by_family })
 }

@@ -145,6 +145,10 @@ pub fn print_table(t: &Table) {
         println!("{:<24} {:<6} {:<8} {:>8.1} ± {:>5.1}% {:>7.2} {:>8.1}% {:>8.1}%", r.name, r.data, r.mode, 100.0 * r.mean, 100.0 * r.interval,
             r.avg_steps, 100.0 * r.tool_error_rate, 100.0 * r.rejected_share);
     }
+    for p in &t.paired {
+        let seeds: Vec<String> = p.differences.iter().map(|d| format!("{:+.1}", 100.0 * d)).collect();
+        println!("paired, same seeds: {:<20} {:>+6.1} ± {:>4.1} points (per seed {})", p.name, 100.0 * p.mean, 100.0 * p.interval, seeds.join(", "));
+    }
     let rate = |v: (usize, usize)| 100.0 * v.0 as f64 / v.1.max(1) as f64;
     println!("data utilization: {:.1}% with DW, {:.1}% without ({} / {} training questions)",
         rate(t.utilization_dw), rate(t.utilization_no_dw), t.utilization_dw.1, t.utilization_no_dw.1);

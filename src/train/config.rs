@@ -53,8 +53,9 @@ impl Config {
         }
     }
 
-    /// 3 layers, d 128, gated MLP: about 0.9M parameters at vocab 1024 — the ablation's default,
-    /// big enough to learn to copy the question's words into its steps in a few hundred updates.
+    /// 3 layers, d 128, gated MLP: about 0.9M parameters at vocab 1024 — the ablation's default. It can
+    /// learn to copy the question's words into its steps within a few hundred updates, though not in
+    /// every run (see the README's ablation).
     pub fn small(vocab: usize) -> Config {
         Config { d_model: 128, n_layers: 3, n_heads: 4, n_kv_heads: 4, d_ff: 384, max_seq: 512, ..Config::micro(vocab) }
     }
