@@ -41,9 +41,6 @@ impl EvalReport {
     pub fn details_jsonl(&self) -> String {
         self.details.iter().filter_map(|d| serde_json::to_string(d).ok()).map(|l| l + "\n").collect()
     }
-}
-
-impl EvalReport {
     pub fn accuracy(&self) -> f64 {
         let (c, n) = self.families.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
         if n == 0 { 0.0 } else { c as f64 / n as f64 }

@@ -6,8 +6,8 @@
 //! with DW off it carries on. Everything is reproducible for a seed and a question id.
 //!
 //! Some of its errors are *habits*, as with an LLM teacher at low temperature, which makes the same
-//! mistake whenever it sees the same kind of input: for a seed, a fixed share of the colour and shape
-//! words (`Fallibility::habits`) are always mistaken at the first attempt ("purple" → "blue").
+//! mistake whenever it sees the same kind of input: for a seed, a fixed share of the object colours and
+//! of the shape words (`Fallibility::habits`) are always mistaken at the first attempt ("purple" → "blue").
 //! Random per-question slips alone are averaged away by a student decoding greedily; habits are what
 //! a student trained on every teacher step (SFT) learns to repeat, and what instruct masking is for.
 
@@ -27,8 +27,8 @@ pub struct Fallibility {
     pub typo: f64,
     /// An extra step whose result is never used.
     pub useless: f64,
-    /// Share of the colour words and of the shape words this teacher always mistakes at first
-    /// (which ones depends on the collection seed).
+    /// Share of the object colours and of the shape words this teacher always mistakes at first
+    /// (which ones depends on the collection seed; 0.25 gives 2 of 9 colours and 1 of 4 shapes).
     pub habits: f64,
     /// Alternatives tried per step after discrepancies.
     pub max_rethinks: usize,
@@ -89,6 +89,7 @@ fn confusable(color: &str) -> &'static str {
         "purple" => "blue",
         "pink" => "red",
         "brown" => "orange",
+        "gray" => "white",
         _ => "gray",
     }
 }
@@ -113,11 +114,11 @@ fn wrong_query(q: &str, rng: &mut SplitMix) -> String {
     format!("{} {q}", if rng.below(2) == 0 { "small" } else { "large" })
 }
 
-/// The words a teacher with this seed habitually mistakes: `share` of the colours and of the shapes
-/// (rounded, at least one of each when `share` > 0), chosen by a seeded hash.
+/// The words a teacher with this seed habitually mistakes: `share` of the colours objects can have
+/// and of the shapes (rounded, at least one of each when `share` > 0), chosen by a seeded hash.
 pub fn habit_words(seed: u64, share: f64) -> Vec<&'static str> {
     let mut out = Vec::new();
-    for words in [COLORS, SHAPES] {
+    for words in [dwim_perception::palette::OBJECT_COLORS, SHAPES] {
         let k = if share > 0.0 { ((share * words.len() as f64).round() as usize).clamp(1, words.len()) } else { 0 };
         let mut ranked: Vec<&'static str> = words.to_vec();
         ranked.sort_by_key(|w| SplitMix(seed ^ fxhash(w) ^ 0x6861_6269_7473).next_u64());
@@ -305,7 +306,7 @@ mod tests {
     #[test]
     fn habits_are_a_fixed_share_of_words_and_always_applied() {
         let h = habit_words(7, 0.25);
-        assert_eq!(h.iter().filter(|w| COLORS.contains(w)).count(), 3);
+        assert_eq!(h.iter().filter(|w| dwim_perception::palette::OBJECT_COLORS.contains(w)).count(), 2, "{h:?}");
         assert_eq!(h.iter().filter(|w| SHAPES.contains(w)).count(), 1);
         assert_eq!(h, habit_words(7, 0.25), "the same seed gives the same habits");
         assert_ne!(habit_words(7, 0.25), habit_words(8, 0.25));
@@ -323,6 +324,9 @@ mod tests {
 
     #[test]
     fn wrong_queries_stay_plausible() {
+        for c in COLORS {
+            assert_ne!(confusable(c), *c, "a mistaken colour must differ");
+        }
         let mut rng = SplitMix(1);
         assert_eq!(wrong_query("red circle", &mut rng), "orange circle");
         assert_ne!(wrong_query("circles", &mut rng), "circles");
