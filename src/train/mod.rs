@@ -22,6 +22,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod fused;
 pub mod generate;
 pub mod gguf;
 pub mod load;

@@ -1,8 +1,10 @@
 //! The training model: a llama-style decoder whose forward runs over all positions and records a
-//! gradient for every weight. Only differentiable candle ops are used (see FACTS.md): RMSNorm, RoPE and
-//! softmax are written out, never the fused kernels, which silently drop gradients.
+//! gradient for every weight. Candle's fused kernels silently drop gradients (see FACTS.md): RoPE is
+//! written out with differentiable ops, and RMSNorm and the causal softmax run as our own fused ops
+//! with hand-written backward passes on CPU ([`super::fused`]), as differentiable ops elsewhere.
 
 use super::config::{Config, Mlp};
+use super::fused::{causal_softmax, rms_norm};
 use super::lora::{Adapter, Linear, LoraConfig};
 use super::rng::Rng;
 use candle_core::{DType, Device, Result, Tensor, Var, D};
@@ -210,10 +212,9 @@ impl Model {
         let mut x = self.embed.index_select(&ids.flatten_all()?, 0)?.reshape((b, s, self.cfg.d_model))?;
         let cos = self.cos.narrow(0, offset, s)?;
         let sin = self.sin.narrow(0, offset, s)?;
-        let mask = causal_mask(s, offset, &self.device)?;
         for (i, layer) in self.layers.iter().enumerate() {
             let slot = cache.as_mut().map(|c| &mut c.layers[i]);
-            x = self.block(layer, &x, &cos, &sin, mask.as_ref(), slot)?;
+            x = self.block(layer, &x, &cos, &sin, slot)?;
         }
         rms_norm(&x, &self.norm, self.cfg.norm_eps)
     }
@@ -229,7 +230,7 @@ impl Model {
         Linear { w: self.head.clone(), adapter: None, b: None }.forward(h)
     }
 
-    fn block(&self, l: &Layer, x: &Tensor, cos: &Tensor, sin: &Tensor, mask: Option<&Tensor>, cache: Option<&mut Option<(Tensor, Tensor)>>) -> Result<Tensor> {
+    fn block(&self, l: &Layer, x: &Tensor, cos: &Tensor, sin: &Tensor, cache: Option<&mut Option<(Tensor, Tensor)>>) -> Result<Tensor> {
         let (b, s, d) = x.dims3()?;
         let (nh, nkv, hd) = (self.cfg.n_heads, self.cfg.n_kv_heads, self.cfg.head_dim());
         let h = rms_norm(x, &l.attn_norm, self.cfg.norm_eps)?;
@@ -252,11 +253,8 @@ impl Model {
         let group = nh / nkv;
         // Scale the queries rather than the (B, H, S, T) scores: one fewer T² tensor each way.
         let q = (q * (1.0 / (hd as f64).sqrt()))?.reshape((b, nkv, group * s, hd))?;
-        let mut att = q.matmul(&k.t()?)?.reshape((b, nh, s, t))?;
-        if let Some(m) = mask {
-            att = att.broadcast_add(m)?;
-        }
-        let att = softmax_last(&att)?.reshape((b, nkv, group * s, t))?;
+        let att = q.matmul(&k.t()?)?.reshape((b, nh, s, t))?;
+        let att = causal_softmax(&att)?.reshape((b, nkv, group * s, t))?;
         let y = att.matmul(&v)?.reshape((b, nh, s, hd))?.transpose(1, 2)?.reshape((b, s, d))?;
         let x = (x + l.o.forward(&y)?)?;
         let h = rms_norm(&x, &l.mlp_norm, self.cfg.norm_eps)?;
@@ -269,8 +267,9 @@ impl Model {
     }
 }
 
-/// RMSNorm written with differentiable ops (candle's fused `rms_norm` has no backward).
-pub fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> Result<Tensor> {
+/// RMSNorm written with differentiable ops (candle's fused `rms_norm` has no backward): the
+/// reference for, and the non-CPU path of, [`super::fused::rms_norm`].
+pub fn rms_norm_ops(x: &Tensor, w: &Tensor, eps: f64) -> Result<Tensor> {
     let ms = x.sqr()?.mean_keepdim(D::Minus1)?;
     x.broadcast_div(&(ms + eps)?.sqrt()?)?.broadcast_mul(w)
 }
@@ -316,14 +315,4 @@ fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
     let x2 = x.narrow(D::Minus1, hd / 2, hd / 2)?;
     let rot = Tensor::cat(&[&x2.neg()?, &x1], D::Minus1)?;
     x.broadcast_mul(cos)? + rot.broadcast_mul(sin)?
-}
-
-/// (S, offset+S) additive mask: −∞ above the diagonal; None for a single new token.
-fn causal_mask(s: usize, offset: usize, dev: &Device) -> Result<Option<Tensor>> {
-    if s == 1 {
-        return Ok(None);
-    }
-    let t = offset + s;
-    let m: Vec<f32> = (0..s).flat_map(|i| (0..t).map(move |j| if j > i + offset { f32::NEG_INFINITY } else { 0.0 })).collect();
-    Ok(Some(Tensor::from_vec(m, (s, t), dev)?))
 }

@@ -1,0 +1,263 @@
+//! Fused CPU kernels, with hand-written backward passes, for the two elementwise hot spots of training:
+//! the causally masked softmax over attention scores and RMSNorm.
+//!
+//! Written out with differentiable candle ops (the fallback, and the path on other devices), a masked
+//! softmax is six passes over the (B, H, S, T) scores forward and about as many backward, each
+//! allocating a fresh T² tensor; RMSNorm is six passes forward. Each fused op is one pass forward and
+//! one backward. Candle's own fused kernels (`candle_nn::ops::softmax_last_dim`, `rms_norm`) have no
+//! backward (FACTS.md), so these define theirs: `bwd` returns the input gradients, computed by
+//! gradient-free custom ops.
+
+use super::model::{rms_norm_ops, softmax_last};
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, Layout, Result, Shape, Tensor, D};
+use rayon::prelude::*;
+
+/// Rows per rayon task: small tensors stay on the calling thread.
+const MIN_ROWS: usize = 64;
+
+fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
+    let CpuStorage::F32(v) = s else {
+        candle_core::bail!("{op}: f32 tensor expected");
+    };
+    let Some((a, b)) = l.contiguous_offsets() else {
+        candle_core::bail!("{op}: contiguous tensor expected");
+    };
+    Ok(&v[a..b])
+}
+
+fn last_two(shape: &Shape) -> Result<(usize, usize)> {
+    let d = shape.dims();
+    if d.len() < 2 {
+        candle_core::bail!("causal-softmax: (…, S, T) expected, got {d:?}");
+    }
+    Ok((d[d.len() - 2], d[d.len() - 1]))
+}
+
+fn use_fused(t: &Tensor) -> bool {
+    t.device().is_cpu() && t.dtype() == DType::F32
+}
+
+/// Softmax over the last dimension of attention scores (…, S, T) under the causal mask: query row i
+/// (of S, the last S of T positions) sees keys `j ≤ i + T − S`; masked weights are exactly 0.
+pub fn causal_softmax(att: &Tensor) -> Result<Tensor> {
+    if use_fused(att) {
+        return att.contiguous()?.apply_op1(CausalSoftmax);
+    }
+    let (s, t) = last_two(att.shape())?;
+    let off = t - s.min(t);
+    let m: Vec<f32> = (0..s).flat_map(|i| (0..t).map(move |j| if j > i + off { f32::NEG_INFINITY } else { 0.0 })).collect();
+    let mask = Tensor::from_vec(m, (s, t), att.device())?;
+    softmax_last(&att.broadcast_add(&mask)?)
+}
+
+struct CausalSoftmax;
+
+impl CustomOp1 for CausalSoftmax {
+    fn name(&self) -> &'static str {
+        "causal-softmax"
+    }
+
+    fn cpu_fwd(&self, st: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32_slice(st, l, self.name())?;
+        let (s, t) = last_two(l.shape())?;
+        let off = t - s.min(t);
+        let mut y = vec![0f32; x.len()];
+        if t > 0 {
+            y.par_chunks_mut(t).zip(x.par_chunks(t)).enumerate().with_min_len(MIN_ROWS).for_each(|(r, (yr, xr))| {
+                let n = (r % s.max(1) + off + 1).min(t);
+                let max = xr[..n].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let mut sum = 0f32;
+                for (o, &v) in yr[..n].iter_mut().zip(&xr[..n]) {
+                    *o = (v - max).exp();
+                    sum += *o;
+                }
+                let inv = 1.0 / sum;
+                yr[..n].iter_mut().for_each(|o| *o *= inv);
+            });
+        }
+        Ok((CpuStorage::F32(y), l.shape().clone()))
+    }
+
+    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(res.apply_op2_no_bwd(&grad_res.contiguous()?, &SoftmaxGrad)?))
+    }
+}
+
+/// dx = y ⊙ (dy − Σ dy ⊙ y), per row; zero where y is (masked positions).
+struct SoftmaxGrad;
+
+impl CustomOp2 for SoftmaxGrad {
+    fn name(&self) -> &'static str {
+        "softmax-grad"
+    }
+
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
+        let y = f32_slice(s1, l1, self.name())?;
+        let dy = f32_slice(s2, l2, self.name())?;
+        if y.len() != dy.len() {
+            candle_core::bail!("softmax-grad: size mismatch");
+        }
+        let t = l1.shape().dims().last().copied().unwrap_or(1).max(1);
+        let mut dx = vec![0f32; y.len()];
+        dx.par_chunks_mut(t).zip(y.par_chunks(t).zip(dy.par_chunks(t))).with_min_len(MIN_ROWS).for_each(|(o, (yr, gr))| {
+            let dot: f32 = yr.iter().zip(gr).map(|(a, b)| a * b).sum();
+            for ((o, &a), &g) in o.iter_mut().zip(yr).zip(gr) {
+                *o = a * (g - dot);
+            }
+        });
+        Ok((CpuStorage::F32(dx), l1.shape().clone()))
+    }
+}
+
+/// RMSNorm over the last dimension: `x / sqrt(mean(x²) + eps) ⊙ w`.
+pub fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> Result<Tensor> {
+    if use_fused(x) && use_fused(w) && w.rank() == 1 && x.dim(D::Minus1)? == w.dim(0)? {
+        return x.contiguous()?.apply_op2(&w.contiguous()?, RmsNorm { eps: eps as f32 });
+    }
+    rms_norm_ops(x, w, eps)
+}
+
+#[derive(Clone, Copy)]
+struct RmsNorm {
+    eps: f32,
+}
+
+fn inv_rms(row: &[f32], eps: f32) -> f32 {
+    let ms = row.iter().map(|v| v * v).sum::<f32>() / row.len() as f32;
+    1.0 / (ms + eps).sqrt()
+}
+
+impl CustomOp2 for RmsNorm {
+    fn name(&self) -> &'static str {
+        "rms-norm"
+    }
+
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32_slice(s1, l1, self.name())?;
+        let w = f32_slice(s2, l2, self.name())?;
+        let d = w.len().max(1);
+        let mut y = vec![0f32; x.len()];
+        y.par_chunks_mut(d).zip(x.par_chunks(d)).with_min_len(MIN_ROWS).for_each(|(yr, xr)| {
+            let r = inv_rms(xr, self.eps);
+            for ((o, &v), &g) in yr.iter_mut().zip(xr).zip(w) {
+                *o = v * r * g;
+            }
+        });
+        Ok((CpuStorage::F32(y), l1.shape().clone()))
+    }
+
+    fn bwd(&self, x: &Tensor, w: &Tensor, _res: &Tensor, dy: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let dy = dy.contiguous()?;
+        let dx = x.apply_op3_no_bwd(w, &dy, &RmsNormGradX(*self))?;
+        let dw = x.apply_op2_no_bwd(&dy, &RmsNormGradW(*self))?;
+        Ok((Some(dx), Some(dw)))
+    }
+}
+
+/// dx = r·(dy⊙w) − x·r³·mean((dy⊙w)⊙x), with r = 1/sqrt(mean(x²)+eps), per row.
+struct RmsNormGradX(RmsNorm);
+
+impl CustomOp3 for RmsNormGradX {
+    fn name(&self) -> &'static str {
+        "rms-norm-grad-x"
+    }
+
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32_slice(s1, l1, self.name())?;
+        let w = f32_slice(s2, l2, self.name())?;
+        let dy = f32_slice(s3, l3, self.name())?;
+        let d = w.len().max(1);
+        let mut dx = vec![0f32; x.len()];
+        dx.par_chunks_mut(d).zip(x.par_chunks(d).zip(dy.par_chunks(d))).with_min_len(MIN_ROWS).for_each(|(o, (xr, gr))| {
+            let r = inv_rms(xr, self.0.eps);
+            let dot = xr.iter().zip(gr).zip(w).map(|((a, g), w)| a * g * w).sum::<f32>() / d as f32;
+            let c = r * r * r * dot;
+            for (((o, &a), &g), &wv) in o.iter_mut().zip(xr).zip(gr).zip(w) {
+                *o = r * g * wv - a * c;
+            }
+        });
+        Ok((CpuStorage::F32(dx), l1.shape().clone()))
+    }
+}
+
+/// dw = Σ_rows dy ⊙ x·r.
+struct RmsNormGradW(RmsNorm);
+
+impl CustomOp2 for RmsNormGradW {
+    fn name(&self) -> &'static str {
+        "rms-norm-grad-w"
+    }
+
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32_slice(s1, l1, self.name())?;
+        let dy = f32_slice(s2, l2, self.name())?;
+        let d = l1.shape().dims().last().copied().unwrap_or(1).max(1);
+        let mut dw = vec![0f32; d];
+        for (xr, gr) in x.chunks(d).zip(dy.chunks(d)) {
+            let r = inv_rms(xr, self.0.eps);
+            for ((o, &a), &g) in dw.iter_mut().zip(xr).zip(gr) {
+                *o += g * a * r;
+            }
+        }
+        Ok((CpuStorage::F32(dw), Shape::from(d)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var};
+
+    fn rand(shape: &[usize], seed: u64) -> Tensor {
+        let mut rng = super::super::rng::Rng::new(seed);
+        let n = shape.iter().product();
+        Tensor::from_vec(rng.normal_vec(n, 1.0), shape, &Device::Cpu).unwrap()
+    }
+
+    fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap()
+    }
+
+    /// The unfused reference: differentiable candle ops only.
+    fn reference_softmax(att: &Tensor) -> Tensor {
+        let (s, t) = last_two(att.shape()).unwrap();
+        let off = t - s;
+        let m: Vec<f32> = (0..s).flat_map(|i| (0..t).map(move |j| if j > i + off { f32::NEG_INFINITY } else { 0.0 })).collect();
+        softmax_last(&att.broadcast_add(&Tensor::from_vec(m, (s, t), &Device::Cpu).unwrap()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn causal_softmax_matches_the_unfused_ops_forward_and_backward() {
+        // S < T: a decoding chunk after cached keys; S == T: training.
+        for (s, t) in [(5, 5), (3, 7), (1, 4)] {
+            let x = Var::from_tensor(&rand(&[2, 3, s, t], 7)).unwrap();
+            let probe = rand(&[2, 3, s, t], 8);
+            let fused = causal_softmax(x.as_tensor()).unwrap();
+            let reference = reference_softmax(x.as_tensor());
+            assert!(max_diff(&fused, &reference) < 1e-6, "forward differs at S={s} T={t}");
+            let masked = fused.narrow(2, 0, 1).unwrap().narrow(3, t - s + 1, s - 1).unwrap();
+            assert_eq!(masked.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap(), 0.0, "a masked weight is not 0");
+            let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+            let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+            let (g1, g2) = (g1.get(x.as_tensor()).unwrap(), g2.get(x.as_tensor()).unwrap());
+            assert!(max_diff(g1, g2) < 1e-5, "gradient differs at S={s} T={t}: {}", max_diff(g1, g2));
+            assert!(g1.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap() > 1e-3, "gradient is zero");
+        }
+    }
+
+    #[test]
+    fn rms_norm_matches_the_unfused_ops_forward_and_backward() {
+        let x = Var::from_tensor(&rand(&[2, 5, 16], 1)).unwrap();
+        let w = Var::from_tensor(&(rand(&[16], 2) + 1.0).unwrap()).unwrap();
+        let probe = rand(&[2, 5, 16], 3);
+        let fused = rms_norm(x.as_tensor(), w.as_tensor(), 1e-5).unwrap();
+        let reference = rms_norm_ops(x.as_tensor(), w.as_tensor(), 1e-5).unwrap();
+        assert!(max_diff(&fused, &reference) < 1e-5);
+        let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        for v in [&x, &w] {
+            let (a, b) = (g1.get(v.as_tensor()).unwrap(), g2.get(v.as_tensor()).unwrap());
+            assert!(max_diff(a, b) < 1e-4, "gradient differs: {}", max_diff(a, b));
+        }
+    }
+}
