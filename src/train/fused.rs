@@ -1,5 +1,6 @@
-//! Fused CPU kernels, with hand-written backward passes, for the two elementwise hot spots of training:
-//! the causally masked softmax over attention scores and RMSNorm.
+//! Fused CPU kernels, with hand-written backward passes, for the hot spots of training outside the
+//! linear layers: the causally masked softmax over attention scores, RMSNorm, and attention's batched
+//! matrix products.
 //!
 //! Written out with differentiable candle ops (the fallback, and the path on other devices), a masked
 //! softmax is six passes over the (B, H, S, T) scores forward and about as many backward, each
@@ -7,6 +8,10 @@
 //! one backward. Candle's own fused kernels (`candle_nn::ops::softmax_last_dim`, `rms_norm`) have no
 //! backward (FACTS.md), so these define theirs: `bwd` returns the input gradients, computed by
 //! gradient-free custom ops.
+//!
+//! Candle multiplies a batch of small matrices one after the other, each split across threads: with
+//! attention's (B·heads) products of (S × head_dim)·(head_dim × T) that spends the time in thread
+//! barriers. [`bmm`] runs the batch across threads instead, one single-threaded gemm each.
 
 use super::model::{rms_norm_ops, softmax_last};
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, Layout, Result, Shape, Tensor, D};
@@ -35,6 +40,94 @@ fn last_two(shape: &Shape) -> Result<(usize, usize)> {
 
 fn use_fused(t: &Tensor) -> bool {
     t.device().is_cpu() && t.dtype() == DType::F32
+}
+
+/// Batched matrix product (N, m, k)·(N, k, n) → (N, m, n) for attention: the batch runs across rayon's
+/// threads. Either operand may be a transposed view (any strides within a matrix).
+pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if use_fused(a) && use_fused(b) && a.rank() == 3 && b.rank() == 3 {
+        return a.apply_op2(b, Bmm);
+    }
+    a.matmul(b)
+}
+
+struct Bmm;
+
+/// One operand of [`Bmm`]: its slice, batch stride, row stride and column stride.
+struct Operand<'a> {
+    data: &'a [f32],
+    batch: usize,
+    rs: usize,
+    cs: usize,
+}
+
+fn operand<'a>(s: &'a CpuStorage, l: &Layout) -> Result<(Operand<'a>, [usize; 3])> {
+    let CpuStorage::F32(v) = s else {
+        candle_core::bail!("bmm: f32 tensor expected");
+    };
+    let (dims, st) = (l.dims(), l.stride());
+    if dims.len() != 3 {
+        candle_core::bail!("bmm: rank-3 operands expected, got {dims:?}");
+    }
+    let data = &v[l.start_offset()..];
+    // The furthest element any product reads must lie in the storage.
+    let last: usize = dims.iter().zip(st).map(|(d, s)| d.saturating_sub(1) * s).sum();
+    if dims.iter().all(|&d| d > 0) && last >= data.len() {
+        candle_core::bail!("bmm: layout reaches past the storage");
+    }
+    Ok((Operand { data, batch: st[0], rs: st[1], cs: st[2] }, [dims[0], dims[1], dims[2]]))
+}
+
+impl CustomOp2 for Bmm {
+    fn name(&self) -> &'static str {
+        "bmm"
+    }
+
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (a, [n, m, k]) = operand(s1, l1)?;
+        let (b, [n2, k2, p]) = operand(s2, l2)?;
+        if n != n2 || k != k2 {
+            candle_core::bail!("bmm: shapes ({n}, {m}, {k}) and ({n2}, {k2}, {p}) do not multiply");
+        }
+        let mut out = vec![0f32; n * m * p];
+        if m * p > 0 {
+            out.par_chunks_mut(m * p).enumerate().for_each(|(i, dst)| {
+                // SAFETY: `operand` checked that every (i, row, col) index of both operands lies in
+                // its slice; `dst` is this batch's own (m, p) row-major block.
+                unsafe {
+                    gemm::gemm(
+                        m,
+                        p,
+                        k,
+                        dst.as_mut_ptr(),
+                        1,
+                        p as isize,
+                        false,
+                        a.data.as_ptr().add(i * a.batch),
+                        a.cs as isize,
+                        a.rs as isize,
+                        b.data.as_ptr().add(i * b.batch),
+                        b.cs as isize,
+                        b.rs as isize,
+                        0.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        gemm::Parallelism::None,
+                    )
+                }
+            });
+        }
+        Ok((CpuStorage::F32(out), Shape::from((n, m, p))))
+    }
+
+    fn bwd(&self, a: &Tensor, b: &Tensor, _res: &Tensor, dc: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        // C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC (transposed views; no copies).
+        let da = dc.apply_op2_no_bwd(&b.t()?, &Bmm)?;
+        let db = a.t()?.apply_op2_no_bwd(dc, &Bmm)?;
+        Ok((Some(da), Some(db)))
+    }
 }
 
 /// Softmax over the last dimension of attention scores (…, S, T) under the causal mask: query row i
@@ -243,6 +336,25 @@ mod tests {
             assert!(max_diff(g1, g2) < 1e-5, "gradient differs at S={s} T={t}: {}", max_diff(g1, g2));
             assert!(g1.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap() > 1e-3, "gradient is zero");
         }
+    }
+
+    #[test]
+    fn bmm_matches_matmul_forward_and_backward_with_transposed_operands() {
+        let a = Var::from_tensor(&rand(&[6, 5, 4], 11)).unwrap();
+        let b = Var::from_tensor(&rand(&[6, 7, 4], 12)).unwrap();
+        let probe = rand(&[6, 5, 7], 13);
+        let bt = b.as_tensor().t().unwrap();
+        let fused = bmm(a.as_tensor(), &bt).unwrap();
+        let reference = a.as_tensor().matmul(&bt).unwrap();
+        assert!(max_diff(&fused, &reference) < 1e-5);
+        let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        for v in [&a, &b] {
+            let (x, y) = (g1.get(v.as_tensor()).unwrap(), g2.get(v.as_tensor()).unwrap());
+            assert_eq!(x.dims(), v.as_tensor().dims());
+            assert!(max_diff(x, y) < 1e-4, "gradient differs: {}", max_diff(x, y));
+        }
+        assert!(bmm(&rand(&[2, 3, 4], 1), &rand(&[3, 4, 2], 2)).is_err(), "batch mismatch accepted");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! with hand-written backward passes on CPU ([`super::fused`]), as differentiable ops elsewhere.
 
 use super::config::{Config, Mlp};
-use super::fused::{causal_softmax, rms_norm};
+use super::fused::{bmm, causal_softmax, rms_norm};
 use super::lora::{Adapter, Linear, LoraConfig};
 use super::rng::Rng;
 use candle_core::{DType, Device, Result, Tensor, Var, D};
@@ -252,10 +252,11 @@ impl Model {
         let t = k.dim(2)?;
         let group = nh / nkv;
         // Scale the queries rather than the (B, H, S, T) scores: one fewer T² tensor each way.
-        let q = (q * (1.0 / (hd as f64).sqrt()))?.reshape((b, nkv, group * s, hd))?;
-        let att = q.matmul(&k.t()?)?.reshape((b, nh, s, t))?;
-        let att = causal_softmax(&att)?.reshape((b, nkv, group * s, t))?;
-        let y = att.matmul(&v)?.reshape((b, nh, s, hd))?.transpose(1, 2)?.reshape((b, s, d))?;
+        let q = (q * (1.0 / (hd as f64).sqrt()))?.reshape((b * nkv, group * s, hd))?;
+        let k = k.reshape((b * nkv, t, hd))?;
+        let att = bmm(&q, &k.t()?)?.reshape((b, nh, s, t))?;
+        let att = causal_softmax(&att)?.reshape((b * nkv, group * s, t))?;
+        let y = bmm(&att, &v.reshape((b * nkv, t, hd))?)?.reshape((b, nh, s, hd))?.transpose(1, 2)?.reshape((b, s, d))?;
         let x = (x + l.o.forward(&y)?)?;
         let h = rms_norm(&x, &l.mlp_norm, self.cfg.norm_eps)?;
         let up = l.up.forward(&h)?;
