@@ -1,6 +1,6 @@
 //! Fused CPU kernels, with hand-written backward passes, for the hot spots of training outside the
-//! linear layers: the causally masked softmax over attention scores, RMSNorm, and attention's batched
-//! matrix products.
+//! linear layers: the causally masked softmax over attention scores, RMSNorm, rotary embeddings, and
+//! attention's batched matrix products.
 //!
 //! Written out with differentiable candle ops (the fallback, and the path on other devices), a masked
 //! softmax is six passes over the (B, H, S, T) scores forward and about as many backward, each
@@ -127,6 +127,67 @@ impl CustomOp2 for Bmm {
         let da = dc.apply_op2_no_bwd(&b.t()?, &Bmm)?;
         let db = a.t()?.apply_op2_no_bwd(dc, &Bmm)?;
         Ok((Some(da), Some(db)))
+    }
+}
+
+/// Rotary embedding, rotate-half form, of (B, H, S, hd): `x·cos + rotate_half(x)·sin` with (S, hd)
+/// tables, where `rotate_half([x₁, x₂]) = [−x₂, x₁]`.
+pub fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
+    let hd = x.dim(D::Minus1)?;
+    if use_fused(x) && use_fused(cos) && use_fused(sin) && hd % 2 == 0 && cos.dims() == [x.dim(D::Minus2)?, hd] && sin.dims() == cos.dims() {
+        return x.contiguous()?.apply_op3(&cos.contiguous()?, &sin.contiguous()?, Rope { grad: false });
+    }
+    let x1 = x.narrow(D::Minus1, 0, hd / 2)?;
+    let x2 = x.narrow(D::Minus1, hd / 2, hd / 2)?;
+    let rot = Tensor::cat(&[&x2.neg()?, &x1], D::Minus1)?;
+    x.broadcast_mul(cos)? + rot.broadcast_mul(sin)?
+}
+
+/// Forward, or with `grad` the backward `dx = dy·cos + rotate_halfᵀ(dy·sin)`, where
+/// `rotate_halfᵀ([g₁, g₂]) = [g₂, −g₁]`.
+struct Rope {
+    grad: bool,
+}
+
+impl CustomOp3 for Rope {
+    fn name(&self) -> &'static str {
+        if self.grad {
+            "rope-grad"
+        } else {
+            "rope"
+        }
+    }
+
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32_slice(s1, l1, self.name())?;
+        let cos = f32_slice(s2, l2, self.name())?;
+        let sin = f32_slice(s3, l3, self.name())?;
+        let (s, hd) = last_two(l1.shape())?;
+        if cos.len() != s * hd || sin.len() != s * hd || hd % 2 != 0 {
+            candle_core::bail!("{}: tables of ({s}, {hd}) expected", self.name());
+        }
+        let h = hd / 2;
+        let sign = if self.grad { -1.0 } else { 1.0 };
+        let mut y = vec![0f32; x.len()];
+        if hd > 0 {
+            y.par_chunks_mut(hd).zip(x.par_chunks(hd)).enumerate().with_min_len(MIN_ROWS).for_each(|(r, (yr, xr))| {
+                let p = (r % s.max(1)) * hd;
+                let (c, sn) = (&cos[p..p + hd], &sin[p..p + hd]);
+                for i in 0..h {
+                    let (a, b) = (xr[i], xr[i + h]);
+                    // forward: [a·c₁ − b·s₁, b·c₂ + a·s₂]; backward: [a·c₁ + b·s₂, b·c₂ − a·s₁].
+                    let (s_first, s_second) = if self.grad { (sn[i + h], sn[i]) } else { (sn[i], sn[i + h]) };
+                    yr[i] = a * c[i] - sign * b * s_first;
+                    yr[i + h] = b * c[i + h] + sign * a * s_second;
+                }
+            });
+        }
+        Ok((CpuStorage::F32(y), l1.shape().clone()))
+    }
+
+    fn bwd(&self, _x: &Tensor, cos: &Tensor, sin: &Tensor, _res: &Tensor, dy: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let dx = dy.contiguous()?.apply_op3_no_bwd(cos, sin, &Rope { grad: true })?;
+        Ok((Some(dx), None, None))
     }
 }
 
@@ -355,6 +416,25 @@ mod tests {
             assert!(max_diff(x, y) < 1e-4, "gradient differs: {}", max_diff(x, y));
         }
         assert!(bmm(&rand(&[2, 3, 4], 1), &rand(&[3, 4, 2], 2)).is_err(), "batch mismatch accepted");
+    }
+
+    #[test]
+    fn rope_matches_the_unfused_ops_forward_and_backward() {
+        let x = Var::from_tensor(&rand(&[2, 3, 5, 8], 21)).unwrap();
+        let angles = rand(&[5, 4], 22);
+        let full = Tensor::cat(&[&angles, &angles], 1).unwrap();
+        let (cos, sin) = (full.cos().unwrap(), full.sin().unwrap());
+        let probe = rand(&[2, 3, 5, 8], 23);
+        let fused = rope(x.as_tensor(), &cos, &sin).unwrap();
+        let x1 = x.as_tensor().narrow(3, 0, 4).unwrap();
+        let x2 = x.as_tensor().narrow(3, 4, 4).unwrap();
+        let rot = Tensor::cat(&[&x2.neg().unwrap(), &x1], 3).unwrap();
+        let reference = (x.as_tensor().broadcast_mul(&cos).unwrap() + rot.broadcast_mul(&sin).unwrap()).unwrap();
+        assert!(max_diff(&fused, &reference) < 1e-5);
+        let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let (a, b) = (g1.get(x.as_tensor()).unwrap(), g2.get(x.as_tensor()).unwrap());
+        assert!(max_diff(a, b) < 1e-5, "gradient differs: {}", max_diff(a, b));
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! The training model: a llama-style decoder whose forward runs over all positions and records a
-//! gradient for every weight. Candle's fused kernels silently drop gradients (see FACTS.md): RoPE is
-//! written out with differentiable ops, and RMSNorm and the causal softmax run as our own fused ops
-//! with hand-written backward passes on CPU ([`super::fused`]), as differentiable ops elsewhere.
+//! gradient for every weight. Candle's fused kernels silently drop gradients (see FACTS.md): RMSNorm,
+//! RoPE, the causal softmax and attention's batched products run as our own fused ops with
+//! hand-written backward passes on CPU ([`super::fused`]), as differentiable candle ops elsewhere.
 
 use super::config::{Config, Mlp};
-use super::fused::{bmm, causal_softmax, rms_norm};
+use super::fused::{bmm, causal_softmax, rms_norm, rope};
 use super::lora::{Adapter, Linear, LoraConfig};
 use super::rng::Rng;
 use candle_core::{DType, Device, Result, Tensor, Var, D};
@@ -307,13 +307,4 @@ fn rope_tables(cfg: &Config, len: usize, dev: &Device) -> Result<(Tensor, Tensor
         }
     }
     Ok((Tensor::from_vec(cos, (len, hd), dev)?, Tensor::from_vec(sin, (len, hd), dev)?))
-}
-
-/// `x·cos + rotate_half(x)·sin` over (B, H, S, hd), differentiable.
-fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
-    let hd = x.dim(D::Minus1)?;
-    let x1 = x.narrow(D::Minus1, 0, hd / 2)?;
-    let x2 = x.narrow(D::Minus1, hd / 2, hd / 2)?;
-    let rot = Tensor::cat(&[&x2.neg()?, &x1], D::Minus1)?;
-    x.broadcast_mul(cos)? + rot.broadcast_mul(sin)?
 }
