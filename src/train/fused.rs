@@ -17,8 +17,27 @@ use super::model::{rms_norm_ops, softmax_last};
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, Layout, Result, Shape, Tensor, D};
 use rayon::prelude::*;
 
-/// Rows per rayon task: small tensors stay on the calling thread.
-const MIN_ROWS: usize = 64;
+/// Below this many output elements an op runs on the calling thread: handing a decoding step's tiny
+/// tensors to rayon's pool costs more than the work.
+const PAR_MIN: usize = 1 << 14;
+
+/// Fill `out` row by row (`width` elements each, `f(row index, row)`), across rayon's threads when
+/// the work is large enough and there is more than one.
+fn for_rows<F: Fn(usize, &mut [f32]) + Sync + Send>(out: &mut [f32], width: usize, f: F) {
+    if width == 0 {
+        return;
+    }
+    if out.len() >= PAR_MIN && rayon::current_num_threads() > 1 {
+        let min_rows = (PAR_MIN / 4 / width).max(1);
+        out.par_chunks_mut(width).enumerate().with_min_len(min_rows).for_each(|(r, row)| f(r, row));
+    } else {
+        out.chunks_mut(width).enumerate().for_each(|(r, row)| f(r, row));
+    }
+}
+
+fn row(x: &[f32], r: usize, width: usize) -> &[f32] {
+    &x[r * width..(r + 1) * width]
+}
 
 fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
     let CpuStorage::F32(v) = s else {
@@ -91,7 +110,7 @@ impl CustomOp2 for Bmm {
         }
         let mut out = vec![0f32; n * m * p];
         if m * p > 0 {
-            out.par_chunks_mut(m * p).enumerate().for_each(|(i, dst)| {
+            for_rows(&mut out, m * p, |i, dst| {
                 // SAFETY: `operand` checked that every (i, row, col) index of both operands lies in
                 // its slice; `dst` is this batch's own (m, p) row-major block.
                 unsafe {
@@ -170,7 +189,8 @@ impl CustomOp3 for Rope {
         let sign = if self.grad { -1.0 } else { 1.0 };
         let mut y = vec![0f32; x.len()];
         if hd > 0 {
-            y.par_chunks_mut(hd).zip(x.par_chunks(hd)).enumerate().with_min_len(MIN_ROWS).for_each(|(r, (yr, xr))| {
+            for_rows(&mut y, hd, |r, yr| {
+                let xr = row(x, r, hd);
                 let p = (r % s.max(1)) * hd;
                 let (c, sn) = (&cos[p..p + hd], &sin[p..p + hd]);
                 for i in 0..h {
@@ -217,7 +237,8 @@ impl CustomOp1 for CausalSoftmax {
         let off = t - s.min(t);
         let mut y = vec![0f32; x.len()];
         if t > 0 {
-            y.par_chunks_mut(t).zip(x.par_chunks(t)).enumerate().with_min_len(MIN_ROWS).for_each(|(r, (yr, xr))| {
+            for_rows(&mut y, t, |r, yr| {
+                let xr = row(x, r, t);
                 let n = (r % s.max(1) + off + 1).min(t);
                 let max = xr[..n].iter().copied().fold(f32::NEG_INFINITY, f32::max);
                 let mut sum = 0f32;
@@ -253,7 +274,8 @@ impl CustomOp2 for SoftmaxGrad {
         }
         let t = l1.shape().dims().last().copied().unwrap_or(1).max(1);
         let mut dx = vec![0f32; y.len()];
-        dx.par_chunks_mut(t).zip(y.par_chunks(t).zip(dy.par_chunks(t))).with_min_len(MIN_ROWS).for_each(|(o, (yr, gr))| {
+        for_rows(&mut dx, t, |r, o| {
+            let (yr, gr) = (row(y, r, t), row(dy, r, t));
             let dot: f32 = yr.iter().zip(gr).map(|(a, b)| a * b).sum();
             for ((o, &a), &g) in o.iter_mut().zip(yr).zip(gr) {
                 *o = a * (g - dot);
@@ -291,7 +313,8 @@ impl CustomOp2 for RmsNorm {
         let w = f32_slice(s2, l2, self.name())?;
         let d = w.len().max(1);
         let mut y = vec![0f32; x.len()];
-        y.par_chunks_mut(d).zip(x.par_chunks(d)).with_min_len(MIN_ROWS).for_each(|(yr, xr)| {
+        for_rows(&mut y, d, |r, yr| {
+            let xr = row(x, r, d);
             let r = inv_rms(xr, self.eps);
             for ((o, &v), &g) in yr.iter_mut().zip(xr).zip(w) {
                 *o = v * r * g;
@@ -322,7 +345,8 @@ impl CustomOp3 for RmsNormGradX {
         let dy = f32_slice(s3, l3, self.name())?;
         let d = w.len().max(1);
         let mut dx = vec![0f32; x.len()];
-        dx.par_chunks_mut(d).zip(x.par_chunks(d).zip(dy.par_chunks(d))).with_min_len(MIN_ROWS).for_each(|(o, (xr, gr))| {
+        for_rows(&mut dx, d, |r, o| {
+            let (xr, gr) = (row(x, r, d), row(dy, r, d));
             let r = inv_rms(xr, self.0.eps);
             let dot = xr.iter().zip(gr).zip(w).map(|((a, g), w)| a * g * w).sum::<f32>() / d as f32;
             let c = r * r * r * dot;
