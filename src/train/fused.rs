@@ -1,6 +1,6 @@
 //! Fused CPU kernels, with hand-written backward passes, for the hot spots of training outside the
-//! linear layers: the causally masked softmax over attention scores, RMSNorm, rotary embeddings, and
-//! attention's batched matrix products.
+//! linear layers: the causally masked softmax over attention scores, RMSNorm, rotary embeddings, SiLU,
+//! and attention's batched matrix products.
 //!
 //! Written out with differentiable candle ops (the fallback, and the path on other devices), a masked
 //! softmax is six passes over the (B, H, S, T) scores forward and about as many backward, each
@@ -146,6 +146,66 @@ impl CustomOp2 for Bmm {
         let da = dc.apply_op2_no_bwd(&b.t()?, &Bmm)?;
         let db = a.t()?.apply_op2_no_bwd(dc, &Bmm)?;
         Ok((Some(da), Some(db)))
+    }
+}
+
+/// SiLU, `x·σ(x)`: one pass each way (candle's backward recomputes σ in several).
+pub fn silu(x: &Tensor) -> Result<Tensor> {
+    if use_fused(x) {
+        return x.contiguous()?.apply_op1(Silu);
+    }
+    x.silu()
+}
+
+struct Silu;
+
+fn sigmoid(v: f32) -> f32 {
+    1.0 / (1.0 + (-v).exp())
+}
+
+impl CustomOp1 for Silu {
+    fn name(&self) -> &'static str {
+        "silu"
+    }
+
+    fn cpu_fwd(&self, st: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32_slice(st, l, self.name())?;
+        let mut y = vec![0f32; x.len()];
+        for_rows(&mut y, 1024, |r, yr| {
+            for (o, &v) in yr.iter_mut().zip(&x[r * 1024..]) {
+                *o = v * sigmoid(v);
+            }
+        });
+        Ok((CpuStorage::F32(y), l.shape().clone()))
+    }
+
+    fn bwd(&self, x: &Tensor, _res: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(x.apply_op2_no_bwd(&dy.contiguous()?, &SiluGrad)?))
+    }
+}
+
+/// dx = dy·σ(x)·(1 + x·(1 − σ(x))).
+struct SiluGrad;
+
+impl CustomOp2 for SiluGrad {
+    fn name(&self) -> &'static str {
+        "silu-grad"
+    }
+
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32_slice(s1, l1, self.name())?;
+        let dy = f32_slice(s2, l2, self.name())?;
+        if x.len() != dy.len() {
+            candle_core::bail!("silu-grad: size mismatch");
+        }
+        let mut dx = vec![0f32; x.len()];
+        for_rows(&mut dx, 1024, |r, o| {
+            for ((o, &v), &g) in o.iter_mut().zip(&x[r * 1024..]).zip(&dy[r * 1024..]) {
+                let sg = sigmoid(v);
+                *o = g * sg * (1.0 + v * (1.0 - sg));
+            }
+        });
+        Ok((CpuStorage::F32(dx), l1.shape().clone()))
     }
 }
 
@@ -454,6 +514,20 @@ mod tests {
         let x2 = x.as_tensor().narrow(3, 4, 4).unwrap();
         let rot = Tensor::cat(&[&x2.neg().unwrap(), &x1], 3).unwrap();
         let reference = (x.as_tensor().broadcast_mul(&cos).unwrap() + rot.broadcast_mul(&sin).unwrap()).unwrap();
+        assert!(max_diff(&fused, &reference) < 1e-5);
+        let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let (a, b) = (g1.get(x.as_tensor()).unwrap(), g2.get(x.as_tensor()).unwrap());
+        assert!(max_diff(a, b) < 1e-5, "gradient differs: {}", max_diff(a, b));
+    }
+
+    #[test]
+    fn silu_matches_candle_forward_and_backward() {
+        // 2,500 elements: a last chunk shorter than the 1,024 the kernel works in.
+        let x = Var::from_tensor(&(rand(&[5, 500], 31) * 3.0).unwrap()).unwrap();
+        let probe = rand(&[5, 500], 32);
+        let fused = silu(x.as_tensor()).unwrap();
+        let reference = x.as_tensor().silu().unwrap();
         assert!(max_diff(&fused, &reference) < 1e-5);
         let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
         let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();

@@ -1,10 +1,10 @@
 //! The training model: a llama-style decoder whose forward runs over all positions and records a
 //! gradient for every weight. Candle's fused kernels silently drop gradients (see FACTS.md): RMSNorm,
-//! RoPE, the causal softmax and attention's batched products run as our own fused ops with
+//! RoPE, SiLU, the causal softmax and attention's batched products run as our own fused ops with
 //! hand-written backward passes on CPU ([`super::fused`]), as differentiable candle ops elsewhere.
 
 use super::config::{Config, Mlp};
-use super::fused::{bmm, causal_softmax, rms_norm, rope};
+use super::fused::{bmm, causal_softmax, rms_norm, rope, silu};
 use super::lora::{Adapter, Linear, LoraConfig};
 use super::rng::Rng;
 use candle_core::{DType, Device, Result, Tensor, Var, D};
@@ -261,8 +261,8 @@ impl Model {
         let h = rms_norm(&x, &l.mlp_norm, self.cfg.norm_eps)?;
         let up = l.up.forward(&h)?;
         let act = match &l.gate {
-            Some(g) => (g.forward(&h)?.silu()? * up)?,
-            None => up.silu()?,
+            Some(g) => (silu(&g.forward(&h)?)? * up)?,
+            None => silu(&up)?,
         };
         x + l.down.forward(&act)?
     }
