@@ -278,6 +278,10 @@ pub fn causal_softmax(att: &Tensor) -> Result<Tensor> {
         return att.contiguous()?.apply_op1(CausalSoftmax);
     }
     let (s, t) = last_two(att.shape())?;
+    if s == 1 {
+        // One new token sees every key: no mask.
+        return softmax_last(att);
+    }
     let off = t - s.min(t);
     let m: Vec<f32> = (0..s).flat_map(|i| (0..t).map(move |j| if j > i + off { f32::NEG_INFINITY } else { 0.0 })).collect();
     let mask = Tensor::from_vec(m, (s, t), att.device())?;
