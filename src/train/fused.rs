@@ -284,7 +284,7 @@ pub fn causal_softmax(att: &Tensor) -> Result<Tensor> {
     }
     let off = t - s.min(t);
     let m: Vec<f32> = (0..s).flat_map(|i| (0..t).map(move |j| if j > i + off { f32::NEG_INFINITY } else { 0.0 })).collect();
-    let mask = Tensor::from_vec(m, (s, t), att.device())?;
+    let mask = Tensor::from_vec(m, (s, t), att.device())?.to_dtype(att.dtype())?;
     softmax_last(&att.broadcast_add(&mask)?)
 }
 
@@ -477,6 +477,9 @@ mod tests {
             let fused = causal_softmax(x.as_tensor()).unwrap();
             let reference = reference_softmax(x.as_tensor());
             assert!(max_diff(&fused, &reference) < 1e-6, "forward differs at S={s} T={t}");
+            // The path other devices and dtypes take (F64 here).
+            let via_ops = causal_softmax(&x.as_tensor().to_dtype(DType::F64).unwrap()).unwrap().to_dtype(DType::F32).unwrap();
+            assert!(max_diff(&fused, &via_ops) < 1e-6, "fallback differs at S={s} T={t}");
             let masked = fused.narrow(2, 0, 1).unwrap().narrow(3, t - s + 1, s - 1).unwrap();
             assert_eq!(masked.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap(), 0.0, "a masked weight is not 0");
             let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
