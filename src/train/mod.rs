@@ -21,6 +21,7 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod cpu_grad;
 pub mod data;
 pub mod fused;
 pub mod generate;

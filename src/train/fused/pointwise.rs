@@ -1,6 +1,6 @@
 //! Pointwise kernels: SiLU and the rotary embedding.
 
-use super::{f32_slice, for_rows, last_two, pair, row, use_fused};
+use super::{f32_slice, for_rows, last_two, pair, use_fused};
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor, D};
 
 /// SiLU, `x·σ(x)`: one pass each way (candle's backward recomputes σ in several).
@@ -17,6 +17,17 @@ fn sigmoid(v: f32) -> f32 {
     1.0 / (1.0 + (-v).exp())
 }
 
+/// SiLU of one value.
+pub(crate) fn silu_value(v: f32) -> f32 {
+    v * sigmoid(v)
+}
+
+/// d silu(v)/dv · g.
+pub(crate) fn silu_grad_value(v: f32, g: f32) -> f32 {
+    let sg = sigmoid(v);
+    g * sg * (1.0 + v * (1.0 - sg))
+}
+
 impl CustomOp1 for Silu {
     fn name(&self) -> &'static str {
         "silu"
@@ -27,7 +38,7 @@ impl CustomOp1 for Silu {
         let mut y = vec![0f32; x.len()];
         for_rows(&mut y, 1024, |r, yr| {
             for (o, &v) in yr.iter_mut().zip(&x[r * 1024..]) {
-                *o = v * sigmoid(v);
+                *o = silu_value(v);
             }
         });
         Ok((CpuStorage::F32(y), l.shape().clone()))
@@ -46,13 +57,18 @@ impl CustomOp2 for SiluGrad {
         "silu-grad"
     }
 
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
         let (x, dy) = pair(s1, l1, s2, l2, self.name())?;
         let mut dx = vec![0f32; x.len()];
         for_rows(&mut dx, 1024, |r, o| {
             for ((o, &v), &g) in o.iter_mut().zip(&x[r * 1024..]).zip(&dy[r * 1024..]) {
-                let sg = sigmoid(v);
-                *o = g * sg * (1.0 + v * (1.0 - sg));
+                *o = silu_grad_value(v, g);
             }
         });
         Ok((CpuStorage::F32(dx), l1.shape().clone()))
@@ -63,13 +79,40 @@ impl CustomOp2 for SiluGrad {
 /// tables, where `rotate_half([x₁, x₂]) = [−x₂, x₁]`.
 pub fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
     let hd = x.dim(D::Minus1)?;
-    if use_fused(x) && use_fused(cos) && use_fused(sin) && hd % 2 == 0 && cos.dims() == [x.dim(D::Minus2)?, hd] && sin.dims() == cos.dims() {
-        return x.contiguous()?.apply_op3(&cos.contiguous()?, &sin.contiguous()?, Rope { grad: false });
+    if use_fused(x)
+        && use_fused(cos)
+        && use_fused(sin)
+        && hd % 2 == 0
+        && cos.dims() == [x.dim(D::Minus2)?, hd]
+        && sin.dims() == cos.dims()
+    {
+        return x.contiguous()?.apply_op3(
+            &cos.contiguous()?,
+            &sin.contiguous()?,
+            Rope { grad: false },
+        );
     }
     let x1 = x.narrow(D::Minus1, 0, hd / 2)?;
     let x2 = x.narrow(D::Minus1, hd / 2, hd / 2)?;
     let rot = Tensor::cat(&[&x2.neg()?, &x1], D::Minus1)?;
     x.broadcast_mul(cos)? + rot.broadcast_mul(sin)?
+}
+
+/// Rotate one head's row in place with its position's `c`/`sn` tables; `grad` applies the transpose.
+pub(crate) fn rope_row(v: &mut [f32], c: &[f32], sn: &[f32], grad: bool) {
+    let h = v.len() / 2;
+    let sign = if grad { -1.0 } else { 1.0 };
+    for i in 0..h {
+        let (a, b) = (v[i], v[i + h]);
+        // forward: [a·c₁ − b·s₁, b·c₂ + a·s₂]; backward: [a·c₁ + b·s₂, b·c₂ − a·s₁].
+        let (s_first, s_second) = if grad {
+            (sn[i + h], sn[i])
+        } else {
+            (sn[i], sn[i + h])
+        };
+        v[i] = a * c[i] - sign * b * s_first;
+        v[i + h] = b * c[i + h] + sign * a * s_second;
+    }
 }
 
 /// Forward, or with `grad` the backward `dx = dy·cos + rotate_halfᵀ(dy·sin)`, where
@@ -87,7 +130,15 @@ impl CustomOp3 for Rope {
         }
     }
 
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
         let x = f32_slice(s1, l1, self.name())?;
         let cos = f32_slice(s2, l2, self.name())?;
         let sin = f32_slice(s3, l3, self.name())?;
@@ -95,28 +146,27 @@ impl CustomOp3 for Rope {
         if cos.len() != s * hd || sin.len() != s * hd || hd % 2 != 0 {
             candle_core::bail!("{}: tables of ({s}, {hd}) expected", self.name());
         }
-        let h = hd / 2;
-        let sign = if self.grad { -1.0 } else { 1.0 };
-        let mut y = vec![0f32; x.len()];
+        let mut y = x.to_vec();
         if hd > 0 {
             for_rows(&mut y, hd, |r, yr| {
-                let xr = row(x, r, hd);
                 let p = (r % s.max(1)) * hd;
-                let (c, sn) = (&cos[p..p + hd], &sin[p..p + hd]);
-                for i in 0..h {
-                    let (a, b) = (xr[i], xr[i + h]);
-                    // forward: [a·c₁ − b·s₁, b·c₂ + a·s₂]; backward: [a·c₁ + b·s₂, b·c₂ − a·s₁].
-                    let (s_first, s_second) = if self.grad { (sn[i + h], sn[i]) } else { (sn[i], sn[i + h]) };
-                    yr[i] = a * c[i] - sign * b * s_first;
-                    yr[i + h] = b * c[i + h] + sign * a * s_second;
-                }
+                rope_row(yr, &cos[p..p + hd], &sin[p..p + hd], self.grad);
             });
         }
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
 
-    fn bwd(&self, _x: &Tensor, cos: &Tensor, sin: &Tensor, _res: &Tensor, dy: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let dx = dy.contiguous()?.apply_op3_no_bwd(cos, sin, &Rope { grad: true })?;
+    fn bwd(
+        &self,
+        _x: &Tensor,
+        cos: &Tensor,
+        sin: &Tensor,
+        _res: &Tensor,
+        dy: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let dx = dy
+            .contiguous()?
+            .apply_op3_no_bwd(cos, sin, &Rope { grad: true })?;
         Ok((Some(dx), None, None))
     }
 }
@@ -138,12 +188,31 @@ mod tests {
         let x1 = x.as_tensor().narrow(3, 0, 4).unwrap();
         let x2 = x.as_tensor().narrow(3, 4, 4).unwrap();
         let rot = Tensor::cat(&[&x2.neg().unwrap(), &x1], 3).unwrap();
-        let reference = (x.as_tensor().broadcast_mul(&cos).unwrap() + rot.broadcast_mul(&sin).unwrap()).unwrap();
+        let reference = (x.as_tensor().broadcast_mul(&cos).unwrap()
+            + rot.broadcast_mul(&sin).unwrap())
+        .unwrap();
         assert!(max_diff(&fused, &reference) < 1e-5);
-        let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
-        let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();
-        let (a, b) = (g1.get(x.as_tensor()).unwrap(), g2.get(x.as_tensor()).unwrap());
-        assert!(max_diff(a, b) < 1e-5, "gradient differs: {}", max_diff(a, b));
+        let g1 = (fused * &probe)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let g2 = (reference * &probe)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let (a, b) = (
+            g1.get(x.as_tensor()).unwrap(),
+            g2.get(x.as_tensor()).unwrap(),
+        );
+        assert!(
+            max_diff(a, b) < 1e-5,
+            "gradient differs: {}",
+            max_diff(a, b)
+        );
     }
 
     #[test]
@@ -154,9 +223,26 @@ mod tests {
         let fused = silu(x.as_tensor()).unwrap();
         let reference = x.as_tensor().silu().unwrap();
         assert!(max_diff(&fused, &reference) < 1e-5);
-        let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
-        let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();
-        let (a, b) = (g1.get(x.as_tensor()).unwrap(), g2.get(x.as_tensor()).unwrap());
-        assert!(max_diff(a, b) < 1e-5, "gradient differs: {}", max_diff(a, b));
+        let g1 = (fused * &probe)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let g2 = (reference * &probe)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let (a, b) = (
+            g1.get(x.as_tensor()).unwrap(),
+            g2.get(x.as_tensor()).unwrap(),
+        );
+        assert!(
+            max_diff(a, b) < 1e-5,
+            "gradient differs: {}",
+            max_diff(a, b)
+        );
     }
 }
