@@ -8,19 +8,11 @@ use std::time::Instant;
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("bench");
-    let cfg = GenConfig {
-        n: 300,
-        seed: 11,
-        ..GenConfig::default()
-    };
+    let cfg = GenConfig { n: 300, seed: 11, ..GenConfig::default() };
     generate(&data, &cfg).expect("generate");
     for dw in [true, false] {
         let out = dir.path().join(if dw { "dw" } else { "nodw" });
-        let c = CollectConfig {
-            dw,
-            split: "all".into(),
-            ..CollectConfig::default()
-        };
+        let c = CollectConfig { dw, split: "all".into(), ..CollectConfig::default() };
         let t = Instant::now();
         let w = run(&data, &out, &c, false).expect("collect");
         let secs = t.elapsed().as_secs_f64();

@@ -61,19 +61,12 @@ impl Samples {
         }
     }
     fn timing(self) -> Timing {
-        Timing {
-            prefill_ms: median(self.prefill_ms),
-            tok_s: median(self.tok_s),
-            tokens: self.tokens,
-        }
+        Timing { prefill_ms: median(self.prefill_ms), tok_s: median(self.tok_s), tokens: self.tokens }
     }
 }
 
 fn llama_cpp_available() -> bool {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import llama_cpp, numpy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let ok = std::process::Command::new("python3").args(["-c", "import llama_cpp, numpy"]).output().is_ok_and(|o| o.status.success());
     if !ok {
         println!("llama.cpp: python3 cannot `import llama_cpp` (optional: `pip install llama-cpp-python`); no ratios");
     }
@@ -87,36 +80,17 @@ fn llama_cpp(path: &Path, threads: usize, ids: &[u32]) -> Option<(Timing, String
     let out = std::process::Command::new("python3")
         .arg(&script)
         .arg(path)
-        .args([
-            threads.to_string(),
-            NEW.to_string(),
-            "1".to_string(),
-            ids_json,
-        ])
+        .args([threads.to_string(), NEW.to_string(), "1".to_string(), ids_json])
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let Some(line) = text.lines().rev().find(|l| l.starts_with('{')) else {
-        println!(
-            "llama.cpp: no result ({})",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("?")
-        );
+        println!("llama.cpp: no result ({})", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("?"));
         return None;
     };
     let v: serde_json::Value = serde_json::from_str(line).ok()?;
-    let tokens = v["tokens"]
-        .as_array()?
-        .iter()
-        .filter_map(|t| t.as_u64().map(|x| x as u32))
-        .collect();
-    let t = Timing {
-        prefill_ms: v["prefill_ms"].as_f64()?,
-        tok_s: v["decode_tok_s"].as_f64()?,
-        tokens,
-    };
+    let tokens = v["tokens"].as_array()?.iter().filter_map(|t| t.as_u64().map(|x| x as u32)).collect();
+    let t = Timing { prefill_ms: v["prefill_ms"].as_f64()?, tok_s: v["decode_tok_s"].as_f64()?, tokens };
     Some((t, v["llama_cpp"].as_str().unwrap_or("?").to_string()))
 }
 
@@ -128,100 +102,47 @@ fn agree(a: &[u32], b: &[u32]) -> usize {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let json = args.iter().any(|a| a == "--json");
-    let runs = args
-        .iter()
-        .position(|a| a == "--runs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3usize)
-        .max(1);
+    let runs = args.iter().position(|a| a == "--runs").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok()).unwrap_or(3usize).max(1);
     let path = load::smollm2_path();
     if !path.is_file() {
-        println!(
-            "skipped: {} not found (run scripts/fetch-models.sh or set DWIM_SMOLLM2_GGUF)",
-            path.display()
-        );
+        println!("skipped: {} not found (run scripts/fetch-models.sh or set DWIM_SMOLLM2_GGUF)", path.display());
         return;
     }
     dwim::train::tune_allocator();
     let dev = Device::Cpu;
     let threads = candle_core::utils::get_num_threads();
-    let load1 = (std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .next()
-        .unwrap_or("?"))
-    .to_string();
+    let load1 = (std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().next().unwrap_or("?")).to_string();
 
     let t0 = Instant::now();
     let (model, tok) = gguf::load(&path, &dev).expect("load GGUF as F32");
     let f32_load = t0.elapsed().as_secs_f64();
     let ids = tokenizer::encode(&tok, PROMPT).expect("encode prompt");
     println!("SmolLM2-135M-Instruct Q4_1 GGUF; prompt {} tokens, {NEW} new tokens (greedy, no stop), median of {runs} rounds (paths alternate)", ids.len());
-    println!(
-        "threads {threads} (candle), load average {load1} at start, {} cores",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
+    println!("threads {threads} (candle), load average {load1} at start, {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
 
     // Paths take turns, one run each per round (round 0 is a warm-up), so that a change in the load of a
     // shared machine hits all of them alike.
     let t0 = Instant::now();
-    let mut q =
-        quantized::QuantizedLlama::load(&path, &dev).expect("load GGUF with quantized kernels");
+    let mut q = quantized::QuantizedLlama::load(&path, &dev).expect("load GGUF with quantized kernels");
     let q_load = t0.elapsed().as_secs_f64();
     let have_llama = llama_cpp_available();
-    let (mut f32_s, mut q_s, mut l_s) =
-        (Samples::default(), Samples::default(), Samples::default());
+    let (mut f32_s, mut q_s, mut l_s) = (Samples::default(), Samples::default(), Samples::default());
     let mut version = String::new();
     for round in 0..=runs {
         let keep = round > 0;
         let t0 = Instant::now();
-        let first = generate(
-            &model,
-            &ids,
-            &GenOptions {
-                max_new: 1,
-                ..Default::default()
-            },
-        )
-        .expect("prefill");
+        let first = generate(&model, &ids, &GenOptions { max_new: 1, ..Default::default() }).expect("prefill");
         let pre = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
-        let out = generate(
-            &model,
-            &ids,
-            &GenOptions {
-                max_new: NEW,
-                ..Default::default()
-            },
-        )
-        .expect("decode");
+        let out = generate(&model, &ids, &GenOptions { max_new: NEW, ..Default::default() }).expect("decode");
         let all = t1.elapsed().as_secs_f64();
         debug_assert_eq!(first[0], out[0]);
-        f32_s.add(
-            keep,
-            pre * 1e3,
-            (out.len() - 1) as f64 / (all - pre).max(1e-9),
-            out,
-        );
+        f32_s.add(keep, pre * 1e3, (out.len() - 1) as f64 / (all - pre).max(1e-9), out);
 
         let t0 = Instant::now();
-        let out = q
-            .generate(
-                &ids,
-                &GenOptions {
-                    max_new: NEW,
-                    ..Default::default()
-                },
-            )
-            .expect("quantized decode");
+        let out = q.generate(&ids, &GenOptions { max_new: NEW, ..Default::default() }).expect("quantized decode");
         let (pre, all) = (q.last_prefill_s, t0.elapsed().as_secs_f64());
-        q_s.add(
-            keep,
-            pre * 1e3,
-            (out.len() - 1) as f64 / (all - pre).max(1e-9),
-            out,
-        );
+        q_s.add(keep, pre * 1e3, (out.len() - 1) as f64 / (all - pre).max(1e-9), out);
 
         if have_llama && keep {
             if let Some((t, v)) = llama_cpp(&path, threads, &ids) {
@@ -237,28 +158,14 @@ fn main() {
     // candle's scalar Q4_1 kernel is ~20x slower: one run after a warm-up, on request.
     let stored = args.iter().any(|a| a == "--as-stored").then(|| {
         let t0 = Instant::now();
-        let mut q = quantized::QuantizedLlama::load_with(&path, &dev, quantized::Kernels::AsStored)
-            .expect("load GGUF as stored");
+        let mut q = quantized::QuantizedLlama::load_with(&path, &dev, quantized::Kernels::AsStored).expect("load GGUF as stored");
         let load_s = t0.elapsed().as_secs_f64();
         let mut s = Samples::default();
         for round in 0..2 {
             let t0 = Instant::now();
-            let out = q
-                .generate(
-                    &ids,
-                    &GenOptions {
-                        max_new: NEW,
-                        ..Default::default()
-                    },
-                )
-                .expect("quantized decode");
+            let out = q.generate(&ids, &GenOptions { max_new: NEW, ..Default::default() }).expect("quantized decode");
             let (pre, all) = (q.last_prefill_s, t0.elapsed().as_secs_f64());
-            s.add(
-                round > 0,
-                pre * 1e3,
-                (out.len() - 1) as f64 / (all - pre).max(1e-9),
-                out,
-            );
+            s.add(round > 0, pre * 1e3, (out.len() - 1) as f64 / (all - pre).max(1e-9), out);
         }
         (s.timing(), load_s)
     });
@@ -267,10 +174,7 @@ fn main() {
     let row = |name: &str, load_s: Option<f64>, t: &Timing| {
         let r = ratio(t).map_or(String::new(), |r| format!(", {r:.2}x llama.cpp"));
         let l = load_s.map_or(String::new(), |s| format!(", load {s:.2} s"));
-        println!(
-            "  {name:<10} decode {:6.1} tok/s, prefill {:6.1} ms{r}{l}",
-            t.tok_s, t.prefill_ms
-        );
+        println!("  {name:<10} decode {:6.1} tok/s, prefill {:6.1} ms{r}{l}", t.tok_s, t.prefill_ms);
     };
     row("f32", Some(f32_load), &f32_t);
     row("q8_0", Some(q_load), &q_t);
@@ -283,22 +187,12 @@ fn main() {
     println!(
         "  greedy agreement: f32 vs q8_0 first {} of {NEW} tokens{}",
         agree(&f32_t.tokens, &q_t.tokens),
-        base.as_ref().map_or(String::new(), |(b, _)| format!(
-            ", q8_0 vs llama.cpp {}, f32 vs llama.cpp {}",
-            agree(&q_t.tokens, &b.tokens),
-            agree(&f32_t.tokens, &b.tokens)
-        ))
+        base.as_ref().map_or(String::new(), |(b, _)| format!(", q8_0 vs llama.cpp {}, f32 vs llama.cpp {}", agree(&q_t.tokens, &b.tokens), agree(&f32_t.tokens, &b.tokens)))
     );
     if let Some((t, _)) = &stored {
-        println!(
-            "  greedy agreement: f32 vs q4_1 first {} of {NEW} tokens",
-            agree(&f32_t.tokens, &t.tokens)
-        );
+        println!("  greedy agreement: f32 vs q4_1 first {} of {NEW} tokens", agree(&f32_t.tokens, &t.tokens));
     }
-    println!(
-        "  f32 says: {:?}",
-        tokenizer::decode(&tok, &f32_t.tokens[..f32_t.tokens.len().min(24)]).unwrap_or_default()
-    );
+    println!("  f32 says: {:?}", tokenizer::decode(&tok, &f32_t.tokens[..f32_t.tokens.len().min(24)]).unwrap_or_default());
     if json {
         let t = |t: &Timing| json!({"tok_s": t.tok_s, "prefill_ms": t.prefill_ms, "ratio_vs_llama_cpp": ratio(t)});
         println!(

@@ -16,17 +16,9 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn corpus(target_bytes: usize) -> String {
     let mut bodies = Vec::new();
-    for e in std::fs::read_dir("programs")
-        .expect("run from the repository root")
-        .flatten()
-    {
+    for e in std::fs::read_dir("programs").expect("run from the repository root").flatten() {
         let text = std::fs::read_to_string(e.path()).unwrap();
-        bodies.push(
-            text.lines()
-                .filter(|l| !l.starts_with("answer") && !l.starts_with('#'))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
+        bodies.push(text.lines().filter(|l| !l.starts_with("answer") && !l.starts_with('#')).collect::<Vec<_>>().join("\n"));
     }
     bodies.sort();
     let mut out = String::new();
@@ -40,10 +32,7 @@ fn corpus(target_bytes: usize) -> String {
 }
 
 fn python(script: &str, arg: &str) -> Option<f64> {
-    let out = Command::new("python3")
-        .args(["-c", script, arg])
-        .output()
-        .ok()?;
+    let out = Command::new("python3").args(["-c", script, arg]).output().ok()?;
     String::from_utf8(out.stdout).ok()?.trim().parse().ok()
 }
 
@@ -74,10 +63,7 @@ print(best / n * 1e6)
 "#;
 
 fn main() {
-    let limits = Limits {
-        max_source_bytes: 64 << 20,
-        ..Limits::default()
-    };
+    let limits = Limits { max_source_bytes: 64 << 20, ..Limits::default() };
     let registry = Registry::builtin();
 
     // Parse + check throughput on one core.
@@ -94,19 +80,11 @@ fn main() {
         steps = p.steps.len();
     }
     let mbs = text.len() as f64 / median(times).as_secs_f64() / 1e6;
-    println!(
-        "parse+check, one {}-byte file: {:.1} MB/s ({} steps)",
-        text.len(),
-        mbs,
-        steps
-    );
+    println!("parse+check, one {}-byte file: {:.1} MB/s ({} steps)", text.len(), mbs, steps);
     // The common case: many small programs (model-written steps, example workflows), one at a time.
     let mut small: Vec<SourceFile> = Vec::new();
     for e in std::fs::read_dir("programs").unwrap().flatten() {
-        small.push(SourceFile::new(
-            e.path().display().to_string(),
-            std::fs::read_to_string(e.path()).unwrap(),
-        ));
+        small.push(SourceFile::new(e.path().display().to_string(), std::fs::read_to_string(e.path()).unwrap()));
     }
     let bytes: usize = small.iter().map(|s| s.text.len()).sum();
     let rounds = 2000;
@@ -138,17 +116,8 @@ fn main() {
     let program = parse_program(&step_src, &limits).unwrap();
     let mut times = Vec::new();
     for _ in 0..5 {
-        let mut s = Session::new(
-            &registry,
-            Limits {
-                max_steps: n + 1,
-                ..Limits::default()
-            },
-        );
-        s.bind(
-            "image",
-            Value::Image(Image::from_rgb(image::RgbImage::new(8, 8))),
-        );
+        let mut s = Session::new(&registry, Limits { max_steps: n + 1, ..Limits::default() });
+        s.bind("image", Value::Image(Image::from_rgb(image::RgbImage::new(8, 8))));
         let t = Instant::now();
         let out = s.run_program(&step_src, &program.steps);
         times.push(t.elapsed());
@@ -158,13 +127,7 @@ fn main() {
     println!("run one step `x = abs(-1)` (trace record built, not written): {per_step:.2} µs/step");
     let mut times = Vec::new();
     for _ in 0..5 {
-        let mut s = Session::new(
-            &registry,
-            Limits {
-                max_steps: n + 1,
-                ..Limits::default()
-            },
-        );
+        let mut s = Session::new(&registry, Limits { max_steps: n + 1, ..Limits::default() });
         let t = Instant::now();
         for _ in 0..2000 {
             s.feed("x = abs(-1)").unwrap();

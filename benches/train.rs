@@ -27,11 +27,7 @@ const STEPS: usize = 20;
 
 /// Timed steps: `DWIM_BENCH_STEPS` or 20.
 fn steps() -> usize {
-    std::env::var("DWIM_BENCH_STEPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(STEPS)
+    std::env::var("DWIM_BENCH_STEPS").ok().and_then(|s| s.parse().ok()).filter(|&n| n > 0).unwrap_or(STEPS)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -79,32 +75,17 @@ fn torch_script() -> Option<PathBuf> {
         return Some(PathBuf::from(p));
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    [
-        "shared/bench/torch_tiny_sft_step.py",
-        "../shared/bench/torch_tiny_sft_step.py",
-    ]
-    .iter()
-    .map(|p| root.join(p))
-    .find(|p| p.is_file())
+    ["shared/bench/torch_tiny_sft_step.py", "../shared/bench/torch_tiny_sft_step.py"].iter().map(|p| root.join(p)).find(|p| p.is_file())
 }
 
 fn torch_ms(threads: usize) -> Option<(f64, serde_json::Value)> {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import torch"])
-        .output()
-        .ok()?
-        .status
-        .success();
+    let ok = std::process::Command::new("python3").args(["-c", "import torch"]).output().ok()?.status.success();
     if !ok {
         println!("torch: not installed (optional: `pip install torch`); no ratio");
         return None;
     }
     let script = torch_script()?;
-    let out = std::process::Command::new("python3")
-        .arg(&script)
-        .args(["--json", "--threads", &threads.to_string()])
-        .output()
-        .ok()?;
+    let out = std::process::Command::new("python3").arg(&script).args(["--json", "--threads", &threads.to_string()]).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text.lines().rev().find(|l| l.starts_with('{'))?;
     let v: serde_json::Value = serde_json::from_str(line).ok()?;
@@ -126,22 +107,12 @@ struct Timing {
 /// hand-written pass (`dwim::train::cpu_grad`, what `dwim train` runs on CPU) over candle's autograd.
 fn run(hand: bool, n_steps: usize) -> Timing {
     let dev = Device::Cpu;
-    let cfg = Config {
-        max_seq: S,
-        ..Config::tiny(V)
-    };
+    let cfg = Config { max_seq: S, ..Config::tiny(V) };
     let model = Model::init(&cfg, 0, &dev).unwrap();
     let vars = model.trainable();
     let mut opt = AdamW::new(vars.clone(), AdamWParams::default());
     let b = batch(&dev);
-    let mut t = Timing {
-        fwd: vec![],
-        bwd: vec![],
-        adam: vec![],
-        step: vec![],
-        losses: vec![],
-        cpu_per_step: None,
-    };
+    let mut t = Timing { fwd: vec![], bwd: vec![], adam: vec![], step: vec![], losses: vec![], cpu_per_step: None };
     let mut cpu0 = None;
     for i in 0..WARMUP + n_steps {
         if i == WARMUP {
@@ -180,11 +151,7 @@ fn report(name: &str, t: &Timing) -> f64 {
     let phases = if t.bwd.is_empty() {
         format!("loss+gradients {:.1}", median(t.fwd.clone()))
     } else {
-        format!(
-            "fwd+loss {:.1}, backward {:.1}",
-            median(t.fwd.clone()),
-            median(t.bwd.clone())
-        )
+        format!("fwd+loss {:.1}, backward {:.1}", median(t.fwd.clone()), median(t.bwd.clone()))
     };
     println!(
         "  {name}: step median {ms:.1} ms (min {:.1}) — {phases}, AdamW {:.1}; {:.0} tokens/s; loss {:.4} -> {:.4}",
@@ -204,17 +171,10 @@ fn main() {
     let json = std::env::args().any(|a| a == "--json");
     dwim::train::tune_allocator();
     let dev = Device::Cpu;
-    let cfg = Config {
-        max_seq: S,
-        ..Config::tiny(V)
-    };
+    let cfg = Config { max_seq: S, ..Config::tiny(V) };
     let n_steps = steps();
     let threads = candle_core::utils::get_num_threads();
-    println!(
-        "candle tiny SFT step: params {}, batch {B} x seq {S}, {} supervised, threads {threads}",
-        cfg.n_params(),
-        batch(&dev).n_targets
-    );
+    println!("candle tiny SFT step: params {}, batch {B} x seq {S}, {} supervised, threads {threads}", cfg.n_params(), batch(&dev).n_targets);
     let auto = run(false, n_steps);
     let auto_ms = report("candle autograd", &auto);
     let hand = run(true, n_steps);
@@ -222,30 +182,11 @@ fn main() {
     println!("  hand-written / autograd time: {:.2}x", ms / auto_ms);
 
     let prompt: Vec<u32> = (0..16).map(|i| (i * 37 % V) as u32).collect();
-    let dec_model = Model::init(
-        &Config {
-            max_seq: 512,
-            ..Config::tiny(V)
-        },
-        1,
-        &dev,
-    )
-    .unwrap();
+    let dec_model = Model::init(&Config { max_seq: 512, ..Config::tiny(V) }, 1, &dev).unwrap();
     let t0 = Instant::now();
-    let out = generate(
-        &dec_model,
-        &prompt,
-        &GenOptions {
-            max_new: 128,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let out = generate(&dec_model, &prompt, &GenOptions { max_new: 128, ..Default::default() }).unwrap();
     let dec_tps = out.len() as f64 / t0.elapsed().as_secs_f64();
-    println!(
-        "  greedy decoding (KV cache): {dec_tps:.0} tokens/s over {} tokens",
-        out.len()
-    );
+    println!("  greedy decoding (KV cache): {dec_tps:.0} tokens/s over {} tokens", out.len());
 
     let torch = torch_ms(threads);
     if let Some((tms, v)) = &torch {

@@ -35,15 +35,11 @@ fn time<F: FnMut()>(n: usize, mut f: F) -> Duration {
     for _ in 0..n.div_ceil(10) {
         f();
     }
-    median(
-        (0..n)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed()
-            })
-            .collect(),
-    )
+    median((0..n).map(|_| {
+        let t = Instant::now();
+        f();
+        t.elapsed()
+    }).collect())
 }
 
 fn main() {
@@ -51,11 +47,8 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tools-wasm/dist"));
     let cache = tempfile::tempdir().expect("temp dir");
-    let opts = LoadOptions {
-        cache_dir: Some(cache.path().to_path_buf()),
-    };
-    let load =
-        |name: &str| WasmTool::load(&dist.join(name), &opts).unwrap_or_else(|d| panic!("{d}"));
+    let opts = LoadOptions { cache_dir: Some(cache.path().to_path_buf()) };
+    let load = |name: &str| WasmTool::load(&dist.join(name), &opts).unwrap_or_else(|d| panic!("{d}"));
 
     let t = Instant::now();
     let _ = load("find_color.wasm");
@@ -63,11 +56,7 @@ fn main() {
     let t = Instant::now();
     let find = load("find_color.wasm");
     let warm = t.elapsed();
-    println!(
-        "load find_color.wasm: compile {:.1} ms, from disk cache {:.2} ms",
-        ms(cold),
-        ms(warm)
-    );
+    println!("load find_color.wasm: compile {:.1} ms, from disk cache {:.2} ms", ms(cold), ms(warm));
 
     let echo = load("test/echo.wasm");
     let mut ctx = Ctx(Limits::default());
@@ -75,45 +64,28 @@ fn main() {
     let trivial = time(5000, || {
         echo.call(&args, &mut ToolCtx::new(&mut ctx)).expect("echo");
     });
-    println!(
-        "trivial call (echo 1): median {:.1} µs  (goal ≤ 20 µs)",
-        trivial.as_secs_f64() * 1e6
-    );
+    println!("trivial call (echo 1): median {:.1} µs  (goal ≤ 20 µs)", trivial.as_secs_f64() * 1e6);
     let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wasm/ok.wat");
     let ok = WasmTool::load(&fixture, &opts).unwrap_or_else(|d| panic!("{d}"));
     let none = Args::new(vec![], vec![]);
     let tiny = time(5000, || {
         ok.call(&none, &mut ToolCtx::new(&mut ctx)).expect("ok");
     });
-    println!(
-        "  host overhead alone (1-page .wat plugin returning 42): median {:.1} µs",
-        tiny.as_secs_f64() * 1e6
-    );
+    println!("  host overhead alone (1-page .wat plugin returning 42): median {:.1} µs", tiny.as_secs_f64() * 1e6);
 
     let (rgb, _) = dwim::world::demo::demo_scene(1);
     let (w, h) = (rgb.width(), rgb.height());
     let img = Image::from_rgb(rgb);
     let want = algo::palette::index_of("red").expect("red");
     let native = time(30, || {
-        std::hint::black_box(algo::find_blobs(
-            img.pixels().as_raw(),
-            w,
-            (0, 0, w, h),
-            want,
-            20,
-        ));
+        std::hint::black_box(algo::find_blobs(img.pixels().as_raw(), w, (0, 0, w, h), want, 20));
     });
     let args = Args::new(
         vec!["image".into(), "color".into(), "min_area".into()],
-        vec![
-            Value::Image(img.clone()),
-            Value::text("red"),
-            Value::Number(20.0),
-        ],
+        vec![Value::Image(img.clone()), Value::text("red"), Value::Number(20.0)],
     );
     let wasm = time(30, || {
-        find.call(&args, &mut ToolCtx::new(&mut ctx))
-            .expect("find_color");
+        find.call(&args, &mut ToolCtx::new(&mut ctx)).expect("find_color");
     });
     println!(
         "compute-heavy (find_color on a {w}x{h} scene): native {:.2} ms, wasm {:.2} ms, ratio {:.2}x  (goal ≤ 3x)",

@@ -27,25 +27,13 @@ fn start() -> Instant {
 fn rate(label: &str, n: usize, t0: Instant) {
     let s = t0.elapsed().as_secs_f64();
     let cpu = cpu_secs().map(|c| c - CPU0.with(|c0| c0.get()));
-    let per_cpu = cpu
-        .map(|c| format!("{:>10.1}/cpu-s", n as f64 / c.max(1e-9)))
-        .unwrap_or_default();
-    println!(
-        "{label:<44} {:>10.1}/s {per_cpu}  ({n} in {s:.2} s)",
-        n as f64 / s.max(1e-9)
-    );
+    let per_cpu = cpu.map(|c| format!("{:>10.1}/cpu-s", n as f64 / c.max(1e-9))).unwrap_or_default();
+    println!("{label:<44} {:>10.1}/s {per_cpu}  ({n} in {s:.2} s)", n as f64 / s.max(1e-9));
 }
 
 fn main() {
-    let n: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(200);
-    let cfg = GenConfig {
-        seed: 1,
-        n,
-        ..GenConfig::default()
-    };
+    let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(200);
+    let cfg = GenConfig { seed: 1, n, ..GenConfig::default() };
 
     let t0 = start();
     let scenes: Vec<_> = (0..n).map(|i| make_scene(&cfg, i)).collect();
@@ -55,15 +43,10 @@ fn main() {
     let mut bytes = 0;
     for (img, _, _) in &scenes {
         let mut png = Vec::new();
-        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
         bytes += png.len();
     }
-    rate(
-        &format!("PNG encodes ({} KB avg)", bytes / n.max(1) / 1024),
-        n,
-        t0,
-    );
+    rate(&format!("PNG encodes ({} KB avg)", bytes / n.max(1) / 1024), n, t0);
 
     let imgs: Vec<_> = scenes.iter().map(|(i, s, _)| (i, s)).collect();
     let t0 = start();
@@ -75,36 +58,11 @@ fn main() {
     }
     rate("detect(image, \"red circle\") calls", calls, t0);
 
-    let boxes = |s: &dwim::world::scene::Scene| {
-        s.objects
-            .iter()
-            .map(|o| {
-                let b = o.visible_box;
-                Rect {
-                    x0: b[0],
-                    y0: b[1],
-                    x1: b[2],
-                    y1: b[3],
-                }
-            })
-            .collect::<Vec<_>>()
-    };
+    let boxes = |s: &dwim::world::scene::Scene| s.objects.iter().map(|o| { let b = o.visible_box; Rect { x0: b[0], y0: b[1], x1: b[2], y1: b[3] } }).collect::<Vec<_>>();
     for (name, f) in [
-        (
-            "color(region) calls",
-            &(|im: &Img, r: Rect| {
-                std::hint::black_box(main_object(im, r));
-            }) as &dyn Fn(&Img, Rect),
-        ),
-        ("read_text(region) calls", &|im: &Img, r: Rect| {
-            std::hint::black_box(read_text(im, r));
-        }),
-        (
-            "vqa(region, \"what color is it?\") calls",
-            &|im: &Img, r: Rect| {
-                std::hint::black_box(vqa(im, r, "what color is it?"));
-            },
-        ),
+        ("color(region) calls", &(|im: &Img, r: Rect| { std::hint::black_box(main_object(im, r)); }) as &dyn Fn(&Img, Rect)),
+        ("read_text(region) calls", &|im: &Img, r: Rect| { std::hint::black_box(read_text(im, r)); }),
+        ("vqa(region, \"what color is it?\") calls", &|im: &Img, r: Rect| { std::hint::black_box(vqa(im, r, "what color is it?")); }),
     ] {
         let t0 = start();
         let mut calls = 0;
@@ -119,20 +77,12 @@ fn main() {
     }
 
     let reg = benchmark();
-    let images: Vec<Image> = scenes
-        .iter()
-        .map(|(i, _, _)| Image::from_rgb(i.clone()))
-        .collect();
+    let images: Vec<Image> = scenes.iter().map(|(i, _, _)| Image::from_rgb(i.clone())).collect();
     let t0 = start();
     let mut runs = 0;
     for ((_, _, qs), img) in scenes.iter().zip(&images) {
         for q in qs {
-            std::hint::black_box(run_reference(
-                &reg,
-                img,
-                &q.id,
-                q.program.as_deref().unwrap_or(""),
-            ));
+            std::hint::black_box(run_reference(&reg, img, &q.id, q.program.as_deref().unwrap_or("")));
             runs += 1;
         }
     }

@@ -157,29 +157,15 @@ impl Diagnostic {
             (Some(src), None) => format!("{}: ", src.name),
             _ => String::new(),
         };
-        let step = self
-            .step
-            .map(|s| format!(" (step {})", s + 1))
-            .unwrap_or_default();
-        let tool = self
-            .tool
-            .as_ref()
-            .map(|t| format!(" [tool {t}]"))
-            .unwrap_or_default();
-        format!(
-            "{place}{} {}{step}{tool}: {}",
-            self.code,
-            self.code.title(),
-            self.message
-        )
+        let step = self.step.map(|s| format!(" (step {})", s + 1)).unwrap_or_default();
+        let tool = self.tool.as_ref().map(|t| format!(" [tool {t}]")).unwrap_or_default();
+        format!("{place}{} {}{step}{tool}: {}", self.code, self.code.title(), self.message)
     }
 
     /// JSON for machines and models: the diagnostic plus resolved file/line/col and the source line.
     pub fn to_json(&self, src: Option<&SourceFile>) -> serde_json::Value {
         let mut v = serde_json::to_value(self).unwrap_or_default();
-        let obj = v
-            .as_object_mut()
-            .expect("diagnostic serialises to an object");
+        let obj = v.as_object_mut().expect("diagnostic serialises to an object");
         obj.insert("title".into(), self.code.title().into());
         obj.insert("severity".into(), "error".into());
         if let Some(src) = src {
@@ -204,53 +190,30 @@ impl Diagnostic {
     }
 
     pub fn render_with(&self, src: Option<&SourceFile>, color: bool) -> String {
-        use miette::{
-            GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
-        };
-        let mut d = MietteDiagnostic::new(self.message.clone()).with_code(format!(
-            "{} {}",
-            self.code,
-            self.code.title()
-        ));
+        use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+        let mut d = MietteDiagnostic::new(self.message.clone()).with_code(format!("{} {}", self.code, self.code.title()));
         let mut help = self.help.clone().unwrap_or_default();
         if !self.expected.is_empty() {
             let exp = format!("expected {}", self.expected.join(", "));
-            help = if help.is_empty() {
-                exp
-            } else {
-                format!("{help}; {exp}")
-            };
+            help = if help.is_empty() { exp } else { format!("{help}; {exp}") };
         }
         if let Some(step) = self.step {
             let ctx = match &self.tool {
                 Some(t) => format!("in step {} (tool `{t}`)", step + 1),
                 None => format!("in step {}", step + 1),
             };
-            help = if help.is_empty() {
-                ctx
-            } else {
-                format!("{help}\n{ctx}")
-            };
+            help = if help.is_empty() { ctx } else { format!("{help}\n{ctx}") };
         }
         if !help.is_empty() {
             d = d.with_help(help);
         }
-        let theme = if color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let handler = GraphicalReportHandler::new_themed(theme)
-            .with_width(100)
-            .with_links(false);
+        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
         let mut out = String::new();
         let report = match (src, self.span) {
             (Some(src), Some(span)) => {
                 let (name, text, start, end) = excerpt(src, span);
-                let label = self
-                    .label
-                    .clone()
-                    .unwrap_or_else(|| self.code.title().to_string());
+                let label = self.label.clone().unwrap_or_else(|| self.code.title().to_string());
                 d = d.with_label(LabeledSpan::at(start..end, label));
                 miette::Report::new(d).with_source_code(NamedSource::new(name, text))
             }
@@ -276,10 +239,7 @@ fn excerpt(src: &SourceFile, span: Span) -> (String, String, usize, usize) {
     let end = span.end.min(text.len());
     let start = span.start.min(end);
     let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let line_end = text[start..]
-        .find('\n')
-        .map(|i| start + i)
-        .unwrap_or(text.len());
+    let line_end = text[start..].find('\n').map(|i| start + i).unwrap_or(text.len());
     if line_end - line_start <= MAX_LINE {
         return (src.name.clone(), text.clone(), start, end);
     }
@@ -291,20 +251,12 @@ fn excerpt(src: &SourceFile, span: Span) -> (String, String, usize, usize) {
     };
     let ws = floor(start.saturating_sub(CONTEXT).max(line_start));
     let we = floor((end.max(start + 1) + CONTEXT).min(line_end));
-    let (pre, post) = (
-        if ws > line_start { "…" } else { "" },
-        if we < line_end { "…" } else { "" },
-    );
+    let (pre, post) = (if ws > line_start { "…" } else { "" }, if we < line_end { "…" } else { "" });
     let snippet = format!("{pre}{}{post}", &text[ws..we]);
     let (line, _) = src.line_col(start);
     let s = start - ws + pre.len();
     let e = (end.min(we) - ws + pre.len()).max(s);
-    (
-        format!("{} (excerpt of line {line})", src.name),
-        snippet,
-        s,
-        e,
-    )
+    (format!("{} (excerpt of line {line})", src.name), snippet, s, e)
 }
 
 impl fmt::Display for Diagnostic {

@@ -32,11 +32,7 @@ pub fn field_type(base: &Type, name: &str) -> Result<Option<Type>, Vec<&'static 
         Type::Any | Type::Record => return Ok(None),
         _ => return Err(Vec::new()),
     };
-    table
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, t)| Some(t.clone()))
-        .ok_or_else(|| table.iter().map(|(n, _)| *n).collect())
+    table.iter().find(|(n, _)| *n == name).map(|(_, t)| Some(t.clone())).ok_or_else(|| table.iter().map(|(n, _)| *n).collect())
 }
 
 /// The value of `base.name`, or `None` if it has no such field.
@@ -66,12 +62,7 @@ fn region_field(r: &Region, name: &str) -> Option<Value> {
         "cx" => n(b.center().0),
         "cy" => n(b.center().1),
         "area" => n(b.area()),
-        "label" => Some(
-            r.label
-                .as_ref()
-                .map(|l| Value::Text(l.clone()))
-                .unwrap_or(Value::None),
-        ),
+        "label" => Some(r.label.as_ref().map(|l| Value::Text(l.clone())).unwrap_or(Value::None)),
         "score" => Some(r.score.map(Value::Number).unwrap_or(Value::None)),
         "image" => Some(Value::Image(r.image.clone())),
         _ => None,

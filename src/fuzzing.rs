@@ -11,13 +11,7 @@ use crate::{Code, Limits, Registry, Session, Value};
 pub fn exercise(bytes: &[u8]) -> Result<(), String> {
     let limits = Limits::strict();
     let registry = Registry::builtin();
-    let internal = |d: &crate::Diagnostic| {
-        if d.code == Code::E499 {
-            Err(d.to_string())
-        } else {
-            Ok(())
-        }
-    };
+    let internal = |d: &crate::Diagnostic| if d.code == Code::E499 { Err(d.to_string()) } else { Ok(()) };
     let (src, program) = match parse_bytes("fuzz.wf", bytes, &limits) {
         Ok(p) => p,
         Err((_, d)) => return internal(&d),
@@ -26,10 +20,7 @@ pub fn exercise(bytes: &[u8]) -> Result<(), String> {
         internal(&d)?;
     }
     let mut s = Session::new(&registry, limits);
-    s.bind(
-        "image",
-        Value::Image(Image::from_rgb(crate::world::demo::demo_scene(1).0)),
-    );
+    s.bind("image", Value::Image(Image::from_rgb(crate::world::demo::demo_scene(1).0)));
     for o in s.run_program(&src, &program.steps) {
         if let Some(d) = o.error() {
             internal(d)?;

@@ -21,11 +21,7 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                Exit::BadInput as u8
-            } else {
-                Exit::Ok as u8
-            });
+            return ExitCode::from(if e.use_stderr() { Exit::BadInput as u8 } else { Exit::Ok as u8 });
         }
     };
     match std::panic::catch_unwind(|| cli::dispatch(cli)) {

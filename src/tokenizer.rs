@@ -33,43 +33,24 @@ fn tok_err(e: impl std::fmt::Display) -> Diagnostic {
 pub fn train_bpe(corpus: &[&Path], vocab: usize) -> Result<Tokenizer, Diagnostic> {
     let min = 256 + SPECIALS.len();
     if vocab < min {
-        return Err(Diagnostic::new(
-            Code::E402,
-            format!("vocabulary size {vocab} is below the minimum of {min}"),
-        ));
+        return Err(Diagnostic::new(Code::E402, format!("vocabulary size {vocab} is below the minimum of {min}")));
     }
     let mut trainer: TrainerWrapper = BpeTrainerBuilder::new()
         .vocab_size(vocab)
         .min_frequency(2)
         .show_progress(false)
-        .special_tokens(
-            SPECIALS
-                .iter()
-                .map(|s| AddedToken::from(s.to_string(), true))
-                .collect(),
-        )
+        .special_tokens(SPECIALS.iter().map(|s| AddedToken::from(s.to_string(), true)).collect())
         .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
         .build()
         .into();
     let mut tok = Tokenizer::new(BPE::default());
-    let split = Split::new(
-        tokenizers::pre_tokenizers::split::SplitPattern::Regex(PIECES.into()),
-        SplitDelimiterBehavior::Isolated,
-        false,
-    )
-    .map_err(tok_err)?;
-    tok.with_pre_tokenizer(Some(Sequence::new(vec![
-        PreTokenizerWrapper::Split(split),
-        PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, true, false)),
-    ])));
+    let split = Split::new(tokenizers::pre_tokenizers::split::SplitPattern::Regex(PIECES.into()), SplitDelimiterBehavior::Isolated, false).map_err(tok_err)?;
+    tok.with_pre_tokenizer(Some(Sequence::new(vec![PreTokenizerWrapper::Split(split), PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, true, false))])));
     tok.with_decoder(Some(ByteLevel::default()));
     let files = corpus.iter().map(|p| p.display().to_string()).collect();
     for p in corpus {
         if !p.is_file() {
-            return Err(Diagnostic::new(
-                Code::E402,
-                format!("cannot read corpus {}", p.display()),
-            ));
+            return Err(Diagnostic::new(Code::E402, format!("cannot read corpus {}", p.display())));
         }
     }
     tok.train_from_files(&mut trainer, files).map_err(tok_err)?;
@@ -77,12 +58,7 @@ pub fn train_bpe(corpus: &[&Path], vocab: usize) -> Result<Tokenizer, Diagnostic
 }
 
 pub fn load(path: &Path) -> Result<Tokenizer, Diagnostic> {
-    Tokenizer::from_file(path).map_err(|e| {
-        Diagnostic::new(
-            Code::E402,
-            format!("cannot load tokenizer {}: {e}", path.display()),
-        )
-    })
+    Tokenizer::from_file(path).map_err(|e| Diagnostic::new(Code::E402, format!("cannot load tokenizer {}: {e}", path.display())))
 }
 
 pub fn save(tok: &Tokenizer, path: &Path) -> Result<(), Diagnostic> {
@@ -110,18 +86,11 @@ mod tests {
         std::fs::write(&corpus, line.repeat(50)).unwrap();
         let tok = train_bpe(&[corpus.as_path()], 300).unwrap();
         let ids = encode(&tok, line).unwrap();
-        assert_eq!(
-            decode(&tok, &ids).unwrap(),
-            line,
-            "decoding restores the text byte for byte"
-        );
+        assert_eq!(decode(&tok, &ids).unwrap(), line, "decoding restores the text byte for byte");
         let gray = encode(&tok, "gray").unwrap();
         assert_eq!(gray.len(), 1, "a frequent word merges into one token");
         let n = ids.iter().filter(|&&i| i == gray[0]).count();
-        assert_eq!(
-            n, 3,
-            "`gray` after a space and after a quote is the same token"
-        );
+        assert_eq!(n, 3, "`gray` after a space and after a quote is the same token");
         std::fs::remove_dir_all(&dir).ok();
     }
 }

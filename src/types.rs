@@ -96,14 +96,7 @@ mod tests {
     use super::*;
     #[test]
     fn parse_roundtrip_and_accepts() {
-        for s in [
-            "number",
-            "list[region]",
-            "list[list[text]]",
-            "image|region",
-            "fn",
-            "record",
-        ] {
+        for s in ["number", "list[region]", "list[list[text]]", "image|region", "fn", "record"] {
             assert_eq!(Type::parse(s).unwrap().to_string(), s);
         }
         assert!(Type::Visual.accepts(&Type::Region));

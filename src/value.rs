@@ -42,13 +42,7 @@ pub struct ImageData {
 
 impl std::fmt::Debug for Image {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Image({}x{} {})",
-            self.width(),
-            self.height(),
-            self.hash()
-        )
+        write!(f, "Image({}x{} {})", self.width(), self.height(), self.hash())
     }
 }
 
@@ -64,23 +58,14 @@ impl Image {
 
     /// Decode a PNG or JPEG file.
     pub fn load(path: &std::path::Path) -> Result<Image, Diagnostic> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            Diagnostic::new(
-                Code::E402,
-                format!("cannot read image {}: {e}", path.display()),
-            )
-        })?;
-        Image::decode(&bytes).map_err(|d| Diagnostic {
-            message: format!("{}: {}", path.display(), d.message),
-            ..d
-        })
+        let bytes = std::fs::read(path)
+            .map_err(|e| Diagnostic::new(Code::E402, format!("cannot read image {}: {e}", path.display())))?;
+        Image::decode(&bytes).map_err(|d| Diagnostic { message: format!("{}: {}", path.display(), d.message), ..d })
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Image, Diagnostic> {
-        let img = image::load_from_memory(bytes).map_err(|e| {
-            Diagnostic::new(Code::E402, format!("cannot decode image: {e}"))
-                .help("dwim reads PNG and JPEG images")
-        })?;
+        let img = image::load_from_memory(bytes)
+            .map_err(|e| Diagnostic::new(Code::E402, format!("cannot decode image: {e}")).help("dwim reads PNG and JPEG images"))?;
         Ok(Image::from_rgb(img.to_rgb8()))
     }
 
@@ -97,12 +82,7 @@ impl Image {
         &self.0.pixels
     }
     pub fn full_box(&self) -> BBox {
-        BBox {
-            x0: 0.0,
-            y0: 0.0,
-            x1: self.width() as f64,
-            y1: self.height() as f64,
-        }
+        BBox { x0: 0.0, y0: 0.0, x1: self.width() as f64, y1: self.height() as f64 }
     }
     pub fn same(&self, other: &Image) -> bool {
         Arc::ptr_eq(&self.0, &other.0) || self.hash() == other.hash()
@@ -132,29 +112,15 @@ impl BBox {
         ((self.x0 + self.x1) / 2.0, (self.y0 + self.y1) / 2.0)
     }
     pub fn intersect(&self, o: &BBox) -> BBox {
-        BBox {
-            x0: self.x0.max(o.x0),
-            y0: self.y0.max(o.y0),
-            x1: self.x1.min(o.x1),
-            y1: self.y1.min(o.y1),
-        }
+        BBox { x0: self.x0.max(o.x0), y0: self.y0.max(o.y0), x1: self.x1.min(o.x1), y1: self.y1.min(o.y1) }
     }
     pub fn iou(&self, o: &BBox) -> f64 {
         let i = self.intersect(o).area();
         let u = self.area() + o.area() - i;
-        if u <= 0.0 {
-            0.0
-        } else {
-            i / u
-        }
+        if u <= 0.0 { 0.0 } else { i / u }
     }
     pub fn clamp_to(&self, w: f64, h: f64) -> BBox {
-        BBox {
-            x0: self.x0.clamp(0.0, w),
-            y0: self.y0.clamp(0.0, h),
-            x1: self.x1.clamp(0.0, w),
-            y1: self.y1.clamp(0.0, h),
-        }
+        BBox { x0: self.x0.clamp(0.0, w), y0: self.y0.clamp(0.0, h), x1: self.x1.clamp(0.0, w), y1: self.y1.clamp(0.0, h) }
     }
 }
 
@@ -170,12 +136,7 @@ pub struct Region {
 impl Region {
     pub fn new(image: Image, bbox: BBox) -> Region {
         let b = bbox.clamp_to(image.width() as f64, image.height() as f64);
-        Region {
-            image,
-            bbox: b,
-            label: None,
-            score: None,
-        }
+        Region { image, bbox: b, label: None, score: None }
     }
     pub fn whole(image: Image) -> Region {
         let b = image.full_box();
@@ -204,11 +165,7 @@ impl Value {
             Value::Region(_) => Type::Region,
             Value::List(items) => {
                 let first = items.first().map(|v| v.type_of()).unwrap_or(Type::Any);
-                if items.iter().all(|v| v.type_of() == first) {
-                    Type::list(first)
-                } else {
-                    Type::list(Type::Any)
-                }
+                if items.iter().all(|v| v.type_of() == first) { Type::list(first) } else { Type::list(Type::Any) }
             }
             Value::Record(_) => Type::Record,
             Value::Lambda(_) => Type::Fn,
@@ -239,14 +196,9 @@ impl Value {
             (Value::Text(a), Value::Text(b)) => a == b,
             (Value::Image(a), Value::Image(b)) => a.same(b),
             (Value::Region(a), Value::Region(b)) => a.image.same(&b.image) && a.bbox == b.bbox,
-            (Value::List(a), Value::List(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.equals(y))
-            }
+            (Value::List(a), Value::List(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.equals(y)),
             (Value::Record(a), Value::Record(b)) => {
-                a.len() == b.len()
-                    && a.iter()
-                        .zip(b.iter())
-                        .all(|((ka, va), (kb, vb))| ka == kb && va.equals(vb))
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| ka == kb && va.equals(vb))
             }
             _ => false,
         }
@@ -268,10 +220,7 @@ impl Value {
             Value::Number(n) => out.push_str(&fmt_number(*n)),
             Value::Text(t) => {
                 if t.len() > MAX_TEXT {
-                    let cut = (0..=MAX_TEXT)
-                        .rev()
-                        .find(|&i| t.is_char_boundary(i))
-                        .unwrap_or(0);
+                    let cut = (0..=MAX_TEXT).rev().find(|&i| t.is_char_boundary(i)).unwrap_or(0);
                     let _ = write!(out, "{:?}… ({} bytes)", &t[..cut], t.len());
                 } else {
                     let _ = write!(out, "{t:?}");
@@ -282,14 +231,7 @@ impl Value {
             }
             Value::Region(r) => {
                 let b = r.bbox;
-                let _ = write!(
-                    out,
-                    "region({}, {}, {}, {}",
-                    fmt_number(b.x0),
-                    fmt_number(b.y0),
-                    fmt_number(b.x1),
-                    fmt_number(b.y1)
-                );
+                let _ = write!(out, "region({}, {}, {}, {}", fmt_number(b.x0), fmt_number(b.y0), fmt_number(b.x1), fmt_number(b.y1));
                 if let Some(l) = &r.label {
                     let _ = write!(out, ", {l:?}");
                 }
@@ -340,9 +282,7 @@ impl Value {
             Value::Bool(b) => json!(b),
             Value::Number(n) => json!(n),
             Value::Text(t) => json!(t.as_ref()),
-            Value::Image(img) => {
-                json!({"image": img.hash(), "width": img.width(), "height": img.height()})
-            }
+            Value::Image(img) => json!({"image": img.hash(), "width": img.width(), "height": img.height()}),
             Value::Region(r) => {
                 let b = r.bbox;
                 let mut v = json!({"region": [b.x0, b.y0, b.x1, b.y1], "image": r.image.hash()});
@@ -354,15 +294,8 @@ impl Value {
                 }
                 v
             }
-            Value::List(items) => {
-                serde_json::Value::Array(items.iter().map(|v| v.to_json()).collect())
-            }
-            Value::Record(fields) => serde_json::Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.to_json()))
-                    .collect(),
-            ),
+            Value::List(items) => serde_json::Value::Array(items.iter().map(|v| v.to_json()).collect()),
+            Value::Record(fields) => serde_json::Value::Object(fields.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
             Value::Lambda(l) => json!({"fn": l.param}),
         }
     }

@@ -8,11 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn dwim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dwim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_dwim")).args(args).current_dir(root()).output().unwrap()
 }
 
 fn code(o: &Output) -> i32 {
@@ -29,9 +25,7 @@ fn stderr(o: &Output) -> String {
 
 fn scene_for(program: &str, dir: &Path) -> String {
     let text = std::fs::read_to_string(root().join(program)).unwrap();
-    scene_png(&scene_from_header(&text).unwrap(), dir, "scene.png")
-        .display()
-        .to_string()
+    scene_png(&scene_from_header(&text).unwrap(), dir, "scene.png").display().to_string()
 }
 
 /// Replace what differs between runs (run id, timings, temp paths) for snapshots.
@@ -53,22 +47,10 @@ fn normalize_trace(text: &str) -> String {
 fn check_accepts_good_programs_and_rejects_bad_ones() {
     let o = dwim(&["check", "programs/count_red.wf"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = dwim(&[
-        "check",
-        "tests/fixtures/invalid/E101_many_errors_at_once.wf",
-    ]);
+    let o = dwim(&["check", "tests/fixtures/invalid/E101_many_errors_at_once.wf"]);
     assert_eq!(code(&o), 1);
-    assert!(
-        stderr(&o).contains("E101 unknown tool") && stderr(&o).contains("4 errors"),
-        "{}",
-        stderr(&o)
-    );
-    let o = dwim(&[
-        "check",
-        "tests/fixtures/invalid/E107_undefined_variable.wf",
-        "--format",
-        "json",
-    ]);
+    assert!(stderr(&o).contains("E101 unknown tool") && stderr(&o).contains("4 errors"), "{}", stderr(&o));
+    let o = dwim(&["check", "tests/fixtures/invalid/E107_undefined_variable.wf", "--format", "json"]);
     assert_eq!(code(&o), 1);
     let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(j["diagnostics"][0]["code"], "E107");
@@ -80,22 +62,12 @@ fn run_writes_a_trace_that_replays_to_the_same_answer() {
     let dir = tempfile::tempdir().unwrap();
     let img = scene_for("programs/count_red.wf", dir.path());
     let trace = dir.path().join("t/run.jsonl");
-    let o = dwim(&[
-        "run",
-        "programs/count_red.wf",
-        "--image",
-        &img,
-        "--trace",
-        trace.to_str().unwrap(),
-    ]);
+    let o = dwim(&["run", "programs/count_red.wf", "--image", &img, "--trace", trace.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).contains("answer: 3"), "{}", stdout(&o));
 
     let text = std::fs::read_to_string(&trace).unwrap();
-    golden(
-        &root().join("tests/golden/traces/count_red.jsonl"),
-        &normalize_trace(&text),
-    );
+    golden(&root().join("tests/golden/traces/count_red.jsonl"), &normalize_trace(&text));
 
     let o = dwim(&["replay", trace.to_str().unwrap()]);
     assert_eq!(code(&o), 0);
@@ -113,16 +85,7 @@ fn a_runtime_error_exits_1_and_keeps_the_steps_already_traced() {
     let prog = dir.path().join("p.wf");
     std::fs::write(&prog, "objs = segment(image)\nx = objs[99]\nanswer x").unwrap();
     let trace = dir.path().join("run.jsonl");
-    let o = dwim(&[
-        "run",
-        prog.to_str().unwrap(),
-        "--image",
-        &img,
-        "--trace",
-        trace.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let o = dwim(&["run", prog.to_str().unwrap(), "--image", &img, "--trace", trace.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code(&o), 1);
     let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(j["error"]["code"], "E202");
@@ -140,18 +103,8 @@ fn bad_usage_and_bad_input_exit_2() {
     let bad_trace = dir.path().join("t.jsonl");
     std::fs::write(&bad_trace, "{\"schema\": \"dwim.trace/1\"}\n").unwrap();
     for args in [
-        vec![
-            "run",
-            "programs/count_red.wf",
-            "--image",
-            "/nonexistent.png",
-        ],
-        vec![
-            "run",
-            "programs/count_red.wf",
-            "--image",
-            not_an_image.to_str().unwrap(),
-        ],
+        vec!["run", "programs/count_red.wf", "--image", "/nonexistent.png"],
+        vec!["run", "programs/count_red.wf", "--image", not_an_image.to_str().unwrap()],
         vec!["check", "/nonexistent.wf"],
         vec!["replay", bad_trace.to_str().unwrap()],
         vec!["frobnicate"],
@@ -167,18 +120,9 @@ fn bad_usage_and_bad_input_exit_2() {
 fn no_fixture_makes_the_binary_crash() {
     let dir = tempfile::tempdir().unwrap();
     let img = scene_for("programs/count_red.wf", dir.path());
-    for f in files(&root().join("tests/fixtures/invalid"), "wf")
-        .iter()
-        .chain(files(&root().join("tests/fixtures/valid"), "wf").iter())
-    {
+    for f in files(&root().join("tests/fixtures/invalid"), "wf").iter().chain(files(&root().join("tests/fixtures/valid"), "wf").iter()) {
         let o = dwim(&["run", f.to_str().unwrap(), "--image", &img, "--strict"]);
-        assert!(
-            matches!(code(&o), 0 | 1),
-            "{}: exit {} {}",
-            f.display(),
-            code(&o),
-            stderr(&o)
-        );
+        assert!(matches!(code(&o), 0 | 1), "{}: exit {} {}", f.display(), code(&o), stderr(&o));
     }
 }
 
@@ -187,14 +131,8 @@ fn tools_lists_signatures() {
     let o = dwim(&["tools", "--format", "json"]);
     assert_eq!(code(&o), 0);
     let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let crop = j["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "crop")
-        .unwrap();
+    let crop = j["tools"].as_array().unwrap().iter().find(|t| t["name"] == "crop").unwrap();
     assert_eq!(crop["params"][2]["default"], 0);
-    assert!(stdout(&dwim(&["tools"]))
-        .contains("crop(image: image|region, region: region, pad: number = 0) -> region"));
+    assert!(stdout(&dwim(&["tools"])).contains("crop(image: image|region, region: region, pad: number = 0) -> region"));
     assert!(stdout(&dwim(&["run", "--help"])).contains("Examples:"));
 }

@@ -31,38 +31,15 @@ fn every_trace_field_is_documented() {
     let img = scene_png(&scene_from_header(&text).unwrap(), dir.path(), "s.png");
     let trace = dir.path().join("t.jsonl");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dwim"))
-        .args([
-            "run",
-            prog.to_str().unwrap(),
-            "--image",
-            img.to_str().unwrap(),
-            "--trace",
-            trace.to_str().unwrap(),
-        ])
+        .args(["run", prog.to_str().unwrap(), "--image", img.to_str().unwrap(), "--trace", trace.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(out.status.success());
-    let first: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(&trace)
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap(),
-    )
-    .unwrap();
+    let first: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&trace).unwrap().lines().next().unwrap()).unwrap();
     let mut keys: Vec<String> = first.as_object().unwrap().keys().cloned().collect();
     keys.extend(["error", "diagnostics", "fuel", "target", "tool", "flag"].map(String::from));
-    keys.extend(
-        first["calls"][0]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(|k| format!("calls[].{k}")),
-    );
+    keys.extend(first["calls"][0].as_object().unwrap().keys().map(|k| format!("calls[].{k}")));
     for k in keys {
-        assert!(
-            doc.contains(&format!("`{k}`")),
-            "docs/trace-schema.md does not document `{k}`"
-        );
+        assert!(doc.contains(&format!("`{k}`")), "docs/trace-schema.md does not document `{k}`");
     }
 }

@@ -19,20 +19,13 @@ fn outcome(src: &[u8], limits: Limits) -> Option<Code> {
                 Some(d.code)
             } else {
                 let mut s = Session::new(&registry, limits);
-                s.bind(
-                    "image",
-                    Value::Image(Image::from_rgb(image::RgbImage::new(64, 48))),
-                );
+                s.bind("image", Value::Image(Image::from_rgb(image::RgbImage::new(64, 48))));
                 let out = s.run_program(&src, &program.steps);
                 out.iter().find_map(|o| o.error().map(|d| d.code))
             }
         }
     };
-    assert!(
-        t0.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        t0.elapsed()
-    );
+    assert!(t0.elapsed() < Duration::from_secs(20), "took {:?}", t0.elapsed());
     code
 }
 
@@ -57,17 +50,9 @@ fn deep_lists_and_calls() {
 #[test]
 fn long_prefix_chains() {
     for op in ["not ", "-", "- ", "if true then "] {
-        let tail = if op.starts_with("if") {
-            format!("1{}", repeat(" else 2", 100_000))
-        } else {
-            "1".into()
-        };
+        let tail = if op.starts_with("if") { format!("1{}", repeat(" else 2", 100_000)) } else { "1".into() };
         let p = format!("answer {}{tail}", repeat(op, 100_000));
-        assert_eq!(
-            outcome(p.as_bytes(), Limits::default()),
-            Some(Code::E302),
-            "{op:?}"
-        );
+        assert_eq!(outcome(p.as_bytes(), Limits::default()), Some(Code::E302), "{op:?}");
     }
     let p = format!("answer {}1", repeat("x -> ", 100_000));
     assert_eq!(outcome(p.as_bytes(), Limits::default()), Some(Code::E302));
@@ -79,10 +64,7 @@ fn long_infix_and_postfix_chains_are_bounded_by_tree_depth() {
     assert_eq!(outcome(p.as_bytes(), Limits::default()), Some(Code::E302));
     let p = format!("x = [1]\nanswer x{}", repeat("[0]", 200_000));
     assert_eq!(outcome(p.as_bytes(), Limits::default()), Some(Code::E302));
-    let p = format!(
-        "r = box(image, 0, 0, 5, 5)\nanswer r{}",
-        repeat(".image", 200_000)
-    );
+    let p = format!("r = box(image, 0, 0, 5, 5)\nanswer r{}", repeat(".image", 200_000));
     assert_eq!(outcome(p.as_bytes(), Limits::default()), Some(Code::E302));
 }
 
@@ -102,37 +84,20 @@ fn a_million_list_items() {
 
 #[test]
 fn bad_utf8_and_binary_garbage() {
-    assert_eq!(
-        outcome(b"answer \"\xff\xfe\"", Limits::default()),
-        Some(Code::E002)
-    );
-    let garbage: Vec<u8> = (0..4096u32)
-        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
-        .collect();
-    assert!(matches!(
-        outcome(&garbage, Limits::default()),
-        Some(Code::E002 | Code::E001)
-    ));
+    assert_eq!(outcome(b"answer \"\xff\xfe\"", Limits::default()), Some(Code::E002));
+    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    assert!(matches!(outcome(&garbage, Limits::default()), Some(Code::E002 | Code::E001)));
 }
 
 #[test]
 fn unknown_tools_are_rejected_before_running() {
-    assert_eq!(
-        outcome(b"answer os_system(\"rm -rf /\")", Limits::default()),
-        Some(Code::E101)
-    );
-    assert_eq!(
-        outcome(b"answer __import__(\"os\")", Limits::default()),
-        Some(Code::E101)
-    );
+    assert_eq!(outcome(b"answer os_system(\"rm -rf /\")", Limits::default()), Some(Code::E101));
+    assert_eq!(outcome(b"answer __import__(\"os\")", Limits::default()), Some(Code::E101));
 }
 
 #[test]
 fn exponential_work_hits_the_evaluation_budget() {
-    let p = format!(
-        "a = [{}]\nanswer map(a, x -> count(filter(a, y -> y == x)))",
-        repeat("1,", 5_000)
-    );
+    let p = format!("a = [{}]\nanswer map(a, x -> count(filter(a, y -> y == x)))", repeat("1,", 5_000));
     assert_eq!(outcome(p.as_bytes(), Limits::strict()), Some(Code::E308));
 }
 
@@ -149,38 +114,11 @@ fn doubling_text_hits_the_text_limit() {
 #[test]
 fn step_tool_call_and_wall_limits() {
     let three = b"a = 1\nb = 2\nanswer a + b";
-    assert_eq!(
-        outcome(
-            three,
-            Limits {
-                max_steps: 2,
-                ..Limits::default()
-            }
-        ),
-        Some(Code::E301)
-    );
+    assert_eq!(outcome(three, Limits { max_steps: 2, ..Limits::default() }), Some(Code::E301));
     let calls = format!("a = [{}]\nanswer map(a, x -> abs(x))", repeat("1,", 100));
-    assert_eq!(
-        outcome(
-            calls.as_bytes(),
-            Limits {
-                max_tool_calls: 10,
-                ..Limits::default()
-            }
-        ),
-        Some(Code::E305)
-    );
+    assert_eq!(outcome(calls.as_bytes(), Limits { max_tool_calls: 10, ..Limits::default() }), Some(Code::E305));
     let slow = format!("a = [{}]\nanswer map(a, x -> x + 1)", repeat("1,", 5_000));
-    assert_eq!(
-        outcome(
-            slow.as_bytes(),
-            Limits {
-                max_wall: Duration::ZERO,
-                ..Limits::default()
-            }
-        ),
-        Some(Code::E306)
-    );
+    assert_eq!(outcome(slow.as_bytes(), Limits { max_wall: Duration::ZERO, ..Limits::default() }), Some(Code::E306));
 }
 
 #[test]
@@ -193,14 +131,8 @@ fn runtime_errors_are_typed() {
         ("answer max([])", Code::E205),
         ("answer number(\"abc\")", Code::E205),
         ("answer box(image, 10, 10, 5, 5)", Code::E205),
-        (
-            "answer crop(image, box(image, 0, 0, 5, 5), pad=-1)",
-            Code::E205,
-        ),
-        (
-            "x = if 1 > 0 then 1 else \"a\"\nanswer x + \"b\"",
-            Code::E201,
-        ),
+        ("answer crop(image, box(image, 0, 0, 5, 5), pad=-1)", Code::E205),
+        ("x = if 1 > 0 then 1 else \"a\"\nanswer x + \"b\"", Code::E201),
         ("answer filter([1, 2], x -> x)", Code::E201),
         ("answer {}", Code::E001),
     ];

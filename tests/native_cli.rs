@@ -22,12 +22,7 @@ fn text(b: &[u8]) -> String {
 }
 
 /// A models dir with tiny depth, PaliGemma and CLIP checkpoints, an empty HF home, a photo.
-fn setup() -> (
-    tempfile::TempDir,
-    std::path::PathBuf,
-    std::path::PathBuf,
-    String,
-) {
+fn setup() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf, String) {
     let tmp = tempfile::tempdir().unwrap();
     let models = tmp.path().join("models");
     fixtures::write_tiny_depth(&models.join("depth-anything-v2"), 1, false).unwrap();
@@ -35,9 +30,7 @@ fn setup() -> (
     fixtures::write_tiny_clip(&models.join("clip"), 1).unwrap();
     let hf = tmp.path().join("hf");
     std::fs::create_dir_all(&hf).unwrap();
-    let img = image::RgbImage::from_fn(80, 60, |x, y| {
-        image::Rgb([(x * 3) as u8, (y * 4) as u8, 90])
-    });
+    let img = image::RgbImage::from_fn(80, 60, |x, y| image::Rgb([(x * 3) as u8, (y * 4) as u8, 90]));
     let png = tmp.path().join("photo.png");
     img.save(&png).unwrap();
     (tmp, models, hf, png.display().to_string())
@@ -48,19 +41,8 @@ fn run_a_workflow_with_native_tools_from_a_models_dir() {
     let (_tmp, models, hf, png) = setup();
     let prog = "tests/fixtures/native/depth_vqa_detect.wf";
     let m = models.display().to_string();
-    let o = dwim(
-        &[
-            "run", prog, "--image", &png, "--native", &m, "--format", "json",
-        ],
-        &hf,
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
+    let o = dwim(&["run", prog, "--image", &png, "--native", &m, "--format", "json"], &hf);
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
     let doc: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
     assert_eq!(doc["ok"], true);
     let a = doc["answer"].as_array().unwrap();
@@ -68,28 +50,13 @@ fn run_a_workflow_with_native_tools_from_a_models_dir() {
     assert!(a[0].as_f64().is_some_and(|d| (0.0..=1.0).contains(&d)));
     assert!(a[2].is_string() && a[3].is_number());
     // Same flags, explicit device and precision, human output.
-    let o = dwim(
-        &[
-            "run", prog, "--image", &png, "--native", &m, "--device", "cpu", "--dtype", "f32",
-        ],
-        &hf,
-    );
+    let o = dwim(&["run", prog, "--image", &png, "--native", &m, "--device", "cpu", "--dtype", "f32"], &hf);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("answer: "));
     // Half precision on CPU: f16 runs; bf16 is refused up front (candle has no CPU bf16 matmul).
-    let o = dwim(
-        &[
-            "run", prog, "--image", &png, "--native", &m, "--dtype", "f16",
-        ],
-        &hf,
-    );
+    let o = dwim(&["run", prog, "--image", &png, "--native", &m, "--dtype", "f16"], &hf);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let o = dwim(
-        &[
-            "run", prog, "--image", &png, "--native", &m, "--dtype", "bf16",
-        ],
-        &hf,
-    );
+    let o = dwim(&["run", prog, "--image", &png, "--native", &m, "--dtype", "bf16"], &hf);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("bf16"), "{}", text(&o.stderr));
     // Without --native the checker does not know `depth`.
@@ -114,27 +81,13 @@ fn tools_lists_native_tools_and_missing_models() {
     ] {
         assert!(out.contains(sig), "missing {sig} in\n{out}");
     }
-    assert!(
-        !out.contains("text_similarity("),
-        "no MiniLM weights, no MiniLM tools"
-    );
-    assert!(
-        out.contains("native model all-MiniLM-L6-v2 (text_similarity, best_text_match): not found"),
-        "{out}"
-    );
-    assert!(
-        out.contains("native model paligemma (vqa, detect): weights found"),
-        "{out}"
-    );
+    assert!(!out.contains("text_similarity("), "no MiniLM weights, no MiniLM tools");
+    assert!(out.contains("native model all-MiniLM-L6-v2 (text_similarity, best_text_match): not found"), "{out}");
+    assert!(out.contains("native model paligemma (vqa, detect): weights found"), "{out}");
 
     let o = dwim(&["tools", "--native", &m, "--format", "json"], &hf);
     let doc: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
-    let depth = doc["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "depth")
-        .unwrap();
+    let depth = doc["tools"].as_array().unwrap().iter().find(|t| t["name"] == "depth").unwrap();
     assert_eq!(depth["kind"], "native");
     assert_eq!(doc["native_models"].as_array().unwrap().len(), 5);
 }
@@ -151,66 +104,27 @@ fn missing_weights_are_errors_naming_the_file() {
     let o = dwim(&["tools", "--native", &e, "--native-tools", "depth"], &hf);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
-    assert!(
-        err.contains("E411")
-            && err.contains("depth_anything_v2_vits.safetensors")
-            && err.contains("searched:"),
-        "{err}"
-    );
+    assert!(err.contains("E411") && err.contains("depth_anything_v2_vits.safetensors") && err.contains("searched:"), "{err}");
 
     // A model folder missing one file.
     std::fs::remove_file(models.join("paligemma/tokenizer.json")).unwrap();
-    let o = dwim(
-        &[
-            "run",
-            "tests/fixtures/native/depth_vqa_detect.wf",
-            "--image",
-            &png,
-            "--native",
-            &m,
-        ],
-        &hf,
-    );
+    let o = dwim(&["run", "tests/fixtures/native/depth_vqa_detect.wf", "--image", &png, "--native", &m], &hf);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("tokenizer.json"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert!(text(&o.stderr).contains("tokenizer.json"), "{}", text(&o.stderr));
 
     // Only the tools asked for are added.
-    let o = dwim(
-        &["tools", "--native", &m, "--native-tools", "depth,classify"],
-        &hf,
-    );
+    let o = dwim(&["tools", "--native", &m, "--native-tools", "depth,classify"], &hf);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(
-        out.contains("depth(") && out.contains("classify(") && !out.contains("best_image_match("),
-        "{out}"
-    );
+    assert!(out.contains("depth(") && out.contains("classify(") && !out.contains("best_image_match("), "{out}");
 
-    for (flag, value) in [
-        ("--native-tools", "teleport"),
-        ("--device", "tpu"),
-        ("--dtype", "f8"),
-        ("--native", "/nonexistent/models"),
-    ] {
+    for (flag, value) in [("--native-tools", "teleport"), ("--device", "tpu"), ("--dtype", "f8"), ("--native", "/nonexistent/models")] {
         let mut args = vec!["tools", flag, value];
         if flag != "--native" {
             args.extend(["--native", m.as_str()]);
         }
         let o = dwim(&args, &hf);
-        assert_eq!(
-            o.status.code(),
-            Some(2),
-            "{flag} {value}: {}",
-            text(&o.stderr)
-        );
-        assert!(
-            text(&o.stderr).contains(value),
-            "{flag} {value}: {}",
-            text(&o.stderr)
-        );
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains(value), "{flag} {value}: {}", text(&o.stderr));
     }
 }

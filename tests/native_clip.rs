@@ -2,10 +2,10 @@
 //! layout, scaled-down config): loading, shapes, determinism, and the tools end to end.
 #![cfg(feature = "native")]
 
-use candle_core::{DType, Device};
 use dwim::tools::native::{add_native_tools, fixtures, ClipScorer, NativeConfig};
 use dwim::value::{BBox, Image, Region};
 use dwim::{Code, Limits, Registry, Session, Value};
+use candle_core::{DType, Device};
 
 fn scene() -> Image {
     let mut img = image::RgbImage::from_pixel(64, 48, image::Rgb([255, 255, 255]));
@@ -30,10 +30,7 @@ fn tiny(seed: u64) -> tempfile::TempDir {
 fn tiny_checkpoint_loads_with_real_tensor_names() {
     let dir = tiny(7);
     let st = std::fs::read(dir.path().join("model.safetensors")).unwrap();
-    let header = String::from_utf8_lossy(
-        &st[8..8 + u64::from_le_bytes(st[..8].try_into().unwrap()) as usize],
-    )
-    .to_string();
+    let header = String::from_utf8_lossy(&st[8..8 + u64::from_le_bytes(st[..8].try_into().unwrap()) as usize]).to_string();
     for name in [
         "text_model.embeddings.token_embedding.weight",
         "text_model.encoder.layers.1.self_attn.q_proj.weight",
@@ -48,26 +45,10 @@ fn tiny_checkpoint_loads_with_real_tensor_names() {
     }
     let clip = ClipScorer::from_dir(dir.path(), &Device::Cpu, DType::F32).unwrap();
     let img = scene();
-    let regions = [
-        Region::whole(img.clone()),
-        Region::new(
-            img,
-            BBox {
-                x0: 4.0,
-                y0: 8.0,
-                x1: 28.0,
-                y1: 40.0,
-            },
-        ),
-    ];
+    let regions = [Region::whole(img.clone()), Region::new(img, BBox { x0: 4.0, y0: 8.0, x1: 28.0, y1: 40.0 })];
     let e = clip.image_embeddings(&regions).unwrap();
     assert_eq!((e.len(), e[0].len()), (2, 16));
-    let logits = clip
-        .logits(
-            &regions,
-            &["a red square", "a blue circle", "a photo of a dog"],
-        )
-        .unwrap();
+    let logits = clip.logits(&regions, &["a red square", "a blue circle", "a photo of a dog"]).unwrap();
     assert_eq!((logits.len(), logits[0].len()), (2, 3));
     assert!(logits.iter().flatten().all(|x| x.is_finite()));
     let p = clip.probs(&regions[0], &["red", "blue"]).unwrap();
@@ -81,28 +62,17 @@ fn same_seed_same_weights_same_outputs() {
     assert_eq!(read(&a), read(&b));
     assert_ne!(read(&a), read(&c));
     let r = [Region::whole(scene())];
-    let la = ClipScorer::from_dir(a.path(), &Device::Cpu, DType::F32)
-        .unwrap()
-        .logits(&r, &["red square", "cat"])
-        .unwrap();
-    let lb = ClipScorer::from_dir(b.path(), &Device::Cpu, DType::F32)
-        .unwrap()
-        .logits(&r, &["red square", "cat"])
-        .unwrap();
+    let la = ClipScorer::from_dir(a.path(), &Device::Cpu, DType::F32).unwrap().logits(&r, &["red square", "cat"]).unwrap();
+    let lb = ClipScorer::from_dir(b.path(), &Device::Cpu, DType::F32).unwrap().logits(&r, &["red square", "cat"]).unwrap();
     assert_eq!(la, lb);
-    let again = ClipScorer::from_dir(a.path(), &Device::Cpu, DType::F32)
-        .unwrap()
-        .logits(&r, &["red square", "cat"])
-        .unwrap();
+    let again = ClipScorer::from_dir(a.path(), &Device::Cpu, DType::F32).unwrap().logits(&r, &["red square", "cat"]).unwrap();
     assert_eq!(la, again, "a forward pass is deterministic");
 }
 
 #[test]
 fn tools_run_in_a_session() {
     let dir = tiny(3);
-    let cfg = NativeConfig::default()
-        .offline()
-        .with_model_dir("clip", dir.path());
+    let cfg = NativeConfig::default().offline().with_model_dir("clip", dir.path());
     let mut reg = Registry::builtin();
     add_native_tools(&mut reg, &cfg);
     let mut s = Session::new(&reg, Limits::default());
@@ -116,22 +86,14 @@ fn tools_run_in_a_session() {
              answer [label, area(best)]\n",
         )
         .unwrap();
-    assert!(
-        out.iter().all(|o| o.error().is_none()),
-        "{:?}",
-        out.iter().find_map(|o| o.error())
-    );
-    let Some(Value::List(l)) = s.answer() else {
-        panic!("{:?}", s.answer())
-    };
+    assert!(out.iter().all(|o| o.error().is_none()), "{:?}", out.iter().find_map(|o| o.error()));
+    let Some(Value::List(l)) = s.answer() else { panic!("{:?}", s.answer()) };
     assert!(matches!(&l[0], Value::Text(t) if ["cat", "dog", "red square"].contains(&&**t)));
     assert!(matches!(&l[1], Value::Number(n) if *n == 768.0));
     // The model is loaded once and shared across sessions.
     let mut s2 = Session::new(&reg, Limits::default());
     s2.bind("image", Value::Image(scene()));
-    let out = s2
-        .feed("answer classify(image, [\"cat\", \"dog\", \"red square\"])\n")
-        .unwrap();
+    let out = s2.feed("answer classify(image, [\"cat\", \"dog\", \"red square\"])\n").unwrap();
     assert!(out[0].error().is_none());
     assert!(s2.answer().unwrap().equals(&l[0]), "same input, same label");
 }
@@ -139,9 +101,7 @@ fn tools_run_in_a_session() {
 #[test]
 fn bad_inputs_are_diagnostics() {
     let dir = tiny(4);
-    let cfg = NativeConfig::default()
-        .offline()
-        .with_model_dir("clip", dir.path());
+    let cfg = NativeConfig::default().offline().with_model_dir("clip", dir.path());
     let mut reg = Registry::builtin();
     add_native_tools(&mut reg, &cfg);
     let mut s = Session::new(&reg, Limits::default());
@@ -152,9 +112,7 @@ fn bad_inputs_are_diagnostics() {
     assert_eq!(out[0].error().unwrap().code, Code::E402);
 
     let empty = tempfile::tempdir().unwrap();
-    let cfg = NativeConfig::default()
-        .offline()
-        .with_model_dir("clip", empty.path());
+    let cfg = NativeConfig::default().offline().with_model_dir("clip", empty.path());
     let err = ClipScorer::shared(&cfg).err().unwrap();
     assert_eq!(err.code, Code::E411);
     assert!(err.message.contains("config.json"));

@@ -18,13 +18,9 @@ fn answer(reg: &Registry, program: &str) -> Result<Value, dwim::Diagnostic> {
 
 #[test]
 fn known_pair_has_the_published_cosine() {
-    let Some(_) = native_common::weights("all-MiniLM-L6-v2", "model.safetensors") else {
-        return;
-    };
+    let Some(_) = native_common::weights("all-MiniLM-L6-v2", "model.safetensors") else { return };
     let e = TextEmbedder::shared(&native_common::real_cfg()).unwrap();
-    let s = e
-        .similarity("A man is eating food.", "A man is eating a piece of bread.")
-        .unwrap();
+    let s = e.similarity("A man is eating food.", "A man is eating a piece of bread.").unwrap();
     assert!((s - 0.755).abs() < 0.005, "cosine {s}");
     let v = e.embed(&["one", "two words", ""]).unwrap();
     assert_eq!(v.len(), 3);
@@ -38,43 +34,22 @@ fn known_pair_has_the_published_cosine() {
 
 #[test]
 fn batch_and_single_embeddings_agree() {
-    let Some(_) = native_common::weights("all-MiniLM-L6-v2", "model.safetensors") else {
-        return;
-    };
+    let Some(_) = native_common::weights("all-MiniLM-L6-v2", "model.safetensors") else { return };
     let e = TextEmbedder::shared(&native_common::real_cfg()).unwrap();
-    let batch = e
-        .embed(&[
-            "short",
-            "a much longer sentence about a red bicycle leaning on a wall",
-        ])
-        .unwrap();
+    let batch = e.embed(&["short", "a much longer sentence about a red bicycle leaning on a wall"]).unwrap();
     let single = e.embed(&["short"]).unwrap();
-    let d: f32 = batch[0]
-        .iter()
-        .zip(&single[0])
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f32::max);
+    let d: f32 = batch[0].iter().zip(&single[0]).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
     assert!(d < 1e-4, "padding changed the embedding by {d}");
     let long = "word ".repeat(2000);
-    assert_eq!(
-        e.embed(&[&long]).unwrap()[0].len(),
-        384,
-        "long input is truncated, not an error"
-    );
+    assert_eq!(e.embed(&[&long]).unwrap()[0].len(), 384, "long input is truncated, not an error");
 }
 
 #[test]
 fn tools_run_in_a_session() {
-    let Some(_) = native_common::weights("all-MiniLM-L6-v2", "model.safetensors") else {
-        return;
-    };
+    let Some(_) = native_common::weights("all-MiniLM-L6-v2", "model.safetensors") else { return };
     let mut reg = Registry::builtin();
     add_native_tools(&mut reg, &native_common::real_cfg());
-    let v = answer(
-        &reg,
-        "answer best_text_match(\"a small feline pet\", [\"truck\", \"kitten\", \"bridge\"])\n",
-    )
-    .unwrap();
+    let v = answer(&reg, "answer best_text_match(\"a small feline pet\", [\"truck\", \"kitten\", \"bridge\"])\n").unwrap();
     assert!(matches!(&v, Value::Text(t) if &**t == "kitten"), "{v:?}");
     let v = answer(&reg, "answer text_similarity(\"A man is eating food.\", \"A man is eating a piece of bread.\")\n").unwrap();
     let Value::Number(n) = v else { panic!("{v:?}") };
@@ -86,17 +61,11 @@ fn tools_run_in_a_session() {
 #[test]
 fn missing_weights_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = NativeConfig::default()
-        .offline()
-        .with_model_dir("all-MiniLM-L6-v2", dir.path());
+    let cfg = NativeConfig::default().offline().with_model_dir("all-MiniLM-L6-v2", dir.path());
     let err = TextEmbedder::shared(&cfg).err().expect("no weights there");
     assert_eq!(err.code, Code::E411);
     assert!(err.message.contains("config.json"), "{}", err.message);
-    assert!(err
-        .label
-        .as_deref()
-        .unwrap_or("")
-        .contains(&dir.path().display().to_string()));
+    assert!(err.label.as_deref().unwrap_or("").contains(&dir.path().display().to_string()));
 
     let mut reg = Registry::builtin();
     add_native_tools(&mut reg, &cfg);
@@ -108,20 +77,9 @@ fn missing_weights_name_the_file() {
 fn native_tools_have_native_signatures() {
     let mut reg = Registry::builtin();
     add_native_tools(&mut reg, &NativeConfig::default().offline());
-    for name in [
-        "text_similarity",
-        "best_text_match",
-        "read_text",
-        "classify",
-        "best_image_match",
-    ] {
+    for name in ["text_similarity", "best_text_match", "read_text", "classify", "best_image_match"] {
         let t = reg.get(name).unwrap_or_else(|| panic!("{name} registered"));
         assert_eq!(t.signature().kind, dwim::tools::ToolKind::Native);
     }
-    assert!(
-        reg.prompt()
-            .contains("best_text_match(text: text, candidates: list[text]) -> text"),
-        "{}",
-        reg.prompt()
-    );
+    assert!(reg.prompt().contains("best_text_match(text: text, candidates: list[text]) -> text"), "{}", reg.prompt());
 }

@@ -16,9 +16,7 @@ fn reader() -> Option<std::sync::Arc<TextReader>> {
 
 #[test]
 fn reads_rendered_words() {
-    let (Some(r), Some(font)) = (reader(), native_common::font()) else {
-        return;
-    };
+    let (Some(r), Some(font)) = (reader(), native_common::font()) else { return };
     let words = ["Hello", "STOP", "Exit 42", "dwim", "Nike shoes", "Room 101"];
     let mut wrong = Vec::new();
     for (i, w) in words.iter().enumerate() {
@@ -34,18 +32,10 @@ fn reads_rendered_words() {
 
 #[test]
 fn reads_light_text_on_dark_and_two_lines() {
-    let (Some(r), Some(font)) = (reader(), native_common::font()) else {
-        return;
-    };
+    let (Some(r), Some(font)) = (reader(), native_common::font()) else { return };
     let img = native_common::render(&font, &["OPEN"], 40.0, [250, 250, 250], [30, 40, 120]);
     assert_eq!(r.read(&Region::whole(img)).unwrap(), "OPEN");
-    let img = native_common::render(
-        &font,
-        &["Main Street", "Parking"],
-        32.0,
-        [0, 0, 0],
-        [255, 255, 255],
-    );
+    let img = native_common::render(&font, &["Main Street", "Parking"], 32.0, [0, 0, 0], [255, 255, 255]);
     let lines = r.read_lines(&Region::whole(img)).unwrap();
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
     assert_eq!(texts, ["Main Street", "Parking"]);
@@ -54,73 +44,32 @@ fn reads_light_text_on_dark_and_two_lines() {
 
 #[test]
 fn reads_a_region_of_a_larger_image_in_a_session() {
-    let (Some(_), Some(font)) = (reader(), native_common::font()) else {
-        return;
-    };
+    let (Some(_), Some(font)) = (reader(), native_common::font()) else { return };
     let img = native_common::render(&font, &["EXIT"], 36.0, [200, 0, 0], [255, 255, 255]);
     let mut reg = Registry::builtin();
     add_native_tools(&mut reg, &native_common::real_cfg());
     let mut s = Session::new(&reg, Limits::default());
     s.bind("image", Value::Image(img));
-    let out = s
-        .feed("t = read_text(image)\nanswer t == \"EXIT\"\n")
-        .unwrap();
-    assert!(
-        out.iter().all(|o| o.error().is_none()),
-        "{:?}",
-        out.iter().find_map(|o| o.error())
-    );
-    assert!(
-        matches!(s.answer(), Some(Value::Bool(true))),
-        "{:?} / {:?}",
-        s.answer(),
-        s.env().get("t")
-    );
+    let out = s.feed("t = read_text(image)\nanswer t == \"EXIT\"\n").unwrap();
+    assert!(out.iter().all(|o| o.error().is_none()), "{:?}", out.iter().find_map(|o| o.error()));
+    assert!(matches!(s.answer(), Some(Value::Bool(true))), "{:?} / {:?}", s.answer(), s.env().get("t"));
 }
 
 #[test]
 fn blank_and_tiny_regions_give_empty_text_not_errors() {
     let Some(r) = reader() else { return };
-    let blank = dwim::value::Image::from_rgb(image::RgbImage::from_pixel(
-        80,
-        30,
-        image::Rgb([255, 255, 255]),
-    ));
+    let blank = dwim::value::Image::from_rgb(image::RgbImage::from_pixel(80, 30, image::Rgb([255, 255, 255])));
     assert_eq!(r.read(&Region::whole(blank.clone())).unwrap(), "");
-    let one = Region::new(
-        blank.clone(),
-        BBox {
-            x0: 3.0,
-            y0: 3.0,
-            x1: 4.0,
-            y1: 4.0,
-        },
-    );
+    let one = Region::new(blank.clone(), BBox { x0: 3.0, y0: 3.0, x1: 4.0, y1: 4.0 });
     assert_eq!(r.read(&one).unwrap(), "");
-    let empty = Region::new(
-        blank,
-        BBox {
-            x0: 5.0,
-            y0: 5.0,
-            x1: 5.0,
-            y1: 9.0,
-        },
-    );
+    let empty = Region::new(blank, BBox { x0: 5.0, y0: 5.0, x1: 5.0, y1: 9.0 });
     assert_eq!(r.read(&empty).unwrap_err().code, Code::E402);
 }
 
 #[test]
 fn line_finder_splits_lines() {
-    let Some(font) = native_common::font() else {
-        return;
-    };
-    let img = native_common::render(
-        &font,
-        &["one", "two", "three"],
-        20.0,
-        [0, 0, 0],
-        [255, 255, 255],
-    );
+    let Some(font) = native_common::font() else { return };
+    let img = native_common::render(&font, &["one", "two", "three"], 20.0, [0, 0, 0], [255, 255, 255]);
     let g = image::imageops::grayscale(img.pixels());
     assert_eq!(find_lines(&g).len(), 3);
 }
@@ -128,15 +77,9 @@ fn line_finder_splits_lines() {
 #[test]
 fn missing_weights_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = NativeConfig::default()
-        .offline()
-        .with_model_dir("easyocr", dir.path());
+    let cfg = NativeConfig::default().offline().with_model_dir("easyocr", dir.path());
     let err = TextReader::shared(&cfg).err().expect("no weights there");
     assert_eq!(err.code, Code::E411);
     assert!(err.message.contains("english_g2.pth"), "{}", err.message);
-    assert!(err
-        .help
-        .as_deref()
-        .unwrap_or("")
-        .contains("fetch-models.sh"));
+    assert!(err.help.as_deref().unwrap_or("").contains("fetch-models.sh"));
 }

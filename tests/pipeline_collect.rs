@@ -12,33 +12,13 @@ fn dwim() -> Command {
 
 fn generate(dir: &Path, n: usize) -> std::path::PathBuf {
     let data = dir.join("bench");
-    let o = dwim()
-        .args([
-            "bench-world",
-            "generate",
-            "--out",
-            data.to_str().unwrap(),
-            "--n",
-            &n.to_string(),
-            "--seed",
-            "7",
-        ])
-        .output()
-        .unwrap();
+    let o = dwim().args(["bench-world", "generate", "--out", data.to_str().unwrap(), "--n", &n.to_string(), "--seed", "7"]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     data
 }
 
 fn collect(data: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec![
-        "collect",
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "json",
-    ];
+    let mut args = vec!["collect", "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap(), "--format", "json"];
     args.extend_from_slice(extra);
     let o = dwim().args(&args).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -62,10 +42,7 @@ fn canonical(dir: &Path) -> BTreeMap<String, serde_json::Value> {
                 }
             }
             let id = w["id"].as_str().unwrap().to_string();
-            assert!(
-                out.insert(id.clone(), w).is_none(),
-                "question {id} appears twice"
-            );
+            assert!(out.insert(id.clone(), w).is_none(), "question {id} appears twice");
         }
     }
     out
@@ -78,54 +55,28 @@ fn kill_9_then_rerun_gives_every_question_exactly_once_and_shards_merge() {
     let whole = dir.path().join("whole");
     let summary = collect(&data, &whole, &["--workers", "2"]);
     let reference = canonical(&whole);
-    assert_eq!(
-        summary["workflows"].as_u64().unwrap() as usize,
-        reference.len()
-    );
+    assert_eq!(summary["workflows"].as_u64().unwrap() as usize, reference.len());
     assert!(reference.len() > 300);
 
     // Kill -9 mid-run, then re-run.
     let killed = dir.path().join("killed");
     let mut child = dwim()
-        .args([
-            "collect",
-            "--data",
-            data.to_str().unwrap(),
-            "--out",
-            killed.to_str().unwrap(),
-            "--workers",
-            "1",
-            "--format",
-            "json",
-        ])
+        .args(["collect", "--data", data.to_str().unwrap(), "--out", killed.to_str().unwrap(), "--workers", "1", "--format", "json"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let file = killed.join("workflows.jsonl");
     let t0 = Instant::now();
-    while std::fs::read_to_string(&file)
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
-        < 20
-        && t0.elapsed() < Duration::from_secs(60)
-    {
+    while std::fs::read_to_string(&file).map(|t| t.lines().count()).unwrap_or(0) < 20 && t0.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap();
     child.wait().unwrap();
     let partial = std::fs::read_to_string(&file).unwrap().lines().count();
-    assert!(
-        partial < reference.len(),
-        "the run was killed before it finished ({partial} of {})",
-        reference.len()
-    );
+    assert!(partial < reference.len(), "the run was killed before it finished ({partial} of {})", reference.len());
     collect(&data, &killed, &["--workers", "2"]);
-    assert_eq!(
-        canonical(&killed),
-        reference,
-        "resumed run differs from an uninterrupted one"
-    );
+    assert_eq!(canonical(&killed), reference, "resumed run differs from an uninterrupted one");
 
     // Three shards into one directory read back as the single run.
     let sharded = dir.path().join("sharded");
@@ -143,9 +94,7 @@ fn dw_raises_utilization_and_real_workflows_flag_and_mask() {
     let nodw = collect(&data, &dir.path().join("nodw"), &["--no-dw"]);
     let rate = |s: &serde_json::Value| {
         let fams = s["utilization"]["families"].as_object().unwrap();
-        let (v, n) = fams.values().fold((0, 0), |a, x| {
-            (a.0 + x[0].as_u64().unwrap(), a.1 + x[1].as_u64().unwrap())
-        });
+        let (v, n) = fams.values().fold((0, 0), |a, x| (a.0 + x[0].as_u64().unwrap(), a.1 + x[1].as_u64().unwrap()));
         v as f64 / n as f64
     };
     let (with, without) = (rate(&dw), rate(&nodw));
@@ -154,104 +103,47 @@ fn dw_raises_utilization_and_real_workflows_flag_and_mask() {
     assert_eq!(nodw["utilization"]["rethinks"], 0);
 
     // Every step of every collected workflow carries κ; tool failures exist exactly where rethinks do.
-    for line in std::fs::read_to_string(dir.path().join("dw/workflows.jsonl"))
-        .unwrap()
-        .lines()
-    {
+    for line in std::fs::read_to_string(dir.path().join("dw/workflows.jsonl")).unwrap().lines() {
         let w: serde_json::Value = serde_json::from_str(line).unwrap();
         let steps = w["steps"].as_array().unwrap();
         assert!(steps.iter().all(|r| r["flag"].is_object()));
         let rethinks = steps.iter().filter(|r| r["kind"] == "rethink").count();
-        let failures = steps
-            .iter()
-            .filter(|r| r["flag"]["reason"] == "tool_failure")
-            .count();
+        let failures = steps.iter().filter(|r| r["flag"]["reason"] == "tool_failure").count();
         assert!(failures <= rethinks);
     }
 
     let out = dir.path().join("data/im.jsonl");
     let o = dwim()
-        .args([
-            "mask",
-            "--traces",
-            dir.path().join("dw").to_str().unwrap(),
-            "--mode",
-            "im",
-            "--context",
-            "prefix",
-            "--tokenizer",
-            "new:512",
-            "--out",
-            out.to_str().unwrap(),
-            "--chat",
-            dir.path().join("data/im.chat.jsonl").to_str().unwrap(),
-            "--format",
-            "json",
-        ])
+        .args(["mask", "--traces", dir.path().join("dw").to_str().unwrap(), "--mode", "im", "--context", "prefix", "--tokenizer", "new:512",
+            "--out", out.to_str().unwrap(), "--chat", dir.path().join("data/im.chat.jsonl").to_str().unwrap(), "--format", "json"])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(s["samples"].as_u64().unwrap() > 100);
-    let first: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(&out)
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(
-        first["input_ids"].as_array().unwrap().len(),
-        first["labels"].as_array().unwrap().len()
-    );
+    let first: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&out).unwrap().lines().next().unwrap()).unwrap();
+    assert_eq!(first["input_ids"].as_array().unwrap().len(), first["labels"].as_array().unwrap().len());
     assert!(dir.path().join("data/tokenizer.json").is_file());
 
     // Bad input: a workflow file that is not JSON names its file and line, exit 2.
     std::fs::write(dir.path().join("dw/workflows-bad.jsonl"), "{not json\n").unwrap();
-    let o = dwim()
-        .args([
-            "mask",
-            "--traces",
-            dir.path().join("dw").to_str().unwrap(),
-            "--tokenizer",
-            "new:512",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let o = dwim().args(["mask", "--traces", dir.path().join("dw").to_str().unwrap(), "--tokenizer", "new:512", "--out", out.to_str().unwrap()]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("workflows-bad.jsonl:1"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("workflows-bad.jsonl:1"), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// The detector queries among a sample's targets whose colour or shape words are not in the question
 /// (plurals folded): the teacher's mistaken queries, habitual or not.
 fn miscopied(question: &str, targets: &[&str]) -> (usize, usize) {
-    let asked: Vec<String> = question
-        .to_lowercase()
-        .split(|c: char| !c.is_alphabetic())
-        .map(|w| w.trim_end_matches('s').to_string())
-        .collect();
+    let asked: Vec<String> = question.to_lowercase().split(|c: char| !c.is_alphabetic()).map(|w| w.trim_end_matches('s').to_string()).collect();
     let mut queries = 0;
     let mut wrong = 0;
     for t in targets {
-        let Some(at) = t.find("detect(image, \"") else {
-            continue;
-        };
+        let Some(at) = t.find("detect(image, \"") else { continue };
         let rest = &t[at + 15..];
         let query = &rest[..rest.find('"').unwrap_or(rest.len())];
         queries += 1;
-        wrong += usize::from(
-            query
-                .split_whitespace()
-                .map(|w| w.trim_end_matches('s'))
-                .any(|w| w != "object" && !asked.iter().any(|a| a == w)),
-        );
+        wrong += usize::from(query.split_whitespace().map(|w| w.trim_end_matches('s')).any(|w| w != "object" && !asked.iter().any(|a| a == w)));
     }
     (wrong, queries)
 }
@@ -262,16 +154,7 @@ fn habitual_mistakes_are_sft_targets_and_im_masks_them() {
     use dwim::pipeline::mask::{samples_with, Context, Mode};
     let dir = tempfile::tempdir().unwrap();
     let data = generate(dir.path(), 60);
-    let wfs = run(
-        &data,
-        &dir.path().join("dw"),
-        &CollectConfig {
-            dw: true,
-            ..CollectConfig::default()
-        },
-        false,
-    )
-    .unwrap();
+    let wfs = run(&data, &dir.path().join("dw"), &CollectConfig { dw: true, ..CollectConfig::default() }, false).unwrap();
     let share = |mode: Mode| {
         let (mut wrong, mut all) = (0, 0);
         for w in &wfs {

@@ -21,11 +21,7 @@ answer to_yesno(shape(pinks[0]) == \"circle\")";
 
 fn workflow() -> Workflow {
     let text = std::fs::read_to_string(root().join("programs/rethink_pink.wf")).unwrap();
-    let img = Image::from_rgb(dwim::world::demo::draw_objects(
-        320,
-        240,
-        &scene_from_header(&text).unwrap(),
-    ));
+    let img = Image::from_rgb(dwim::world::demo::draw_objects(320, 240, &scene_from_header(&text).unwrap()));
     let registry = Registry::builtin();
     let mut s = Session::new(&registry, Limits::strict());
     s.bind("image", Value::Image(img));
@@ -51,45 +47,19 @@ fn workflow() -> Workflow {
 }
 
 fn reasons(wf: &Workflow) -> Vec<&str> {
-    wf.steps
-        .iter()
-        .map(|r| {
-            r.flag
-                .as_ref()
-                .unwrap()
-                .reason
-                .as_deref()
-                .unwrap_or("effective")
-        })
-        .collect()
+    wf.steps.iter().map(|r| r.flag.as_ref().unwrap().reason.as_deref().unwrap_or("effective")).collect()
 }
 
 #[test]
 fn kappa_marks_errors_tool_failures_and_dead_steps() {
     let wf = workflow();
     assert_eq!(wf.given, Some("yes".into()));
-    assert_eq!(
-        reasons(&wf),
-        [
-            "tool_failure",
-            "no_effect",
-            "effective",
-            "effective",
-            "error",
-            "effective"
-        ]
-    );
+    assert_eq!(reasons(&wf), ["tool_failure", "no_effect", "effective", "effective", "error", "effective"]);
     // The collector can name the trigger itself.
     let mut steps = wf.steps.clone();
     flag_steps(&mut steps, Some(&[1]));
-    assert_eq!(
-        steps[1].flag.as_ref().unwrap().reason.as_deref(),
-        Some("tool_failure")
-    );
-    assert_eq!(
-        steps[0].flag.as_ref().unwrap().reason.as_deref(),
-        Some("no_effect")
-    );
+    assert_eq!(steps[1].flag.as_ref().unwrap().reason.as_deref(), Some("tool_failure"));
+    assert_eq!(steps[0].flag.as_ref().unwrap().reason.as_deref(), Some("no_effect"));
 }
 
 #[test]
@@ -97,54 +67,25 @@ fn each_mode_targets_the_right_steps() {
     let wf = workflow();
     let sys = system_prompt("(tools)");
     let im = samples(&wf, Mode::Im, &sys, 0);
-    assert_eq!(
-        im.iter().map(|s| s.step.unwrap()).collect::<Vec<_>>(),
-        [3, 4, 6]
-    );
+    assert_eq!(im.iter().map(|s| s.step.unwrap()).collect::<Vec<_>>(), [3, 4, 6]);
     let s = &im[1];
-    assert_eq!(
-        s.targets(),
-        ["pinks = filter(segment(image), o -> color(o) == \"pink\")\n"]
-    );
+    assert_eq!(s.targets(), ["pinks = filter(segment(image), o -> color(o) == \"pink\")\n"]);
     let ctx = &s.segments[0].text;
-    assert!(
-        ctx.contains(&format!("Step 4: {PLACEHOLDER}\n"))
-            && ctx.ends_with("Your solution to Step 4: ")
-    );
-    assert!(
-        ctx.contains("Step 5: bad = pinks[9]") && ctx.contains("Result 5: error: "),
-        "ineffective steps stay as context"
-    );
-    assert!(
-        !ctx.contains("Step 4: pinks"),
-        "the target is masked out of the context"
-    );
+    assert!(ctx.contains(&format!("Step 4: {PLACEHOLDER}\n")) && ctx.ends_with("Your solution to Step 4: "));
+    assert!(ctx.contains("Step 5: bad = pinks[9]") && ctx.contains("Result 5: error: "), "ineffective steps stay as context");
+    assert!(!ctx.contains("Step 4: pinks"), "the target is masked out of the context");
 
     let rethink = samples(&wf, Mode::Rethink, &sys, 0);
-    assert_eq!(
-        rethink.iter().map(|s| s.step.unwrap()).collect::<Vec<_>>(),
-        [1, 3, 4, 6]
-    );
+    assert_eq!(rethink.iter().map(|s| s.step.unwrap()).collect::<Vec<_>>(), [1, 3, 4, 6]);
     let sft = samples(&wf, Mode::Sft, &sys, 0);
     assert_eq!(sft.len(), 1);
     assert_eq!(sft[0].targets().len(), 6);
     let random = samples(&wf, Mode::Random, &sys, 7);
     assert_eq!(random.len(), 3);
-    assert_ne!(
-        random.iter().map(|s| s.step).collect::<Vec<_>>(),
-        im.iter().map(|s| s.step).collect::<Vec<_>>(),
-        "seed 7 picks other steps"
-    );
-    assert_eq!(
-        samples(&wf, Mode::Random, &sys, 7),
-        random,
-        "deterministic for a seed"
-    );
+    assert_ne!(random.iter().map(|s| s.step).collect::<Vec<_>>(), im.iter().map(|s| s.step).collect::<Vec<_>>(), "seed 7 picks other steps");
+    assert_eq!(samples(&wf, Mode::Random, &sys, 7), random, "deterministic for a seed");
 
-    let not_viable = Workflow {
-        viable: false,
-        ..wf
-    };
+    let not_viable = Workflow { viable: false, ..wf };
     assert!(samples(&not_viable, Mode::Im, &sys, 0).is_empty());
 }
 
@@ -154,15 +95,8 @@ fn labels_decode_to_exactly_the_targets() {
     let sys = system_prompt(&Registry::builtin().prompt());
     let dir = tempfile::tempdir().unwrap();
     let corpus = dir.path().join("corpus.txt");
-    let all: Vec<_> = [Mode::Im, Mode::Sft, Mode::Random, Mode::Rethink]
-        .iter()
-        .flat_map(|m| samples(&wf, *m, &sys, 3))
-        .collect();
-    std::fs::write(
-        &corpus,
-        all.iter().map(|s| s.text()).collect::<Vec<_>>().join("\n"),
-    )
-    .unwrap();
+    let all: Vec<_> = [Mode::Im, Mode::Sft, Mode::Random, Mode::Rethink].iter().flat_map(|m| samples(&wf, *m, &sys, 3)).collect();
+    std::fs::write(&corpus, all.iter().map(|s| s.text()).collect::<Vec<_>>().join("\n")).unwrap();
     let tok = dwim::tokenizer::train_bpe(&[corpus.as_path()], 600).unwrap();
     for s in &all {
         let e = encode(s, &tok, 100_000).unwrap().unwrap();
@@ -174,10 +108,7 @@ fn labels_decode_to_exactly_the_targets() {
     // Truncation keeps targets and drops context from the front.
     let e = encode(&all[0], &tok, 40).unwrap().unwrap();
     assert_eq!(e.input_ids.len(), 40);
-    assert_eq!(
-        decode_targets(&e, &tok).unwrap(),
-        [all[0].targets()[0].to_string()]
-    );
+    assert_eq!(decode_targets(&e, &tok).unwrap(), [all[0].targets()[0].to_string()]);
     assert!(encode(&all[0], &tok, 3).unwrap().is_none());
 }
 
@@ -190,22 +121,9 @@ fn chat_export_puts_exactly_the_targets_in_assistant_turns() {
             let j = dwim::pipeline::export::chat_json(&s, &sys);
             let msgs = j["messages"].as_array().unwrap();
             assert_eq!(msgs[0]["role"], "system");
-            let assistant: Vec<String> = msgs
-                .iter()
-                .filter(|m| m["role"] == "assistant")
-                .map(|m| m["content"].as_str().unwrap().to_string() + "\n")
-                .collect();
-            assert_eq!(
-                assistant,
-                s.targets()
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect::<Vec<_>>()
-            );
-            assert!(!msgs[1]["content"]
-                .as_str()
-                .unwrap()
-                .starts_with("You answer"));
+            let assistant: Vec<String> = msgs.iter().filter(|m| m["role"] == "assistant").map(|m| m["content"].as_str().unwrap().to_string() + "\n").collect();
+            assert_eq!(assistant, s.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>());
+            assert!(!msgs[1]["content"].as_str().unwrap().starts_with("You answer"));
         }
     }
 }
@@ -216,19 +134,10 @@ fn prefix_context_shows_only_earlier_steps() {
     let wf = workflow();
     let sys = system_prompt("(tools)");
     let s = samples_with(&wf, Mode::Im, Context::Prefix, &sys, 0);
-    assert_eq!(
-        s.iter().map(|s| s.step.unwrap()).collect::<Vec<_>>(),
-        [3, 4, 6]
-    );
+    assert_eq!(s.iter().map(|s| s.step.unwrap()).collect::<Vec<_>>(), [3, 4, 6]);
     let ctx = &s[1].segments[0].text;
-    assert!(
-        ctx.ends_with(&format!("Step 4: {PLACEHOLDER}\nYour solution to Step 4: ")),
-        "{ctx}"
-    );
-    assert!(
-        ctx.contains("Step 2: extra = count(segment(image))"),
-        "ineffective earlier steps stay as context"
-    );
+    assert!(ctx.ends_with(&format!("Step 4: {PLACEHOLDER}\nYour solution to Step 4: ")), "{ctx}");
+    assert!(ctx.contains("Step 2: extra = count(segment(image))"), "ineffective earlier steps stay as context");
     assert!(!ctx.contains("Step 5"), "no later steps");
     assert_eq!(s[1].targets(), samples(&wf, Mode::Im, &sys, 0)[1].targets());
 }

@@ -8,10 +8,7 @@ use dwim::{Code, Limits, Registry, Session, Value};
 use std::sync::{Arc, Mutex};
 
 fn scene() -> Value {
-    let objs = [
-        Object::new("circle", "red", [20, 20, 70, 70]),
-        Object::new("square", "blue", [150, 100, 210, 160]),
-    ];
+    let objs = [Object::new("circle", "red", [20, 20, 70, 70]), Object::new("square", "blue", [150, 100, 210, 160])];
     Value::Image(Image::from_rgb(draw_objects(320, 240, &objs)))
 }
 
@@ -32,19 +29,12 @@ impl std::io::Write for Shared {
 fn steps_fed_one_at_a_time_share_the_environment() {
     let registry = Registry::builtin();
     let buf = Shared::default();
-    let mut s =
-        Session::new(&registry, Limits::strict()).with_trace(TraceWriter::to_writer(buf.clone()));
+    let mut s = Session::new(&registry, Limits::strict()).with_trace(TraceWriter::to_writer(buf.clone()));
     s.bind("image", scene());
 
     let o = s.feed("objs = segment(image)").unwrap();
     assert_eq!(o.len(), 1);
-    assert!(
-        o[0].record
-            .observation
-            .starts_with("objs = [region(20, 20, 70, 70, \"red circle\")"),
-        "{}",
-        o[0].record.observation
-    );
+    assert!(o[0].record.observation.starts_with("objs = [region(20, 20, 70, 70, \"red circle\")"), "{}", o[0].record.observation);
 
     // A step that does not check is rejected with diagnostics and changes nothing.
     let err = s.feed("n = count(objects)").unwrap_err();
@@ -57,9 +47,7 @@ fn steps_fed_one_at_a_time_share_the_environment() {
     assert_eq!(o[0].error().unwrap().code, Code::E202);
     assert!(!s.env().contains_key("x"));
 
-    let o = s
-        .feed("blue = filter(objs, o -> color(o) == \"blue\")\nanswer shape(blue[0])")
-        .unwrap();
+    let o = s.feed("blue = filter(objs, o -> color(o) == \"blue\")\nanswer shape(blue[0])").unwrap();
     assert_eq!(o.len(), 2);
     assert!(matches!(s.answer(), Some(Value::Text(t)) if t.as_ref() == "square"));
 
@@ -67,26 +55,14 @@ fn steps_fed_one_at_a_time_share_the_environment() {
     assert_eq!(s.feed("y = 1").unwrap_err()[0].code, Code::E109);
 
     let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    let recs: Vec<TraceRecord> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let recs: Vec<TraceRecord> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let kinds: Vec<&str> = recs.iter().map(|r| r.kind.as_str()).collect();
-    assert_eq!(
-        kinds,
-        ["assign", "rejected", "assign", "assign", "answer", "rejected"]
-    );
-    assert_eq!(
-        recs.iter().map(|r| r.step).collect::<Vec<_>>(),
-        [0, 1, 2, 3, 4, 5]
-    );
+    assert_eq!(kinds, ["assign", "rejected", "assign", "assign", "answer", "rejected"]);
+    assert_eq!(recs.iter().map(|r| r.step).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
     assert!(recs.iter().all(|r| r.run_id == s.run_id()));
     // Fed steps keep line numbers within the session transcript.
     assert_eq!(recs[4].loc.line, 4, "{:?}", recs[4]);
-    assert_eq!(
-        recs[3].calls.iter().filter(|c| c.tool == "color").count(),
-        2
-    );
+    assert_eq!(recs[3].calls.iter().filter(|c| c.tool == "color").count(), 2);
 }
 
 #[test]

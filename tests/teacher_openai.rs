@@ -21,30 +21,13 @@ fn gguf() -> Option<std::path::PathBuf> {
 }
 
 fn start(port: u16) -> Option<Server> {
-    let ok = Command::new("python3")
-        .args(["-c", "import llama_cpp.server"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+    let ok = Command::new("python3").args(["-c", "import llama_cpp.server"]).status().map(|s| s.success()).unwrap_or(false);
     let model = gguf()?;
     if !ok {
         return None;
     }
     let child = Command::new("python3")
-        .args([
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            model.to_str()?,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--n_ctx",
-            "4096",
-            "--n_threads",
-            "2",
-        ])
+        .args(["-m", "llama_cpp.server", "--model", model.to_str()?, "--host", "127.0.0.1", "--port", &port.to_string(), "--n_ctx", "4096", "--n_threads", "2"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -52,10 +35,7 @@ fn start(port: u16) -> Option<Server> {
     let server = Server(child);
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(120) {
-        if ureq::get(&format!("http://127.0.0.1:{port}/v1/models"))
-            .call()
-            .is_ok()
-        {
+        if ureq::get(&format!("http://127.0.0.1:{port}/v1/models")).call().is_ok() {
             return Some(server);
         }
         std::thread::sleep(Duration::from_millis(500));
@@ -67,32 +47,16 @@ fn start(port: u16) -> Option<Server> {
 fn messages_carry_observations_diagnostics_and_discrepancies() {
     let t = OpenAiTeacher::new("http://x/v1", "m");
     let history = [
-        Turn::Ran {
-            source: "objs = detect(image, \"red circle\")".into(),
-            observation: "objs = []".into(),
-        },
-        Turn::Discrepancy {
-            message: "detect found nothing".into(),
-        },
+        Turn::Ran { source: "objs = detect(image, \"red circle\")".into(), observation: "objs = []".into() },
+        Turn::Discrepancy { message: "detect found nothing".into() },
     ];
-    let input = TeacherInput {
-        question: "Is there a red circle?",
-        target: "yes",
-        tools: "detect(...)",
-        history: &history,
-    };
+    let input = TeacherInput { question: "Is there a red circle?", target: "yes", tools: "detect(...)", history: &history };
     let m = t.messages(&input);
     assert_eq!(m[0]["role"], "system");
-    assert!(m[1]["content"]
-        .as_str()
-        .unwrap()
-        .contains("Target answer: yes"));
+    assert!(m[1]["content"].as_str().unwrap().contains("Target answer: yes"));
     assert_eq!(m[2]["content"], "objs = detect(image, \"red circle\")");
     let last = m[3]["content"].as_str().unwrap();
-    assert!(
-        last.contains("Result 1: objs = []") && last.contains("Discrepancy: detect found nothing"),
-        "{last}"
-    );
+    assert!(last.contains("Result 1: objs = []") && last.contains("Discrepancy: detect found nothing"), "{last}");
 }
 
 #[test]
@@ -106,12 +70,7 @@ fn collects_from_a_real_llama_cpp_server() {
     let mut teacher = OpenAiTeacher::new(&base, "smollm2");
     teacher.max_tokens = 48;
     let tools = dwim::tools::bench::benchmark().prompt();
-    let input = TeacherInput {
-        question: "How many red circles are there?",
-        target: "2",
-        tools: &tools,
-        history: &[],
-    };
+    let input = TeacherInput { question: "How many red circles are there?", target: "2", tools: &tools, history: &[] };
     let step = teacher.next_step(&input).expect("the server answers");
     assert!(!step.contains('\n'));
     println!("SmolLM2 proposed: {step}");
@@ -119,41 +78,12 @@ fn collects_from_a_real_llama_cpp_server() {
     // The whole collector through the same endpoint: every question gets a workflow record.
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("bench");
-    let gen = Command::new(env!("CARGO_BIN_EXE_dwim"))
-        .args([
-            "bench-world",
-            "generate",
-            "--out",
-            data.to_str().unwrap(),
-            "--n",
-            "2",
-            "--seed",
-            "5",
-        ])
-        .output()
-        .unwrap();
+    let gen = Command::new(env!("CARGO_BIN_EXE_dwim")).args(["bench-world", "generate", "--out", data.to_str().unwrap(), "--n", "2", "--seed", "5"]).output().unwrap();
     assert!(gen.status.success());
     let out = dir.path().join("llm");
     let o = Command::new(env!("CARGO_BIN_EXE_dwim"))
-        .args([
-            "collect",
-            "--data",
-            data.to_str().unwrap(),
-            "--teacher",
-            &format!("openai:{base}#smollm2"),
-            "--split",
-            "all",
-            "--limit",
-            "2",
-            "--max-turns",
-            "3",
-            "--workers",
-            "1",
-            "--out",
-            out.to_str().unwrap(),
-            "--format",
-            "json",
-        ])
+        .args(["collect", "--data", data.to_str().unwrap(), "--teacher", &format!("openai:{base}#smollm2"), "--split", "all",
+            "--limit", "2", "--max-turns", "3", "--workers", "1", "--out", out.to_str().unwrap(), "--format", "json"])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -163,9 +93,6 @@ fn collects_from_a_real_llama_cpp_server() {
     for line in text.lines() {
         let w: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(w["teacher"].as_str().unwrap().starts_with("openai:"));
-        assert!(
-            !w["steps"].as_array().unwrap().is_empty(),
-            "the teacher's replies were run or rejected"
-        );
+        assert!(!w["steps"].as_array().unwrap().is_empty(), "the teacher's replies were run or rejected");
     }
 }

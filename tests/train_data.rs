@@ -24,15 +24,9 @@ fn parses_samples_with_optional_fields() {
 #[test]
 fn malformed_lines_name_file_and_line() {
     for (text, needle) in [
-        (
-            "{\"input_ids\": [1], \"labels\": [-100]}\nnot json\n",
-            "d.jsonl:2",
-        ),
+        ("{\"input_ids\": [1], \"labels\": [-100]}\nnot json\n", "d.jsonl:2"),
         ("{\"input_ids\": [1, 2], \"labels\": [-100]}\n", "1 labels"),
-        (
-            "{\"input_ids\": [1, 2], \"labels\": [-100, -5]}\n",
-            "label -5",
-        ),
+        ("{\"input_ids\": [1, 2], \"labels\": [-100, -5]}\n", "label -5"),
         ("{\"input_ids\": [-1], \"labels\": [-100]}\n", "d.jsonl:1"),
         ("{\"input_ids\": [], \"labels\": []}\n", "empty"),
     ] {
@@ -46,18 +40,10 @@ fn malformed_lines_name_file_and_line() {
 
 #[test]
 fn vocab_is_checked() {
-    let s = parse_jsonl(
-        "d.jsonl",
-        "{\"input_ids\": [1, 99], \"labels\": [-100, 99]}\n",
-    )
-    .unwrap();
+    let s = parse_jsonl("d.jsonl", "{\"input_ids\": [1, 99], \"labels\": [-100, 99]}\n").unwrap();
     assert!(check_vocab("d.jsonl", &s, 100).is_ok());
     let e = check_vocab("d.jsonl", &s, 50).unwrap_err();
-    assert!(
-        e.message.contains("d.jsonl:1") && e.message.contains("99"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("d.jsonl:1") && e.message.contains("99"), "{}", e.message);
 }
 
 #[test]
@@ -65,10 +51,7 @@ fn batches_pad_shift_and_truncate() {
     let a = Sample::new(vec![5, 6, 7, 8], vec![IGNORE, IGNORE, 7, 8]);
     let b = Sample::new(vec![9, 10], vec![IGNORE, 10]);
     let batch = make_batch(&[&a, &b], 16, 0, &Device::Cpu).unwrap();
-    assert_eq!(
-        batch.ids.to_vec2::<u32>().unwrap(),
-        vec![vec![5, 6, 7, 8], vec![9, 10, 0, 0]]
-    );
+    assert_eq!(batch.ids.to_vec2::<u32>().unwrap(), vec![vec![5, 6, 7, 8], vec![9, 10, 0, 0]]);
     // position t predicts labels[t+1]
     assert_eq!(batch.rows.to_vec1::<u32>().unwrap(), vec![1, 2, 4]);
     assert_eq!(batch.targets.to_vec1::<u32>().unwrap(), vec![7, 8, 10]);
@@ -81,9 +64,7 @@ fn batches_pad_shift_and_truncate() {
 
 #[test]
 fn split_and_order_are_seeded() {
-    let data: Vec<Sample> = (0..20)
-        .map(|i| Sample::new(vec![i, i + 1], vec![IGNORE, (i + 1) as i64]))
-        .collect();
+    let data: Vec<Sample> = (0..20).map(|i| Sample::new(vec![i, i + 1], vec![IGNORE, (i + 1) as i64])).collect();
     let (tr, va) = split(data.clone(), 0.1, 3);
     assert_eq!((tr.len(), va.len()), (18, 2));
     assert_eq!(split(data.clone(), 0.1, 3), (tr, va));
@@ -99,37 +80,18 @@ fn split_and_order_are_seeded() {
 #[test]
 fn bucketed_batches_cover_every_sample_once_per_epoch_and_pad_less() {
     let lens: Vec<usize> = (0..100).map(|i| 10 + (i * 37) % 200).collect();
-    let data: Vec<Sample> = lens
-        .iter()
-        .map(|&n| Sample::new(vec![1; n], vec![IGNORE; n]))
-        .collect();
+    let data: Vec<Sample> = lens.iter().map(|&n| Sample::new(vec![1; n], vec![IGNORE; n])).collect();
     let (plain, bucketed) = (Order::new(100, 8, 4), Order::bucketed(&data, 8, 4));
     assert_eq!(bucketed.batches_per_epoch(), 13);
     let padded = |o: &Order| -> usize {
-        (0..13)
-            .map(|k| {
-                let b = o.batch_indices(k);
-                b.iter().map(|&i| lens[i]).max().unwrap_or(0) * b.len()
-            })
-            .sum()
+        (0..13).map(|k| { let b = o.batch_indices(k); b.iter().map(|&i| lens[i]).max().unwrap_or(0) * b.len() }).sum()
     };
     for epoch in 0..2u64 {
-        let mut seen: Vec<usize> = (0..13)
-            .flat_map(|k| bucketed.batch_indices(epoch * 13 + k))
-            .collect();
+        let mut seen: Vec<usize> = (0..13).flat_map(|k| bucketed.batch_indices(epoch * 13 + k)).collect();
         seen.sort();
         assert_eq!(seen, (0..100).collect::<Vec<_>>(), "epoch {epoch}");
     }
-    assert_eq!(
-        bucketed.batch_indices(7),
-        bucketed.clone().batch_indices(7),
-        "seeded: resume replays it"
-    );
+    assert_eq!(bucketed.batch_indices(7), bucketed.clone().batch_indices(7), "seeded: resume replays it");
     let real: usize = lens.iter().sum();
-    assert!(
-        padded(&bucketed) < padded(&plain),
-        "bucketing pads less: {} vs {} for {real} real tokens",
-        padded(&bucketed),
-        padded(&plain)
-    );
+    assert!(padded(&bucketed) < padded(&plain), "bucketing pads less: {} vs {} for {real} real tokens", padded(&bucketed), padded(&plain));
 }

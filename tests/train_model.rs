@@ -8,14 +8,8 @@ use dwim::train::loss::{batch_loss, masked_cross_entropy};
 use dwim::train::{Config, LoraConfig, Mlp, Model, Sample, IGNORE};
 
 fn sample(len: usize, vocab: u32, prompt: usize, salt: u32) -> Sample {
-    let ids: Vec<u32> = (0..len as u32)
-        .map(|i| (i * 7 + salt * 13 + 3) % vocab)
-        .collect();
-    let labels = ids
-        .iter()
-        .enumerate()
-        .map(|(i, &t)| if i < prompt { IGNORE } else { t as i64 })
-        .collect();
+    let ids: Vec<u32> = (0..len as u32).map(|i| (i * 7 + salt * 13 + 3) % vocab).collect();
+    let labels = ids.iter().enumerate().map(|(i, &t)| if i < prompt { IGNORE } else { t as i64 }).collect();
     Sample::new(ids, labels)
 }
 
@@ -28,23 +22,15 @@ fn assert_all_grads(model: &Model) {
     let vars = model.trainable();
     assert!(!vars.is_empty());
     for (name, var) in vars {
-        let g = grads
-            .get(var.as_tensor())
-            .unwrap_or_else(|| panic!("{name} got no gradient"));
+        let g = grads.get(var.as_tensor()).unwrap_or_else(|| panic!("{name} got no gradient"));
         let norm: f32 = g.abs().unwrap().sum_all().unwrap().to_scalar().unwrap();
-        assert!(
-            norm > 0.0 && norm.is_finite(),
-            "{name}: gradient norm {norm}"
-        );
+        assert!(norm > 0.0 && norm.is_finite(), "{name}: gradient norm {norm}");
     }
 }
 
 #[test]
 fn every_weight_gets_a_gradient_gated_gqa() {
-    let cfg = Config {
-        vocab: 50,
-        ..Config::micro(50)
-    };
+    let cfg = Config { vocab: 50, ..Config::micro(50) };
     assert_eq!(cfg.mlp, Mlp::Gated);
     assert!(cfg.n_kv_heads < cfg.n_heads);
     assert_all_grads(&Model::init(&cfg, 1, &Device::Cpu).unwrap());
@@ -52,48 +38,24 @@ fn every_weight_gets_a_gradient_gated_gqa() {
 
 #[test]
 fn every_weight_gets_a_gradient_plain_tied() {
-    let cfg = Config {
-        mlp: Mlp::Plain,
-        tie_embeddings: true,
-        n_kv_heads: 4,
-        ..Config::micro(50)
-    };
+    let cfg = Config { mlp: Mlp::Plain, tie_embeddings: true, n_kv_heads: 4, ..Config::micro(50) };
     assert_all_grads(&Model::init(&cfg, 2, &Device::Cpu).unwrap());
 }
 
 #[test]
 fn every_weight_gets_a_gradient_qwen2_biases() {
-    let cfg = Config {
-        attn_bias: true,
-        tie_embeddings: true,
-        ..Config::micro(50)
-    };
+    let cfg = Config { attn_bias: true, tie_embeddings: true, ..Config::micro(50) };
     let m = Model::init(&cfg, 4, &Device::Cpu).unwrap();
-    assert_eq!(
-        m.state()
-            .keys()
-            .filter(|k| k.ends_with("_proj.bias"))
-            .count(),
-        cfg.n_layers * 3
-    );
+    assert_eq!(m.state().keys().filter(|k| k.ends_with("_proj.bias")).count(), cfg.n_layers * 3);
     assert_all_grads(&m);
 }
 
 #[test]
 fn biases_change_the_logits_and_need_attn_bias() {
-    let cfg = Config {
-        attn_bias: true,
-        ..Config::micro(50)
-    };
+    let cfg = Config { attn_bias: true, ..Config::micro(50) };
     let m = Model::init(&cfg, 5, &Device::Cpu).unwrap();
     let ids = Tensor::new(&[[1u32, 2, 3, 4]], &Device::Cpu).unwrap();
-    let before = m
-        .forward(&ids)
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .to_vec1::<f32>()
-        .unwrap();
+    let before = m.forward(&ids).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
     let mut w = m.state();
     for (k, v) in w.iter_mut() {
         if k.ends_with("q_proj.bias") || k.ends_with("v_proj.bias") {
@@ -101,28 +63,9 @@ fn biases_change_the_logits_and_need_attn_bias() {
         }
     }
     let biased = Model::from_weights(&cfg, w.clone(), None, &Device::Cpu).unwrap();
-    let after = biased
-        .forward(&ids)
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .to_vec1::<f32>()
-        .unwrap();
-    assert!(
-        before.iter().zip(&after).any(|(a, b)| (a - b).abs() > 1e-4),
-        "the biases take part in the forward pass"
-    );
-    let err = Model::from_weights(
-        &Config {
-            attn_bias: false,
-            ..cfg
-        },
-        w,
-        None,
-        &Device::Cpu,
-    )
-    .err()
-    .expect("a stray bias is refused");
+    let after = biased.forward(&ids).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    assert!(before.iter().zip(&after).any(|(a, b)| (a - b).abs() > 1e-4), "the biases take part in the forward pass");
+    let err = Model::from_weights(&Config { attn_bias: false, ..cfg }, w, None, &Device::Cpu).err().expect("a stray bias is refused");
     assert!(err.to_string().contains("_proj.bias"), "{err}");
 }
 
@@ -130,10 +73,8 @@ fn biases_change_the_logits_and_need_attn_bias() {
 fn a_qwen2_config_json_turns_on_attention_biases() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("config.json");
-    let hf = |model_type: &str| {
-        serde_json::json!({"model_type": model_type, "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
-        "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 100, "tie_word_embeddings": true})
-    };
+    let hf = |model_type: &str| serde_json::json!({"model_type": model_type, "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 100, "tie_word_embeddings": true});
     std::fs::write(&p, hf("qwen2").to_string()).unwrap();
     assert!(dwim::train::load::read_config(&p).unwrap().attn_bias);
     std::fs::write(&p, hf("llama").to_string()).unwrap();
@@ -151,8 +92,7 @@ fn every_adapter_gets_a_gradient_after_one_update() {
     // give B some values, as one optimizer step would
     for (name, v) in m.trainable() {
         if name.ends_with(".b") {
-            v.set(&Tensor::full(0.01f32, v.shape(), &Device::Cpu).unwrap())
-                .unwrap();
+            v.set(&Tensor::full(0.01f32, v.shape(), &Device::Cpu).unwrap()).unwrap();
         }
     }
     assert_all_grads(&m);
@@ -165,11 +105,7 @@ fn tiny_preset_matches_the_pytorch_baseline_size() {
 
 #[test]
 fn masked_cross_entropy_matches_hand_computation() {
-    let logits = [
-        [1.0f32, 2.0, 0.5, -1.0],
-        [0.0, 0.0, 0.0, 0.0],
-        [3.0, -2.0, 1.0, 0.25],
-    ];
+    let logits = [[1.0f32, 2.0, 0.5, -1.0], [0.0, 0.0, 0.0, 0.0], [3.0, -2.0, 1.0, 0.25]];
     let labels = [IGNORE, 2, 0];
     let t = Tensor::new(&logits, &Device::Cpu).unwrap();
     let (loss, n) = masked_cross_entropy(&t, &labels).unwrap();
@@ -183,8 +119,7 @@ fn masked_cross_entropy_matches_hand_computation() {
     assert!((got - want).abs() < 1e-5, "{got} vs {want}");
     // a target on the ignored row would change it; changing the ignored row's logits must not
     let logits2 = [[9.0f32, -9.0, 4.0, 7.0], logits[1], logits[2]];
-    let (loss2, _) =
-        masked_cross_entropy(&Tensor::new(&logits2, &Device::Cpu).unwrap(), &labels).unwrap();
+    let (loss2, _) = masked_cross_entropy(&Tensor::new(&logits2, &Device::Cpu).unwrap(), &labels).unwrap();
     assert_eq!(loss2.to_scalar::<f32>().unwrap(), got as f32);
 }
 
@@ -195,9 +130,7 @@ fn batch_loss_equals_masked_loss_over_shifted_labels() {
     let samples = [sample(10, 50, 4, 0), sample(7, 50, 2, 5)];
     let refs: Vec<&Sample> = samples.iter().collect();
     let b = make_batch(&refs, 64, 0, &Device::Cpu).unwrap();
-    let fast: f32 = (batch_loss(&model, &b, b.n_targets as f64).unwrap())
-        .to_scalar()
-        .unwrap();
+    let fast: f32 = (batch_loss(&model, &b, b.n_targets as f64).unwrap()).to_scalar().unwrap();
     let logits = model.forward(&b.ids).unwrap();
     let (bs, s, v) = logits.dims3().unwrap();
     let mut shifted = vec![IGNORE; bs * s];
@@ -219,22 +152,9 @@ fn padding_does_not_change_a_sample_loss() {
     let long = sample(15, 50, 3, 2);
     let alone = make_batch(&[&short], 64, 0, &Device::Cpu).unwrap();
     let padded = make_batch(&[&short, &long], 64, 0, &Device::Cpu).unwrap();
-    let l1: f32 = batch_loss(&model, &alone, 1.0)
-        .unwrap()
-        .to_scalar()
-        .unwrap();
-    let both: f32 = batch_loss(&model, &padded, 1.0)
-        .unwrap()
-        .to_scalar()
-        .unwrap();
-    let l2: f32 = batch_loss(
-        &model,
-        &make_batch(&[&long], 64, 0, &Device::Cpu).unwrap(),
-        1.0,
-    )
-    .unwrap()
-    .to_scalar()
-    .unwrap();
+    let l1: f32 = batch_loss(&model, &alone, 1.0).unwrap().to_scalar().unwrap();
+    let both: f32 = batch_loss(&model, &padded, 1.0).unwrap().to_scalar().unwrap();
+    let l2: f32 = batch_loss(&model, &make_batch(&[&long], 64, 0, &Device::Cpu).unwrap(), 1.0).unwrap().to_scalar().unwrap();
     assert!((l1 + l2 - both).abs() < 1e-4, "{l1} + {l2} vs {both}");
 }
 
@@ -243,66 +163,21 @@ fn kv_cache_decoding_matches_full_forward() {
     let cfg = Config::micro(50);
     let model = Model::init(&cfg, 6, &Device::Cpu).unwrap();
     let ids: Vec<u32> = vec![3, 17, 42, 8, 8, 1, 30];
-    let full = model
-        .forward(
-            &Tensor::new(ids.as_slice(), &Device::Cpu)
-                .unwrap()
-                .unsqueeze(0)
-                .unwrap(),
-        )
-        .unwrap();
+    let full = model.forward(&Tensor::new(ids.as_slice(), &Device::Cpu).unwrap().unsqueeze(0).unwrap()).unwrap();
     let mut cache = dwim::train::model::KvCache::default();
-    let prefix = Tensor::new(&ids[..4], &Device::Cpu)
-        .unwrap()
-        .unsqueeze(0)
-        .unwrap();
-    let mut parts = vec![model
-        .lm_head(&model.hidden(&prefix, Some(&mut cache)).unwrap())
-        .unwrap()];
+    let prefix = Tensor::new(&ids[..4], &Device::Cpu).unwrap().unsqueeze(0).unwrap();
+    let mut parts = vec![model.lm_head(&model.hidden(&prefix, Some(&mut cache)).unwrap()).unwrap()];
     for &t in &ids[4..] {
-        let x = Tensor::new(&[t], &Device::Cpu)
-            .unwrap()
-            .unsqueeze(0)
-            .unwrap();
-        parts.push(
-            model
-                .lm_head(&model.hidden(&x, Some(&mut cache)).unwrap())
-                .unwrap(),
-        );
+        let x = Tensor::new(&[t], &Device::Cpu).unwrap().unsqueeze(0).unwrap();
+        parts.push(model.lm_head(&model.hidden(&x, Some(&mut cache)).unwrap()).unwrap());
     }
     let inc = Tensor::cat(&parts, 1).unwrap();
-    let diff: f32 = (full - inc)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .max_keepdim(D::Minus1)
-        .unwrap()
-        .max_all()
-        .unwrap()
-        .to_scalar()
-        .unwrap();
+    let diff: f32 = (full - inc).unwrap().abs().unwrap().max_keepdim(D::Minus1).unwrap().max_all().unwrap().to_scalar().unwrap();
     assert!(diff < 1e-4, "max diff {diff}");
-    let out = dwim::train::generate(
-        &model,
-        &ids,
-        &dwim::train::GenOptions {
-            max_new: 5,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let out = dwim::train::generate(&model, &ids, &dwim::train::GenOptions { max_new: 5, ..Default::default() }).unwrap();
     assert_eq!(out.len(), 5);
     let stop = out[0];
-    let out = dwim::train::generate(
-        &model,
-        &ids,
-        &dwim::train::GenOptions {
-            max_new: 5,
-            stop_ids: vec![stop],
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let out = dwim::train::generate(&model, &ids, &dwim::train::GenOptions { max_new: 5, stop_ids: vec![stop], ..Default::default() }).unwrap();
     assert_eq!(out, vec![stop]);
 }
 
@@ -310,8 +185,7 @@ fn kv_cache_decoding_matches_full_forward() {
 fn lora_merge_gives_the_same_logits() {
     let cfg = Config::micro(50);
     let base = Model::init(&cfg, 7, &Device::Cpu).unwrap();
-    let lora =
-        Model::from_weights(&cfg, base.state(), Some(LoraConfig::all(4)), &Device::Cpu).unwrap();
+    let lora = Model::from_weights(&cfg, base.state(), Some(LoraConfig::all(4)), &Device::Cpu).unwrap();
     for (name, v) in lora.trainable() {
         if name.ends_with(".b") {
             let r = Tensor::randn(0f32, 0.05, v.shape(), &Device::Cpu).unwrap();
@@ -323,26 +197,8 @@ fn lora_merge_gives_the_same_logits() {
     let merged = lora.merged().unwrap();
     let b = merged.forward(&ids).unwrap();
     let base_logits = base.forward(&ids).unwrap();
-    let d: f32 = (&a - &b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .max_keepdim(D::Minus1)
-        .unwrap()
-        .max_all()
-        .unwrap()
-        .to_scalar()
-        .unwrap();
-    let moved: f32 = (&a - &base_logits)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .max_keepdim(D::Minus1)
-        .unwrap()
-        .max_all()
-        .unwrap()
-        .to_scalar()
-        .unwrap();
+    let d: f32 = (&a - &b).unwrap().abs().unwrap().max_keepdim(D::Minus1).unwrap().max_all().unwrap().to_scalar().unwrap();
+    let moved: f32 = (&a - &base_logits).unwrap().abs().unwrap().max_keepdim(D::Minus1).unwrap().max_all().unwrap().to_scalar().unwrap();
     assert!(d < 1e-4, "merge differs by {d}");
     assert!(moved > 1e-3, "adapters had no effect");
 }

@@ -18,20 +18,9 @@ fn smollm2_knows_the_capital_of_france() {
     assert_eq!(model.cfg.n_params(), 134_515_008);
     let load_s = t0.elapsed();
     let ids = tokenizer::encode(&tok, "The capital of France is").unwrap();
-    assert_eq!(
-        tokenizer::decode(&tok, &ids).unwrap(),
-        "The capital of France is"
-    );
+    assert_eq!(tokenizer::decode(&tok, &ids).unwrap(), "The capital of France is");
     let t1 = std::time::Instant::now();
-    let out = generate(
-        &model,
-        &ids,
-        &GenOptions {
-            max_new: 6,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let out = generate(&model, &ids, &GenOptions { max_new: 6, ..Default::default() }).unwrap();
     let text = tokenizer::decode(&tok, &out).unwrap();
     eprintln!("load {load_s:?}, 6 tokens in {:?}: {text:?}", t1.elapsed());
     assert!(text.contains("Paris"), "{text:?}");
@@ -54,55 +43,23 @@ fn quantized_path_agrees_with_f32_path() {
     }
     let dev = Device::Cpu;
     let (model, tok) = gguf::load(&path, &dev).unwrap();
-    let ids = tokenizer::encode(
-        &tok,
-        "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n",
-    )
-    .unwrap();
+    let ids = tokenizer::encode(&tok, "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n").unwrap();
     let steps = 8;
-    let f32_out = generate(
-        &model,
-        &ids,
-        &GenOptions {
-            max_new: steps,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let f32_out = generate(&model, &ids, &GenOptions { max_new: steps, ..Default::default() }).unwrap();
     let mut seq = ids.clone();
     seq.extend_from_slice(&f32_out);
     let f32_logits: Vec<Vec<f32>> = {
-        let all = model
-            .forward(&candle_core::Tensor::from_slice(&seq, (1, seq.len()), &dev).unwrap())
-            .unwrap();
-        (0..steps)
-            .map(|i| {
-                all.get(0)
-                    .unwrap()
-                    .get(ids.len() - 1 + i)
-                    .unwrap()
-                    .to_vec1()
-                    .unwrap()
-            })
-            .collect()
+        let all = model.forward(&candle_core::Tensor::from_slice(&seq, (1, seq.len()), &dev).unwrap()).unwrap();
+        (0..steps).map(|i| all.get(0).unwrap().get(ids.len() - 1 + i).unwrap().to_vec1().unwrap()).collect()
     };
     for kernels in [Kernels::Fast, Kernels::AsStored] {
         let mut q = QuantizedLlama::load_with(&path, &dev, kernels).unwrap();
         let (mut agree, mut worst_cos) = (0, 1.0f64);
         for i in 0..steps {
-            let (input, pos) = if i == 0 {
-                (&seq[..ids.len()], 0)
-            } else {
-                (&seq[ids.len() - 1 + i..ids.len() + i], ids.len() - 1 + i)
-            };
+            let (input, pos) = if i == 0 { (&seq[..ids.len()], 0) } else { (&seq[ids.len() - 1 + i..ids.len() + i], ids.len() - 1 + i) };
             let ql: Vec<f32> = q.logits(input, pos).unwrap().to_vec1().unwrap();
             let fl = &f32_logits[i];
-            let top = ql
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(j, _)| j as u32)
-                .unwrap();
+            let top = ql.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(j, _)| j as u32).unwrap();
             agree += usize::from(top == f32_out[i]);
             let dot: f64 = ql.iter().zip(fl).map(|(a, b)| *a as f64 * *b as f64).sum();
             let norm = |v: &[f32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
@@ -110,23 +67,12 @@ fn quantized_path_agrees_with_f32_path() {
         }
         let text = tokenizer::decode(&tok, &f32_out).unwrap();
         eprintln!("{kernels:?}: top-1 agrees on {agree}/{steps} steps, worst logit cosine {worst_cos:.5}; f32 said {text:?}");
-        assert!(
-            agree >= steps - 1,
-            "{kernels:?}: top-1 agreed on {agree}/{steps}"
-        );
+        assert!(agree >= steps - 1, "{kernels:?}: top-1 agreed on {agree}/{steps}");
         let floor = if kernels == Kernels::Fast { 0.95 } else { 0.99 };
         assert!(worst_cos > floor, "{kernels:?}: logit cosine {worst_cos}");
     }
     let mut q = QuantizedLlama::load(&path, &dev).unwrap();
-    let out = q
-        .generate(
-            &ids,
-            &GenOptions {
-                max_new: 8,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let out = q.generate(&ids, &GenOptions { max_new: 8, ..Default::default() }).unwrap();
     assert!(tokenizer::decode(&tok, &out).unwrap().contains("Paris"));
 }
 

@@ -22,19 +22,7 @@ fn run_calls_a_plugin() {
     assert!(err.contains("E101"), "{err}");
     let (code, out, err) = dwim(&["check", "prog.wf", "--plugins", plugins], d);
     assert_eq!(code, 0, "{out}{err}");
-    let (code, out, err) = dwim(
-        &[
-            "run",
-            "prog.wf",
-            "--image",
-            "scene.png",
-            "--plugins",
-            plugins,
-            "--format",
-            "json",
-        ],
-        d,
-    );
+    let (code, out, err) = dwim(&["run", "prog.wf", "--image", "scene.png", "--plugins", plugins, "--format", "json"], d);
     assert_eq!(code, 0, "{out}{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["answer"], "answer");
@@ -54,12 +42,7 @@ fn tools_lists_plugins_and_reports_broken_ones() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("E410") && err.contains("broken.wasm"), "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let ok = doc["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "ok")
-        .expect("ok listed");
+    let ok = doc["tools"].as_array().unwrap().iter().find(|t| t["name"] == "ok").expect("ok listed");
     assert_eq!(ok["kind"], "wasm");
 }
 
@@ -74,19 +57,7 @@ fn a_failing_plugin_step_reports_its_code() {
     }
     dwim(&["scene", "--out", "scene.png"], d);
     std::fs::write(d.join("prog.wf"), "x = loop()\nanswer ok()\n").unwrap();
-    let (code, out, err) = dwim(
-        &[
-            "run",
-            "prog.wf",
-            "--image",
-            "scene.png",
-            "--plugins",
-            "p",
-            "--format",
-            "json",
-        ],
-        d,
-    );
+    let (code, out, err) = dwim(&["run", "prog.wf", "--image", "scene.png", "--plugins", "p", "--format", "json"], d);
     assert_eq!(code, 1, "{out}{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["error"]["code"], "E403", "{doc}");

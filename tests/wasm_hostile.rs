@@ -52,20 +52,14 @@ fn infinite_loop_hits_the_deadline() {
     let d = call(&tool, vec![]).expect_err("deadline");
     let took = t.elapsed();
     assert_eq!(d.code, Code::E404, "{d}");
-    assert!(
-        took >= Duration::from_millis(90) && took < Duration::from_secs(3),
-        "took {took:?}"
-    );
+    assert!(took >= Duration::from_millis(90) && took < Duration::from_secs(3), "took {took:?}");
     host_alive();
 }
 
 #[test]
 fn host_limits_cap_the_manifest() {
     let tool = load(&fixture("deadline.wat"));
-    let limits = Limits {
-        tool_fuel: 1_000_000,
-        ..Limits::default()
-    };
+    let limits = Limits { tool_fuel: 1_000_000, ..Limits::default() };
     let d = call_with(&tool, vec![], limits).expect_err("fuel");
     assert_eq!(d.code, Code::E403, "{d}");
 }
@@ -116,10 +110,7 @@ fn invalid_output_is_bad_output() {
 fn missing_export_is_e408() {
     let d = load_err(&fixture("no_call_export.wat"));
     assert_eq!(d.code, Code::E408, "{d}");
-    assert!(
-        d.message.contains("no_call_export.wat") && d.message.contains("dwim_call"),
-        "{d}"
-    );
+    assert!(d.message.contains("no_call_export.wat") && d.message.contains("dwim_call"), "{d}");
     host_alive();
 }
 
@@ -136,13 +127,8 @@ fn wrong_signature_is_e409() {
 fn files_sockets_and_env_are_refused() {
     let tool = load(&fixture("wasi_probe.wat"));
     let v = call(&tool, vec![]).expect("probe runs");
-    let Value::List(items) = v else {
-        panic!("not a list: {v:?}")
-    };
-    let nums: Vec<f64> = items
-        .iter()
-        .map(|v| if let Value::Number(n) = v { *n } else { -1.0 })
-        .collect();
+    let Value::List(items) = v else { panic!("not a list: {v:?}") };
+    let nums: Vec<f64> = items.iter().map(|v| if let Value::Number(n) = v { *n } else { -1.0 }).collect();
     // path_open and sock_accept: ENOTCAPABLE; no environment variables; random_get not granted.
     assert_eq!(nums, vec![76.0, 76.0, 0.0, 76.0]);
     let d = load_err(&fixture("env_import.wat"));
@@ -155,15 +141,9 @@ fn files_sockets_and_env_are_refused() {
 fn granted_randomness_works() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(fixture("wasi_probe.wat"), dir.path().join("wasi_probe.wat")).unwrap();
-    std::fs::write(
-        dir.path().join("wasi_probe.json"),
-        r#"{"grants": ["random"], "random_seed": 7}"#,
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("wasi_probe.json"), r#"{"grants": ["random"], "random_seed": 7}"#).unwrap();
     let tool = load(&dir.path().join("wasi_probe.wat"));
-    let Value::List(items) = call(&tool, vec![]).unwrap() else {
-        panic!()
-    };
+    let Value::List(items) = call(&tool, vec![]).unwrap() else { panic!() };
     assert!(items[0].equals(&Value::Number(76.0)), "files stay closed");
     assert!(items[3].equals(&Value::Number(0.0)), "random granted");
 }
@@ -180,43 +160,20 @@ fn broken_plugins_are_reported_and_skipped() {
     let (tools, problems) = load_dir(dir.path(), &opts());
     let names: Vec<&str> = tools.iter().map(|t| t.signature().name.as_str()).collect();
     assert_eq!(names, vec!["ok"]);
-    let codes: Vec<(Code, bool)> = problems
-        .iter()
-        .map(|d| (d.code, d.message.contains(dir.path().to_str().unwrap())))
-        .collect();
-    assert_eq!(
-        codes,
-        vec![
-            (Code::E410, true),
-            (Code::E410, true),
-            (Code::E408, true),
-            (Code::E410, true)
-        ],
-        "{problems:?}"
-    );
-    assert!(
-        problems[3].message.contains("typo.json"),
-        "{:?}",
-        problems[3]
-    );
+    let codes: Vec<(Code, bool)> = problems.iter().map(|d| (d.code, d.message.contains(dir.path().to_str().unwrap()))).collect();
+    assert_eq!(codes, vec![(Code::E410, true), (Code::E410, true), (Code::E408, true), (Code::E410, true)], "{problems:?}");
+    assert!(problems[3].message.contains("typo.json"), "{:?}", problems[3]);
 }
 
 #[test]
 fn compiled_modules_are_cached_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let o = dwim::tools::wasm::LoadOptions {
-        cache_dir: Some(dir.path().to_path_buf()),
-    };
+    let o = dwim::tools::wasm::LoadOptions { cache_dir: Some(dir.path().to_path_buf()) };
     let a = WasmTool::load(&fixture("ok.wat"), &o).unwrap();
     let entries = std::fs::read_dir(dir.path()).unwrap().count();
     assert_eq!(entries, 1);
     // Corrupt the entry: the loader must notice, recompile and still work.
-    let entry = std::fs::read_dir(dir.path())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let entry = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap().path();
     std::fs::write(&entry, b"corrupt").unwrap();
     let b = WasmTool::load(&fixture("ok.wat"), &o).unwrap();
     assert!(call(&b, vec![]).is_ok() && call(&a, vec![]).is_ok());
@@ -227,11 +184,7 @@ fn compiled_modules_are_cached_on_disk() {
 #[test]
 fn a_rust_guest_misbehaving_maps_to_typed_errors() {
     let tool = load(&wasm_common::dist().join("test/hostile.wasm"));
-    let limits = Limits {
-        tool_memory: 32 << 20,
-        tool_fuel: 50_000_000,
-        ..Limits::default()
-    };
+    let limits = Limits { tool_memory: 32 << 20, tool_fuel: 50_000_000, ..Limits::default() };
     let cases = [
         ("panic", Code::E406, "hostile plugin panicked on purpose"),
         ("alloc", Code::E405, "the limit is 33554432 bytes"),
@@ -243,8 +196,7 @@ fn a_rust_guest_misbehaving_maps_to_typed_errors() {
         let d = call_with(&tool, vec![Value::text(mode)], limits.clone()).expect_err(mode);
         assert_eq!(d.code, code, "{mode}: {d}");
         assert!(d.message.contains(text), "{mode}: {d}");
-        let v =
-            call_with(&tool, vec![Value::text("fine")], limits.clone()).expect("next call works");
+        let v = call_with(&tool, vec![Value::text("fine")], limits.clone()).expect("next call works");
         assert!(v.equals(&Value::text("fine")));
     }
 }

@@ -5,9 +5,7 @@ use dwim::value::{BBox, Image, Region};
 use dwim::{Code, Value};
 
 fn png(path: &std::path::Path) {
-    image::RgbImage::from_pixel(8, 6, image::Rgb([1, 2, 3]))
-        .save(path)
-        .unwrap();
+    image::RgbImage::from_pixel(8, 6, image::Rgb([1, 2, 3])).save(path).unwrap();
 }
 
 #[test]
@@ -28,43 +26,21 @@ fn gqa_questions_with_an_image_folder() {
     assert!(items[1].is_correct(&Value::Bool(true)));
     assert!(Image::load(std::path::Path::new(&items[1].image)).is_ok());
 
-    std::fs::write(
-        d.path().join("missing.json"),
-        r#"{"1": {"imageId": "nope", "question": "q", "answer": "a"}}"#,
-    )
-    .unwrap();
+    std::fs::write(d.path().join("missing.json"), r#"{"1": {"imageId": "nope", "question": "q", "answer": "a"}}"#).unwrap();
     let e = gqa::load(&d.path().join("missing.json"), &d.path().join("images")).unwrap_err();
     assert_eq!(e.code, Code::E402);
     assert!(e.message.contains("nope"));
     std::fs::write(d.path().join("bad.json"), "[1, 2").unwrap();
-    assert_eq!(
-        gqa::load(&d.path().join("bad.json"), &d.path().join("images"))
-            .unwrap_err()
-            .code,
-        Code::E402
-    );
-    std::fs::write(
-        d.path().join("evil.json"),
-        r#"{"1": {"imageId": "../x", "question": "q", "answer": "a"}}"#,
-    )
-    .unwrap();
-    assert_eq!(
-        gqa::load(&d.path().join("evil.json"), &d.path().join("images"))
-            .unwrap_err()
-            .code,
-        Code::E402
-    );
+    assert_eq!(gqa::load(&d.path().join("bad.json"), &d.path().join("images")).unwrap_err().code, Code::E402);
+    std::fs::write(d.path().join("evil.json"), r#"{"1": {"imageId": "../x", "question": "q", "answer": "a"}}"#).unwrap();
+    assert_eq!(gqa::load(&d.path().join("evil.json"), &d.path().join("images")).unwrap_err().code, Code::E402);
 }
 
 #[test]
 fn refcoco_references_with_boxes() {
     let d = tempfile::tempdir().unwrap();
     png(&d.path().join("a.png"));
-    std::fs::copy(
-        d.path().join("a.png"),
-        d.path().join("COCO_train2014_000000000042.jpg"),
-    )
-    .unwrap();
+    std::fs::copy(d.path().join("a.png"), d.path().join("COCO_train2014_000000000042.jpg")).unwrap();
     let refs = r#"[{"ref_id": 7, "file_name": "a.png", "bbox": [1, 1, 4, 3], "sentences": [{"sent": "left thing"}, {"raw": "The left thing"}], "split": "val"},
                   {"ref_id": 8, "image_id": 42, "bbox": [0, 0, 2, 2], "expression": "top corner"}]"#;
     std::fs::write(d.path().join("refs.json"), refs).unwrap();
@@ -75,24 +51,8 @@ fn refcoco_references_with_boxes() {
     assert_eq!(items[2].question, "top corner");
     assert!(items[2].image.ends_with("COCO_train2014_000000000042.jpg"));
     let img = Image::load(std::path::Path::new(&items[0].image)).unwrap();
-    let near = Region::new(
-        img.clone(),
-        BBox {
-            x0: 1.0,
-            y0: 1.0,
-            x1: 5.0,
-            y1: 3.5,
-        },
-    );
-    let far = Region::new(
-        img,
-        BBox {
-            x0: 5.0,
-            y0: 4.0,
-            x1: 8.0,
-            y1: 6.0,
-        },
-    );
+    let near = Region::new(img.clone(), BBox { x0: 1.0, y0: 1.0, x1: 5.0, y1: 3.5 });
+    let far = Region::new(img, BBox { x0: 5.0, y0: 4.0, x1: 8.0, y1: 6.0 });
     assert!(items[0].is_correct(&Value::Region(near)));
     assert!(!items[0].is_correct(&Value::Region(far)));
 

@@ -17,10 +17,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         for e in std::fs::read_dir(dir.join(sub)).unwrap() {
             let p = e.unwrap().path();
             if p.is_file() {
-                out.insert(
-                    p.strip_prefix(dir).unwrap().display().to_string(),
-                    std::fs::read(&p).unwrap(),
-                );
+                out.insert(p.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&p).unwrap());
             }
         }
     }
@@ -30,11 +27,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 #[test]
 fn generation_is_deterministic_byte_for_byte() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let cfg = GenConfig {
-        seed: 7,
-        n: 12,
-        ..GenConfig::default()
-    };
+    let cfg = GenConfig { seed: 7, n: 12, ..GenConfig::default() };
     generate(a.path(), &cfg).unwrap();
     generate(b.path(), &cfg).unwrap();
     let (fa, fb) = (files(a.path()), files(b.path()));
@@ -42,24 +35,13 @@ fn generation_is_deterministic_byte_for_byte() {
     assert_eq!(fa, fb);
     let c = tempfile::tempdir().unwrap();
     generate(c.path(), &GenConfig { seed: 8, ..cfg }).unwrap();
-    assert_ne!(
-        files(c.path())["images/scene_00000.png"],
-        fa["images/scene_00000.png"]
-    );
+    assert_ne!(files(c.path())["images/scene_00000.png"], fa["images/scene_00000.png"]);
 }
 
 #[test]
 fn annotations_describe_the_scene() {
     let d = tempfile::tempdir().unwrap();
-    generate(
-        d.path(),
-        &GenConfig {
-            seed: 3,
-            n: 40,
-            ..GenConfig::default()
-        },
-    )
-    .unwrap();
+    generate(d.path(), &GenConfig { seed: 3, n: 40, ..GenConfig::default() }).unwrap();
     let ds = Dataset::load(d.path()).unwrap();
     assert_eq!(ds.scenes.len(), 40);
     let splits: Vec<&str> = ds.scenes.iter().map(|s| s.split.as_str()).collect();
@@ -82,18 +64,13 @@ fn annotations_describe_the_scene() {
     }
     assert!(labelled > 20, "too few labels: {labelled}");
     assert!(occluded > 5, "too little occlusion: {occluded}");
-    let fams: std::collections::BTreeSet<&str> =
-        ds.questions.iter().map(|q| q.family.as_str()).collect();
+    let fams: std::collections::BTreeSet<&str> = ds.questions.iter().map(|q| q.family.as_str()).collect();
     assert_eq!(fams.len(), FAMILIES.len(), "families present: {fams:?}");
 }
 
 #[test]
 fn every_reference_workflow_is_right_with_the_oracle_tools() {
-    let cfg = GenConfig {
-        seed: 11,
-        n: 60,
-        ..GenConfig::default()
-    };
+    let cfg = GenConfig { seed: 11, n: 60, ..GenConfig::default() };
     let world = OracleWorld::new();
     let mut scenes = Vec::new();
     for i in 0..cfg.n {
@@ -108,8 +85,7 @@ fn every_reference_workflow_is_right_with_the_oracle_tools() {
         for q in qs {
             let prog = q.program.as_deref().unwrap();
             let src = SourceFile::new(&q.id, prog);
-            let p = parse_program(&src, &Limits::default())
-                .unwrap_or_else(|d| panic!("{}: {}\n{prog}", q.id, d.one_line(Some(&src))));
+            let p = parse_program(&src, &Limits::default()).unwrap_or_else(|d| panic!("{}: {}\n{prog}", q.id, d.one_line(Some(&src))));
             let diags = check_program(&p, &reg, &input_scope(), true);
             assert!(diags.is_empty(), "{}: {:?}\n{prog}", q.id, diags);
             let mut s = Session::new(&reg, Limits::default());
@@ -119,22 +95,11 @@ fn every_reference_workflow_is_right_with_the_oracle_tools() {
                 panic!("{}: {}\n{prog}", q.id, e.one_line(Some(&src)));
             }
             let got = s.answer().unwrap();
-            assert!(
-                q.is_correct(got),
-                "{} ({}): {:?} answered {} but the truth is {:?}\n{prog}",
-                q.id,
-                q.family,
-                q.question,
-                got.describe(),
-                q.answer
-            );
+            assert!(q.is_correct(got), "{} ({}): {:?} answered {} but the truth is {:?}\n{prog}", q.id, q.family, q.question, got.describe(), q.answer);
             *per_family.entry(q.family.clone()).or_default() += 1;
         }
     }
     for f in FAMILIES {
-        assert!(
-            per_family.get(*f).copied().unwrap_or(0) >= 10,
-            "family {f}: {per_family:?}"
-        );
+        assert!(per_family.get(*f).copied().unwrap_or(0) >= 10, "family {f}: {per_family:?}");
     }
 }

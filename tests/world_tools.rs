@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 
 /// `metric → (lo, hi)` from the table in docs/benchmark.md.
 fn documented() -> BTreeMap<String, (f64, f64)> {
-    let doc =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/benchmark.md")).unwrap();
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/benchmark.md")).unwrap();
     let mut out = BTreeMap::new();
     for line in doc.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -27,23 +26,12 @@ fn documented() -> BTreeMap<String, (f64, f64)> {
 #[test]
 fn measured_rates_are_in_the_documented_ranges() {
     let dir = tempfile::tempdir().unwrap();
-    generate(
-        dir.path(),
-        &GenConfig {
-            seed: 1,
-            n: 60,
-            ..GenConfig::default()
-        },
-    )
-    .unwrap();
+    generate(dir.path(), &GenConfig { seed: 1, n: 60, ..GenConfig::default() }).unwrap();
     let ds = Dataset::load(dir.path()).unwrap();
     let m = serde_json::to_value(tool_metrics(&ds, "all").unwrap()).unwrap();
     let mut measured: BTreeMap<String, f64> = BTreeMap::new();
     for (k, v) in m.as_object().unwrap() {
-        if let (Some(h), Some(t)) = (
-            v.get("hits").and_then(|x| x.as_f64()),
-            v.get("total").and_then(|x| x.as_f64()),
-        ) {
+        if let (Some(h), Some(t)) = (v.get("hits").and_then(|x| x.as_f64()), v.get("total").and_then(|x| x.as_f64())) {
             assert!(t > 10.0, "{k}: only {t} trials");
             measured.insert(k.clone(), h / t);
         }
@@ -51,13 +39,7 @@ fn measured_rates_are_in_the_documented_ranges() {
     let wf = workflow_accuracy(&ds, "all", &benchmark()).unwrap();
     measured.insert("workflow_all".into(), wf["all"].rate());
     let ranges = documented();
-    assert_eq!(
-        ranges.len(),
-        measured.len(),
-        "documented {:?} vs measured {:?}",
-        ranges.keys(),
-        measured.keys()
-    );
+    assert_eq!(ranges.len(), measured.len(), "documented {:?} vs measured {:?}", ranges.keys(), measured.keys());
     for (k, (lo, hi)) in &ranges {
         let v = measured[k];
         assert!(*lo <= v && v <= *hi, "{k} = {v:.3}, documented {lo}–{hi}");
@@ -67,11 +49,7 @@ fn measured_rates_are_in_the_documented_ranges() {
 #[test]
 fn failures_come_from_pixels_and_reproduce() {
     use dwim::world::dataset::make_scene;
-    let cfg = GenConfig {
-        seed: 5,
-        n: 30,
-        ..GenConfig::default()
-    };
+    let cfg = GenConfig { seed: 5, n: 30, ..GenConfig::default() };
     let mut missed = 0;
     for i in 0..cfg.n {
         let (img, scene, _) = make_scene(&cfg, i);
@@ -79,11 +57,7 @@ fn failures_come_from_pixels_and_reproduce() {
         let a = dwim_perception::detect(&im, im.full(), "object");
         let (img2, _, _) = make_scene(&cfg, i);
         let im2 = dwim_perception::Img::new(img2.width(), img2.height(), img2.as_raw()).unwrap();
-        assert_eq!(
-            a,
-            dwim_perception::detect(&im2, im2.full(), "object"),
-            "scene {i} detections differ between runs"
-        );
+        assert_eq!(a, dwim_perception::detect(&im2, im2.full(), "object"), "scene {i} detections differ between runs");
         missed += scene.objects.len().saturating_sub(a.len());
     }
     assert!(missed > 0, "the detector should miss some objects");

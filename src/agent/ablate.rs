@@ -99,11 +99,7 @@ pub struct Paired {
 }
 
 /// The comparisons DWIM's claims rest on: (row, minus row).
-pub const COMPARISONS: [(&str, &str); 3] = [
-    ("DW + IM", "DW + SFT"),
-    ("DW + SFT", "SFT"),
-    ("DW + IM", "SFT"),
-];
+pub const COMPARISONS: [(&str, &str); 3] = [("DW + IM", "DW + SFT"), ("DW + SFT", "SFT"), ("DW + IM", "SFT")];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Table {
@@ -135,15 +131,7 @@ fn stats(xs: &[f64]) -> (f64, f64) {
     (mean, t95(xs.len()) * (var / n).sqrt())
 }
 
-fn to_samples(
-    workflows: &[Workflow],
-    mode: Mode,
-    context: Context,
-    system: &str,
-    tok: &tokenizers::Tokenizer,
-    max_seq: usize,
-    seed: u64,
-) -> Result<Vec<Sample>, Diagnostic> {
+fn to_samples(workflows: &[Workflow], mode: Mode, context: Context, system: &str, tok: &tokenizers::Tokenizer, max_seq: usize, seed: u64) -> Result<Vec<Sample>, Diagnostic> {
     let mut out = Vec::new();
     for w in workflows {
         for s in samples_with(w, mode, context, system, seed) {
@@ -157,79 +145,36 @@ fn to_samples(
 
 /// Train one policy and save it (weights, tokenizer, policy.json) into `dir`.
 #[allow(clippy::too_many_arguments)]
-fn train_policy(
-    cfg: &AblateConfig,
-    train_set: Vec<Sample>,
-    tok: &tokenizers::Tokenizer,
-    format: PromptFormat,
-    system: &str,
-    seed: u64,
-    dir: &Path,
-) -> Result<Policy, Diagnostic> {
+fn train_policy(cfg: &AblateConfig, train_set: Vec<Sample>, tok: &tokenizers::Tokenizer, format: PromptFormat, system: &str, seed: u64, dir: &Path) -> Result<Policy, Diagnostic> {
     let dev = Device::Cpu;
-    let mut mcfg = Config::preset(&cfg.model, tok.get_vocab_size(true)).ok_or_else(|| {
-        Diagnostic::new(Code::E402, format!("unknown model preset {}", cfg.model))
-    })?;
+    let mut mcfg = Config::preset(&cfg.model, tok.get_vocab_size(true)).ok_or_else(|| Diagnostic::new(Code::E402, format!("unknown model preset {}", cfg.model)))?;
     mcfg.max_seq = cfg.max_seq;
     let model = Model::init(&mcfg, seed, &dev).map_err(crate::train::trainer::internal)?;
     let model = if train_set.is_empty() || cfg.steps == 0 {
         model
     } else {
         let (train, val) = split(train_set, 0.02, seed);
-        let hyper = Hyper {
-            steps: cfg.steps,
-            batch: cfg.batch,
-            lr: cfg.lr,
-            warmup: cfg.steps / 20,
-            seed,
-            max_seq: cfg.max_seq,
-            val_every: u64::MAX,
-            ckpt_every: u64::MAX,
-            ..Hyper::default()
-        };
+        let hyper = Hyper { steps: cfg.steps, batch: cfg.batch, lr: cfg.lr, warmup: cfg.steps / 20, seed, max_seq: cfg.max_seq, val_every: u64::MAX, ckpt_every: u64::MAX, ..Hyper::default() };
         let mut t = Trainer::new(model, train, val, hyper, &cfg.model);
         while t.step() < cfg.steps {
             t.train_step()?;
         }
         t.model
     };
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", dir.display())))?;
     crate::train::load::save_model(&model, dir)?;
     crate::tokenizer::save(tok, &dir.join("tokenizer.json"))?;
-    let meta = PolicyMeta {
-        format,
-        system: system.to_string(),
-    };
-    std::fs::write(
-        dir.join("policy.json"),
-        serde_json::to_string_pretty(&meta).unwrap_or_default(),
-    )
-    .map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", dir.display())))?;
+    let meta = PolicyMeta { format, system: system.to_string() };
+    std::fs::write(dir.join("policy.json"), serde_json::to_string_pretty(&meta).unwrap_or_default())
+        .map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", dir.display())))?;
     Ok(Policy::new(model, tok.clone(), meta))
 }
 
 /// Run every row for every seed; `progress` is told each finished run.
-pub fn ablate(
-    cfg: &AblateConfig,
-    mut progress: impl FnMut(&str, u64, &EvalReport) + Send,
-) -> Result<Table, Diagnostic> {
-    let collect_cfg = |dw: bool| CollectConfig {
-        dw,
-        ..CollectConfig::default()
-    };
-    let dw = collect::run(
-        &cfg.data,
-        &cfg.out.join("collect-dw"),
-        &collect_cfg(true),
-        false,
-    )?;
-    let nodw = collect::run(
-        &cfg.data,
-        &cfg.out.join("collect-nodw"),
-        &collect_cfg(false),
-        false,
-    )?;
+pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalReport) + Send) -> Result<Table, Diagnostic> {
+    let collect_cfg = |dw: bool| CollectConfig { dw, ..CollectConfig::default() };
+    let dw = collect::run(&cfg.data, &cfg.out.join("collect-dw"), &collect_cfg(true), false)?;
+    let nodw = collect::run(&cfg.data, &cfg.out.join("collect-nodw"), &collect_cfg(false), false)?;
     let system = MINIMAL_SYSTEM;
 
     // One tokenizer for every row, trained on every variant's text.
@@ -245,8 +190,7 @@ pub fn ablate(
             }
         }
     }
-    std::fs::write(&corpus, text)
-        .map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", corpus.display())))?;
+    std::fs::write(&corpus, text).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", corpus.display())))?;
     let tok = crate::tokenizer::train_bpe(&[corpus.as_path()], cfg.vocab)?;
 
     let rows: [RowSpec<'_>; 7] = [
@@ -259,12 +203,9 @@ pub fn ablate(
         ("DW + IM", Some((&dw, "DW")), Mode::Im),
     ];
     // Every (row, seed) run, `jobs` at a time; each trains and evaluates on its own thread.
-    let runs: Vec<(usize, u64)> = (0..rows.len())
-        .flat_map(|r| (0..cfg.seeds as u64).map(move |s| (r, s)))
-        .collect();
+    let runs: Vec<(usize, u64)> = (0..rows.len()).flat_map(|r| (0..cfg.seeds as u64).map(move |s| (r, s))).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let done: std::sync::Mutex<Vec<(usize, u64, EvalReport, usize)>> =
-        std::sync::Mutex::new(Vec::new());
+    let done: std::sync::Mutex<Vec<(usize, u64, EvalReport, usize)>> = std::sync::Mutex::new(Vec::new());
     let progress = std::sync::Mutex::new(&mut progress);
     let first_err: std::sync::Mutex<Option<Diagnostic>> = std::sync::Mutex::new(None);
     std::thread::scope(|scope| {
@@ -278,36 +219,16 @@ pub fn ablate(
                 let (name, data, mode) = rows[r];
                 let result = (|| {
                     let train_set = match data {
-                        Some((wfs, _)) => {
-                            to_samples(wfs, mode, cfg.context, system, &tok, cfg.max_seq, seed)?
-                        }
+                        Some((wfs, _)) => to_samples(wfs, mode, cfg.context, system, &tok, cfg.max_seq, seed)?,
                         None => Vec::new(),
                     };
                     let n = train_set.len();
-                    let format = if cfg.context.conversation(mode) {
-                        PromptFormat::Sft
-                    } else {
-                        PromptFormat::Im
-                    };
-                    let dir = cfg.out.join("runs").join(format!(
-                        "{}-seed{seed}",
-                        name.replace([' ', '+'], "").to_lowercase()
-                    ));
+                    let format = if cfg.context.conversation(mode) { PromptFormat::Sft } else { PromptFormat::Im };
+                    let dir = cfg.out.join("runs").join(format!("{}-seed{seed}", name.replace([' ', '+'], "").to_lowercase()));
                     let policy = train_policy(cfg, train_set, &tok, format, system, seed, &dir)?;
-                    let report = evaluate(
-                        &policy,
-                        &cfg.data,
-                        "test",
-                        cfg.eval_limit,
-                        &EpisodeOptions {
-                            max_steps: cfg.max_steps,
-                            tries: cfg.tries,
-                        },
-                    )?;
+                    let report = evaluate(&policy, &cfg.data, "test", cfg.eval_limit, &EpisodeOptions { max_steps: cfg.max_steps, tries: cfg.tries })?;
                     let log = dir.join("episodes.jsonl");
-                    std::fs::write(&log, report.details_jsonl()).map_err(|e| {
-                        Diagnostic::new(Code::E402, format!("{}: {e}", log.display()))
-                    })?;
+                    std::fs::write(&log, report.details_jsonl()).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", log.display())))?;
                     Ok::<_, Diagnostic>((report, n))
                 })();
                 match result {
@@ -331,9 +252,7 @@ pub fn ablate(
     if let Some(e) = first_err.into_inner().ok().flatten() {
         return Err(e);
     }
-    let mut done = done
-        .into_inner()
-        .map_err(|_| Diagnostic::new(Code::E499, "an ablation worker panicked"))?;
+    let mut done = done.into_inner().map_err(|_| Diagnostic::new(Code::E499, "an ablation worker panicked"))?;
     done.sort_by_key(|d| (d.0, d.1));
     let mut table_rows = Vec::new();
     for (r, (name, data, mode)) in rows.iter().enumerate() {
@@ -352,11 +271,7 @@ pub fn ablate(
         table_rows.push(Row {
             name: name.to_string(),
             data: data.map(|d| d.1.to_string()).unwrap_or_else(|| "—".into()),
-            mode: if data.is_some() {
-                mode.name().into()
-            } else {
-                "—".into()
-            },
+            mode: if data.is_some() { mode.name().into() } else { "—".into() },
             accuracies: accs,
             mean,
             interval,
@@ -371,41 +286,16 @@ pub fn ablate(
         .filter_map(|(a, b)| {
             let find = |n: &str| table_rows.iter().find(|r| r.name == n);
             let (ra, rb) = (find(a)?, find(b)?);
-            let differences: Vec<f64> = ra
-                .accuracies
-                .iter()
-                .zip(&rb.accuracies)
-                .map(|(x, y)| x - y)
-                .collect();
+            let differences: Vec<f64> = ra.accuracies.iter().zip(&rb.accuracies).map(|(x, y)| x - y).collect();
             let (mean, interval) = stats(&differences);
-            Some(Paired {
-                name: format!("{a} − {b}"),
-                differences,
-                mean,
-                interval,
-            })
+            Some(Paired { name: format!("{a} − {b}"), differences, mean, interval })
         })
         .collect();
     let (ud, un) = (Utilization::of(&dw), Utilization::of(&nodw));
     let by_family = ud
         .families
         .iter()
-        .map(|(f, v)| {
-            (
-                f.clone(),
-                Utilization::rate(*v),
-                un.families
-                    .get(f)
-                    .map(|x| Utilization::rate(*x))
-                    .unwrap_or(0.0),
-            )
-        })
+        .map(|(f, v)| (f.clone(), Utilization::rate(*v), un.families.get(f).map(|x| Utilization::rate(*x)).unwrap_or(0.0)))
         .collect();
-    Ok(Table {
-        rows: table_rows,
-        paired,
-        utilization_dw: ud.total(),
-        utilization_no_dw: un.total(),
-        utilization_by_family: by_family,
-    })
+    Ok(Table { rows: table_rows, paired, utilization_dw: ud.total(), utilization_no_dw: un.total(), utilization_by_family: by_family })
 }

@@ -39,22 +39,11 @@ pub struct EpisodeSummary {
 impl EvalReport {
     /// The per-question lines as JSONL.
     pub fn details_jsonl(&self) -> String {
-        self.details
-            .iter()
-            .filter_map(|d| serde_json::to_string(d).ok())
-            .map(|l| l + "\n")
-            .collect()
+        self.details.iter().filter_map(|d| serde_json::to_string(d).ok()).map(|l| l + "\n").collect()
     }
     pub fn accuracy(&self) -> f64 {
-        let (c, n) = self
-            .families
-            .values()
-            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-        if n == 0 {
-            0.0
-        } else {
-            c as f64 / n as f64
-        }
+        let (c, n) = self.families.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        if n == 0 { 0.0 } else { c as f64 / n as f64 }
     }
     pub fn avg_steps(&self) -> f64 {
         self.steps as f64 / self.episodes.max(1) as f64
@@ -68,26 +57,12 @@ impl EvalReport {
 }
 
 /// Evaluate on a split (`test` by default), at most `limit` questions (0 = all).
-pub fn evaluate(
-    policy: &Policy,
-    data: &Path,
-    split: &str,
-    limit: usize,
-    opts: &EpisodeOptions,
-) -> Result<EvalReport, Diagnostic> {
+pub fn evaluate(policy: &Policy, data: &Path, split: &str, limit: usize, opts: &EpisodeOptions) -> Result<EvalReport, Diagnostic> {
     let ds = Dataset::load(data)?;
     let tools = benchmark();
     let mut report = EvalReport::default();
-    let items: Vec<&Item> = ds
-        .questions
-        .iter()
-        .filter(|q| split == "all" || q.split == split)
-        .collect();
-    let items = if limit > 0 {
-        &items[..limit.min(items.len())]
-    } else {
-        &items[..]
-    };
+    let items: Vec<&Item> = ds.questions.iter().filter(|q| split == "all" || q.split == split).collect();
+    let items = if limit > 0 { &items[..limit.min(items.len())] } else { &items[..] };
     let mut images: BTreeMap<String, crate::value::Image> = BTreeMap::new();
     for item in items {
         let scene_id = item.scene.clone().unwrap_or_default();
@@ -115,29 +90,11 @@ pub fn evaluate(
             expected: item.answer.as_text(),
             answer: ep.answer.as_ref().map(|a| a.describe()),
             correct,
-            steps: ep
-                .records
-                .iter()
-                .map(|r| {
-                    if r.kind == "rejected" {
-                        format!("!{}", r.source)
-                    } else {
-                        r.source.clone()
-                    }
-                })
-                .collect(),
+            steps: ep.records.iter().map(|r| if r.kind == "rejected" { format!("!{}", r.source) } else { r.source.clone() }).collect(),
         });
         report.steps += ep.records.len();
         report.rejected += ep.records.iter().filter(|r| r.kind == "rejected").count();
-        report.tool_errors += ep
-            .records
-            .iter()
-            .filter(|r| {
-                r.error
-                    .as_ref()
-                    .is_some_and(|d| d.code.as_str().starts_with("E4"))
-            })
-            .count();
+        report.tool_errors += ep.records.iter().filter(|r| r.error.as_ref().is_some_and(|d| d.code.as_str().starts_with("E4"))).count();
     }
     Ok(report)
 }

@@ -53,19 +53,9 @@ pub struct Seen {
 impl Policy {
     pub fn new(model: Model, tok: Tokenizer, meta: PolicyMeta) -> Policy {
         let stop_ids = (0..tok.get_vocab_size(true) as u32)
-            .filter(|&i| {
-                tok.decode(&[i], false)
-                    .map(|s| s.contains('\n'))
-                    .unwrap_or(false)
-            })
+            .filter(|&i| tok.decode(&[i], false).map(|s| s.contains('\n')).unwrap_or(false))
             .collect();
-        Policy {
-            model,
-            tok,
-            meta,
-            stop_ids,
-            max_new: 96,
-        }
+        Policy { model, tok, meta, stop_ids, max_new: 96 }
     }
 
     /// Load `model.safetensors` + `config.json` + `tokenizer.json` + `policy.json` from a directory.
@@ -74,13 +64,8 @@ impl Policy {
         let tok = crate::tokenizer::load(&dir.join("tokenizer.json"))?;
         let meta_path = dir.join("policy.json");
         let meta = match std::fs::read_to_string(&meta_path) {
-            Ok(t) => serde_json::from_str(&t).map_err(|e| {
-                Diagnostic::new(Code::E402, format!("{}: {e}", meta_path.display()))
-            })?,
-            Err(_) => PolicyMeta {
-                format: PromptFormat::Im,
-                system: crate::pipeline::render::system_prompt("(see `dwim tools`)"),
-            },
+            Ok(t) => serde_json::from_str(&t).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", meta_path.display())))?,
+            Err(_) => PolicyMeta { format: PromptFormat::Im, system: crate::pipeline::render::system_prompt("(see `dwim tools`)") },
         };
         Ok(Policy::new(model, tok, meta))
     }
@@ -110,27 +95,14 @@ impl Policy {
     /// Checker-constrained decoding: the greedy line, and if `accepts` refuses it, up to `tries - 1`
     /// lines sampled at temperature 0.7 (seeded, so reproducible); the first accepted line wins,
     /// else the greedy one (which the engine then rejects, as a turn).
-    pub fn next_step_checked(
-        &self,
-        question: &str,
-        history: &[Seen],
-        tries: usize,
-        accepts: impl Fn(&str) -> bool,
-    ) -> Result<String, Diagnostic> {
+    pub fn next_step_checked(&self, question: &str, history: &[Seen], tries: usize, accepts: impl Fn(&str) -> bool) -> Result<String, Diagnostic> {
         let prompt = self.prompt(question, history);
         let ids = crate::tokenizer::encode(&self.tok, &prompt)?;
         let mut first = None;
         for attempt in 0..tries.max(1) {
             let temperature = if attempt == 0 { 0.0 } else { 0.7 };
-            let opts = GenOptions {
-                max_new: self.max_new,
-                temperature,
-                stop_ids: self.stop_ids.clone(),
-                seed: attempt as u64,
-            };
-            let out = generate(&self.model, &ids, &opts).map_err(|e| {
-                Diagnostic::new(Code::E401, format!("decoding: {e}")).tool("policy")
-            })?;
+            let opts = GenOptions { max_new: self.max_new, temperature, stop_ids: self.stop_ids.clone(), seed: attempt as u64 };
+            let out = generate(&self.model, &ids, &opts).map_err(|e| Diagnostic::new(Code::E401, format!("decoding: {e}")).tool("policy"))?;
             let text = crate::tokenizer::decode(&self.tok, &out)?;
             let line = text.lines().next().unwrap_or("").trim().to_string();
             if accepts(&line) {
@@ -150,25 +122,8 @@ pub struct Episode {
 
 /// Let the policy answer `question` about `image`: at most `max_steps` turns; a step that does
 /// not parse or check gets its diagnostic back and counts as a turn.
-pub fn run_episode(
-    policy: &Policy,
-    tools: &Registry,
-    image: Image,
-    question: &str,
-    max_steps: usize,
-    trace: Option<TraceWriter>,
-) -> Result<Episode, Diagnostic> {
-    run_episode_with(
-        policy,
-        tools,
-        image,
-        question,
-        &EpisodeOptions {
-            max_steps,
-            tries: 1,
-        },
-        trace,
-    )
+pub fn run_episode(policy: &Policy, tools: &Registry, image: Image, question: &str, max_steps: usize, trace: Option<TraceWriter>) -> Result<Episode, Diagnostic> {
+    run_episode_with(policy, tools, image, question, &EpisodeOptions { max_steps, tries: 1 }, trace)
 }
 
 /// How an episode is run.
@@ -180,14 +135,7 @@ pub struct EpisodeOptions {
 }
 
 /// [`run_episode`] with checker-constrained decoding when `opts.tries > 1`.
-pub fn run_episode_with(
-    policy: &Policy,
-    tools: &Registry,
-    image: Image,
-    question: &str,
-    opts: &EpisodeOptions,
-    trace: Option<TraceWriter>,
-) -> Result<Episode, Diagnostic> {
+pub fn run_episode_with(policy: &Policy, tools: &Registry, image: Image, question: &str, opts: &EpisodeOptions, trace: Option<TraceWriter>) -> Result<Episode, Diagnostic> {
     let max_steps = opts.max_steps;
     let mut session = Session::new(tools, Limits::strict()).keep_records();
     if let Some(t) = trace {
@@ -196,26 +144,16 @@ pub fn run_episode_with(
     session.bind("image", Value::Image(image));
     let mut seen: Vec<Seen> = Vec::new();
     for _ in 0..max_steps {
-        let step = policy.next_step_checked(question, &seen, opts.tries, |line| {
-            !line.is_empty() && session.check(line).is_ok()
-        })?;
+        let step = policy.next_step_checked(question, &seen, opts.tries, |line| !line.is_empty() && session.check(line).is_ok())?;
         match session.feed(&step) {
             Err(diags) => {
                 let obs = format!("rejected: {}", diags[0].one_line(None));
-                seen.push(Seen {
-                    source: step,
-                    observation: obs,
-                    answered: false,
-                });
+                seen.push(Seen { source: step, observation: obs, answered: false });
             }
             Ok(outcomes) => {
                 for o in outcomes {
                     let answered = o.record.kind == "answer" && o.record.error.is_none();
-                    seen.push(Seen {
-                        source: o.record.source.clone(),
-                        observation: o.record.observation.clone(),
-                        answered,
-                    });
+                    seen.push(Seen { source: o.record.source.clone(), observation: o.record.observation.clone(), answered });
                 }
             }
         }
@@ -223,10 +161,7 @@ pub fn run_episode_with(
             break;
         }
     }
-    Ok(Episode {
-        answer: session.answer().cloned(),
-        records: session.take_records(),
-    })
+    Ok(Episode { answer: session.answer().cloned(), records: session.take_records() })
 }
 
 /// A trained policy as a DW teacher (`dwim collect --teacher local:DIR`): it is shown the question and
@@ -237,31 +172,14 @@ impl crate::pipeline::teacher::Teacher for PolicyTeacher {
     fn name(&self) -> String {
         "local".into()
     }
-    fn next_step(
-        &mut self,
-        input: &crate::pipeline::teacher::TeacherInput<'_>,
-    ) -> Result<String, Diagnostic> {
+    fn next_step(&mut self, input: &crate::pipeline::teacher::TeacherInput<'_>) -> Result<String, Diagnostic> {
         use crate::pipeline::teacher::Turn;
         let seen: Vec<Seen> = input
             .history
             .iter()
             .filter_map(|t| match t {
-                Turn::Ran {
-                    source,
-                    observation,
-                } => Some(Seen {
-                    source: source.clone(),
-                    observation: observation.clone(),
-                    answered: false,
-                }),
-                Turn::Rejected {
-                    source,
-                    diagnostics,
-                } => Some(Seen {
-                    source: source.clone(),
-                    observation: format!("rejected: {diagnostics}"),
-                    answered: false,
-                }),
+                Turn::Ran { source, observation } => Some(Seen { source: source.clone(), observation: observation.clone(), answered: false }),
+                Turn::Rejected { source, diagnostics } => Some(Seen { source: source.clone(), observation: format!("rejected: {diagnostics}"), answered: false }),
                 Turn::Discrepancy { .. } => None,
             })
             .collect();

@@ -1,32 +1,20 @@
 //! Checking a tool call: the tool exists, arguments match its signature, types fit.
 
-use super::exprs::restore;
 use super::exprs::Cx;
 use super::Scope;
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::{Arg, Expr, ExprKind, Ident};
 use crate::tools::matching::match_args;
 use crate::types::Type;
+use super::exprs::restore;
 
 impl<'a> Cx<'a> {
-    pub(super) fn call(
-        &mut self,
-        call: &Expr,
-        tool: &Ident,
-        args: &[Arg],
-        scope: &mut Scope,
-    ) -> Type {
+    pub(super) fn call(&mut self, call: &Expr, tool: &Ident, args: &[Arg], scope: &mut Scope) -> Type {
         let registry: &'a crate::tools::Registry = self.registry;
         let Some(t) = registry.get(&tool.name) else {
-            let mut d = Diagnostic::new(
-                Code::E101,
-                format!(
-                    "there is no tool `{}` in the `{}` tool set",
-                    tool.name, self.registry.set_name
-                ),
-            )
-            .at(tool.span)
-            .label("unknown tool");
+            let mut d = Diagnostic::new(Code::E101, format!("there is no tool `{}` in the `{}` tool set", tool.name, self.registry.set_name))
+                .at(tool.span)
+                .label("unknown tool");
             d = match self.registry.suggest(&tool.name) {
                 Some(s) => d.help(format!("did you mean `{s}`? `dwim tools` lists the tools")),
                 None => d.help("`dwim tools` lists the tools of this set"),
@@ -46,11 +34,7 @@ impl<'a> Cx<'a> {
         let mut arg_types: Vec<Option<Type>> = vec![None; args.len()];
         for (ai, a) in args.iter().enumerate() {
             if !matches!(a.value.kind, ExprKind::Lambda { .. }) {
-                let param_is_fn = slots
-                    .iter()
-                    .position(|s| *s == Some(ai))
-                    .map(|pi| sig.params[pi].ty == Type::Fn)
-                    .unwrap_or(false);
+                let param_is_fn = slots.iter().position(|s| *s == Some(ai)).map(|pi| sig.params[pi].ty == Type::Fn).unwrap_or(false);
                 arg_types[ai] = Some(self.infer(&a.value, scope, param_is_fn));
             }
         }
@@ -60,20 +44,9 @@ impl<'a> Cx<'a> {
         });
         for (ai, a) in args.iter().enumerate() {
             if let ExprKind::Lambda { param, body } = &a.value.kind {
-                let takes_fn = slots
-                    .iter()
-                    .position(|s| *s == Some(ai))
-                    .map(|pi| sig.params[pi].ty == Type::Fn)
-                    .unwrap_or(false);
+                let takes_fn = slots.iter().position(|s| *s == Some(ai)).map(|pi| sig.params[pi].ty == Type::Fn).unwrap_or(false);
                 if !takes_fn {
-                    self.error(
-                        Diagnostic::new(
-                            Code::E110,
-                            format!("`{}` does not take a function here", sig.name),
-                        )
-                        .at(a.value.span)
-                        .tool(&sig.name),
-                    );
+                    self.error(Diagnostic::new(Code::E110, format!("`{}` does not take a function here", sig.name)).at(a.value.span).tool(&sig.name));
                 }
                 let shadowed = scope.insert(param.name.clone(), elem.clone().unwrap_or(Type::Any));
                 self.infer(body, scope, false);
@@ -86,25 +59,14 @@ impl<'a> Cx<'a> {
             let p = &sig.params[pi];
             let got = arg_types[*ai].clone().unwrap_or(Type::Any);
             if !p.ty.accepts(&got) {
-                self.error(
-                    Diagnostic::new(
-                        Code::E106,
-                        format!(
-                            "argument `{}` of `{}` must be {}, but this is {got}",
-                            p.name, sig.name, p.ty
-                        ),
-                    )
+                self.error(Diagnostic::new(Code::E106, format!("argument `{}` of `{}` must be {}, but this is {got}", p.name, sig.name, p.ty))
                     .at(args[*ai].value.span)
                     .label(format!("this is {got}"))
                     .help(sig.render())
-                    .tool(&sig.name),
-                );
+                    .tool(&sig.name));
             }
         }
-        let arg_type = |i: Option<usize>| {
-            i.and_then(|i| slots.get(i).copied().flatten())
-                .and_then(|ai| arg_types[ai].clone())
-        };
+        let arg_type = |i: Option<usize>| i.and_then(|i| slots.get(i).copied().flatten()).and_then(|ai| arg_types[ai].clone());
         match (arg_type(sig.result_like), arg_type(sig.result_elem_of)) {
             (Some(t @ Type::List(_)), _) => t,
             (_, Some(Type::List(elem))) => *elem,

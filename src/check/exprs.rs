@@ -32,14 +32,7 @@ impl Cx<'_> {
     /// Expect `want`; report E106 when `got` is known and does not fit.
     pub fn expect(&mut self, want: &Type, got: &Type, e: &Expr, what: &str) {
         if !want.accepts(got) {
-            self.error(
-                Diagnostic::new(
-                    Code::E106,
-                    format!("{what} must be {want}, but this is {got}"),
-                )
-                .at(e.span)
-                .label(format!("this is {got}")),
-            );
+            self.error(Diagnostic::new(Code::E106, format!("{what} must be {want}, but this is {got}")).at(e.span).label(format!("this is {got}")));
         }
     }
 
@@ -59,14 +52,10 @@ impl Cx<'_> {
             ExprKind::Var(name) => match scope.get(name) {
                 Some(t) => t.clone(),
                 None => {
-                    let mut d = Diagnostic::new(Code::E107, format!("`{name}` is not defined"))
-                        .at(e.span)
-                        .label("not defined");
+                    let mut d = Diagnostic::new(Code::E107, format!("`{name}` is not defined")).at(e.span).label("not defined");
                     let near = closest(name, scope.keys().map(String::as_str));
                     d = match (near, self.registry.get(name)) {
-                        (_, Some(_)) => {
-                            d.help(format!("`{name}` is a tool: call it, e.g. `{name}(...)`"))
-                        }
+                        (_, Some(_)) => d.help(format!("`{name}` is a tool: call it, e.g. `{name}(...)`")),
                         (Some(k), None) => d.help(format!("did you mean `{k}`?")),
                         (None, None) => d.help("assign it in an earlier step, e.g. `x = ...`"),
                     };
@@ -93,11 +82,7 @@ impl Cx<'_> {
                     }
                     Type::Any => Type::Any,
                     other => {
-                        self.error(
-                            Diagnostic::new(Code::E106, format!("cannot index into {other}"))
-                                .at(base.span)
-                                .label(format!("this is {other}")),
-                        );
+                        self.error(Diagnostic::new(Code::E106, format!("cannot index into {other}")).at(base.span).label(format!("this is {other}")));
                         Type::Any
                     }
                 }
@@ -107,11 +92,7 @@ impl Cx<'_> {
                 match field_type(&bt, &field.name) {
                     Ok(t) => t.unwrap_or(Type::Any),
                     Err(names) => {
-                        let mut d = Diagnostic::new(
-                            Code::E112,
-                            format!("{bt} has no field `{}`", field.name),
-                        )
-                        .at(field.span);
+                        let mut d = Diagnostic::new(Code::E112, format!("{bt} has no field `{}`", field.name)).at(field.span);
                         if !names.is_empty() {
                             d = d.help(format!("fields of {bt}: {}", names.join(", ")));
                         }
@@ -122,47 +103,23 @@ impl Cx<'_> {
             }
             ExprKind::Unary { op, operand } => {
                 let t = self.infer(operand, scope, false);
-                let want = if *op == UnOp::Not {
-                    Type::Bool
-                } else {
-                    Type::Number
-                };
-                let what = if *op == UnOp::Not {
-                    "the operand of `not`"
-                } else {
-                    "the operand of `-`"
-                };
+                let want = if *op == UnOp::Not { Type::Bool } else { Type::Number };
+                let what = if *op == UnOp::Not { "the operand of `not`" } else { "the operand of `-`" };
                 self.expect(&want, &t, operand, what);
                 want
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, scope),
-            ExprKind::If {
-                cond,
-                then,
-                otherwise,
-            } => {
+            ExprKind::If { cond, then, otherwise } => {
                 let c = self.infer(cond, scope, false);
                 self.expect(&Type::Bool, &c, cond, "an `if` condition");
-                let (a, b) = (
-                    self.infer(then, scope, false),
-                    self.infer(otherwise, scope, false),
-                );
-                if a == b {
-                    a
-                } else {
-                    Type::Any
-                }
+                let (a, b) = (self.infer(then, scope, false), self.infer(otherwise, scope, false));
+                if a == b { a } else { Type::Any }
             }
             ExprKind::Lambda { param, body } => {
                 if !lambda_ok {
-                    self.error(
-                        Diagnostic::new(
-                            Code::E110,
-                            "a lambda can only be an argument of a tool that takes a function",
-                        )
+                    self.error(Diagnostic::new(Code::E110, "a lambda can only be an argument of a tool that takes a function")
                         .at(e.span)
-                        .help("use it inside filter, map, sort_by, max_by or min_by"),
-                    );
+                        .help("use it inside filter, map, sort_by, max_by or min_by"));
                 }
                 let shadowed = scope.insert(param.name.clone(), Type::Any);
                 self.infer(body, scope, false);
@@ -186,20 +143,11 @@ impl Cx<'_> {
                 let ok = |t: &Type| matches!(t, Type::Number | Type::Text | Type::Any);
                 for (t, e) in [(&l, lhs), (&r, rhs)] {
                     if !ok(t) {
-                        self.error(
-                            Diagnostic::new(
-                                Code::E106,
-                                format!("`{sym}` compares numbers or texts, but this is {t}"),
-                            )
-                            .at(e.span),
-                        );
+                        self.error(Diagnostic::new(Code::E106, format!("`{sym}` compares numbers or texts, but this is {t}")).at(e.span));
                     }
                 }
                 if ok(&l) && ok(&r) && l != Type::Any && r != Type::Any && l != r {
-                    self.error(
-                        Diagnostic::new(Code::E106, format!("cannot compare {l} with {r}"))
-                            .at(lhs.span.to(rhs.span)),
-                    );
+                    self.error(Diagnostic::new(Code::E106, format!("cannot compare {l} with {r}")).at(lhs.span.to(rhs.span)));
                 }
                 Type::Bool
             }
@@ -207,14 +155,8 @@ impl Cx<'_> {
                 (Type::Number, Type::Number) => Type::Number,
                 (Type::Text, Type::Text) => Type::Text,
                 (Type::List(_), Type::List(_)) => Type::list(Type::Any),
-                (Type::Any, t) | (t, Type::Any)
-                    if matches!(t, Type::Number | Type::Text | Type::List(_) | Type::Any) =>
-                {
-                    if *t == Type::Any {
-                        Type::Any
-                    } else {
-                        t.clone()
-                    }
+                (Type::Any, t) | (t, Type::Any) if matches!(t, Type::Number | Type::Text | Type::List(_) | Type::Any) => {
+                    if *t == Type::Any { Type::Any } else { t.clone() }
                 }
                 _ => {
                     self.error(Diagnostic::new(Code::E106, format!("cannot add {l} and {r}"))
@@ -225,12 +167,7 @@ impl Cx<'_> {
             },
             _ => {
                 self.expect(&Type::Number, &l, lhs, &format!("the left side of `{sym}`"));
-                self.expect(
-                    &Type::Number,
-                    &r,
-                    rhs,
-                    &format!("the right side of `{sym}`"),
-                );
+                self.expect(&Type::Number, &r, rhs, &format!("the right side of `{sym}`"));
                 Type::Number
             }
         }

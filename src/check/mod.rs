@@ -5,7 +5,7 @@ mod args;
 mod exprs;
 
 use crate::diag::{Code, Diagnostic};
-use crate::syntax::{Program, Span, Stmt, StmtKind};
+use crate::syntax::{Program, Stmt, StmtKind, Span};
 use crate::tools::Registry;
 use crate::types::Type;
 use std::collections::BTreeMap;
@@ -19,37 +19,23 @@ pub fn input_scope() -> Scope {
 }
 
 /// Check a whole program. With `require_answer`, it must end in exactly one `answer`.
-pub fn check_program(
-    program: &Program,
-    registry: &Registry,
-    scope: &Scope,
-    require_answer: bool,
-) -> Vec<Diagnostic> {
+pub fn check_program(program: &Program, registry: &Registry, scope: &Scope, require_answer: bool) -> Vec<Diagnostic> {
     let mut scope = scope.clone();
     let mut diags = check_steps(&program.steps, registry, &mut scope, 0);
     if require_answer {
-        let answers: Vec<(usize, &Stmt)> = program
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| matches!(s.kind, StmtKind::Answer { .. }))
-            .collect();
+        let answers: Vec<(usize, &Stmt)> =
+            program.steps.iter().enumerate().filter(|(_, s)| matches!(s.kind, StmtKind::Answer { .. })).collect();
         let last = program.steps.len().saturating_sub(1);
         match answers.last() {
             None => {
                 let end = program.steps.last().map(|s| s.span.end).unwrap_or(0);
-                diags.push(
-                    Diagnostic::new(Code::E108, "the program never gives an answer")
-                        .at(Span::new(end, end))
-                        .help("end the workflow with a step like `answer count(objects)`"),
-                );
+                diags.push(Diagnostic::new(Code::E108, "the program never gives an answer")
+                    .at(Span::new(end, end))
+                    .help("end the workflow with a step like `answer count(objects)`"));
             }
             Some(_) => {
                 for (i, s) in &answers {
-                    if *i != last
-                        || answers.len() > 1
-                            && s.span != answers.last().map(|a| a.1.span).unwrap_or_default()
-                    {
+                    if *i != last || answers.len() > 1 && s.span != answers.last().map(|a| a.1.span).unwrap_or_default() {
                         diags.push(Diagnostic::new(Code::E109, "`answer` must be the last step, and appear once")
                             .at(s.span)
                             .step(*i)
@@ -64,16 +50,8 @@ pub fn check_program(
 
 /// Check steps in order, extending `scope` with their assignments (used by incremental sessions:
 /// the scope carries over between calls). `first_step` numbers the steps in diagnostics.
-pub fn check_steps(
-    steps: &[Stmt],
-    registry: &Registry,
-    scope: &mut Scope,
-    first_step: usize,
-) -> Vec<Diagnostic> {
-    let mut cx = exprs::Cx {
-        registry,
-        diags: Vec::new(),
-    };
+pub fn check_steps(steps: &[Stmt], registry: &Registry, scope: &mut Scope, first_step: usize) -> Vec<Diagnostic> {
+    let mut cx = exprs::Cx { registry, diags: Vec::new() };
     for (i, stmt) in steps.iter().enumerate() {
         let before = cx.diags.len();
         match &stmt.kind {

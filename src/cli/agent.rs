@@ -11,9 +11,7 @@ use dwim::value::Image;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
-#[command(
-    after_help = "Examples:\n  dwim agent --policy runs/dwim --image scene.png \"How many red circles are there?\" --trace run.jsonl"
-)]
+#[command(after_help = "Examples:\n  dwim agent --policy runs/dwim --image scene.png \"How many red circles are there?\" --trace run.jsonl")]
 pub struct AgentArgs {
     /// A trained policy directory (`dwim train --out`, or a run of `dwim ablate`).
     #[arg(long)]
@@ -38,23 +36,9 @@ pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
     let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
     let image = Image::load(&a.image).map_err(|d| bad_input(&d))?;
     let trace = Some(TraceWriter::create(&a.trace).map_err(|d| bad_input(&d))?);
-    let ep = run_episode_with(
-        &policy,
-        &dwim::tools::bench::benchmark(),
-        image,
-        &a.question,
-        &EpisodeOptions {
-            max_steps: a.max_steps,
-            tries: a.tries,
-        },
-        trace,
-    )
-    .map_err(|d| bad_input(&d))?;
+    let ep = run_episode_with(&policy, &dwim::tools::bench::benchmark(), image, &a.question, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }, trace).map_err(|d| bad_input(&d))?;
     match a.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::json!({"answer": ep.answer.as_ref().map(|v| v.to_json()), "steps": ep.records})
-        ),
+        Format::Json => println!("{}", serde_json::json!({"answer": ep.answer.as_ref().map(|v| v.to_json()), "steps": ep.records})),
         Format::Human => {
             for r in &ep.records {
                 println!("[{}] {}\n      → {}", r.step + 1, r.source, r.observation);
@@ -66,11 +50,7 @@ pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
             println!("trace: {}", a.trace.display());
         }
     }
-    Ok(if ep.answer.is_some() {
-        Exit::Ok
-    } else {
-        Exit::ProgramError
-    })
+    Ok(if ep.answer.is_some() { Exit::Ok } else { Exit::ProgramError })
 }
 
 #[derive(clap::Args)]
@@ -101,59 +81,29 @@ pub struct EvalArgs {
 pub fn print_eval(r: &EvalReport) {
     println!("  {:<12} {:>9} {:>8}", "family", "questions", "accuracy");
     for (f, (c, n)) in &r.families {
-        println!(
-            "  {:<12} {:>9} {:>7.1}%",
-            f,
-            n,
-            100.0 * *c as f64 / (*n).max(1) as f64
-        );
+        println!("  {:<12} {:>9} {:>7.1}%", f, n, 100.0 * *c as f64 / (*n).max(1) as f64);
     }
-    println!(
-        "  {:<12} {:>9} {:>7.1}%",
-        "all",
-        r.episodes,
-        100.0 * r.accuracy()
-    );
-    println!(
-        "  {:.2} steps per question, tool-error rate {:.1}%, rejected by the checker {:.1}%",
-        r.avg_steps(),
-        100.0 * r.tool_error_rate(),
-        100.0 * r.rejected_share()
-    );
+    println!("  {:<12} {:>9} {:>7.1}%", "all", r.episodes, 100.0 * r.accuracy());
+    println!("  {:.2} steps per question, tool-error rate {:.1}%, rejected by the checker {:.1}%",
+        r.avg_steps(), 100.0 * r.tool_error_rate(), 100.0 * r.rejected_share());
 }
 
 pub fn eval(a: EvalArgs) -> Result<Exit, Failure> {
     let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
-    let r = evaluate(
-        &policy,
-        &a.data,
-        &a.split,
-        a.limit,
-        &EpisodeOptions {
-            max_steps: a.max_steps,
-            tries: a.tries,
-        },
-    )
-    .map_err(|d| bad_input(&d))?;
+    let r = evaluate(&policy, &a.data, &a.split, a.limit, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }).map_err(|d| bad_input(&d))?;
     if let Some(path) = &a.episodes {
-        std::fs::write(path, r.details_jsonl())
-            .map_err(|e| Failure::BadInput(format!("{}: {e}", path.display())))?;
+        std::fs::write(path, r.details_jsonl()).map_err(|e| Failure::BadInput(format!("{}: {e}", path.display())))?;
     }
     match a.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::json!({"accuracy": r.accuracy(), "avg_steps": r.avg_steps(),
-            "tool_error_rate": r.tool_error_rate(), "rejected_share": r.rejected_share(), "report": r})
-        ),
+        Format::Json => println!("{}", serde_json::json!({"accuracy": r.accuracy(), "avg_steps": r.avg_steps(),
+            "tool_error_rate": r.tool_error_rate(), "rejected_share": r.rejected_share(), "report": r})),
         Format::Human => print_eval(&r),
     }
     Ok(Exit::Ok)
 }
 
 #[derive(clap::Args)]
-#[command(
-    after_help = "Examples:\n  dwim ablate --data bench --seeds 3 --out ablate\n  dwim ablate --data bench --seeds 1 --steps 100 --eval-limit 50   # a quick look"
-)]
+#[command(after_help = "Examples:\n  dwim ablate --data bench --seeds 3 --out ablate\n  dwim ablate --data bench --seeds 1 --steps 100 --eval-limit 50   # a quick look")]
 pub struct AblateArgs {
     #[arg(long)]
     pub data: PathBuf,
@@ -190,83 +140,33 @@ pub struct AblateArgs {
 }
 
 pub fn print_table(t: &Table) {
-    println!(
-        "{:<24} {:<6} {:<8} {:>16} {:>7} {:>9} {:>9}",
-        "row", "data", "masking", "accuracy (95% CI)", "steps", "tool err", "rejected"
-    );
+    println!("{:<24} {:<6} {:<8} {:>16} {:>7} {:>9} {:>9}", "row", "data", "masking", "accuracy (95% CI)", "steps", "tool err", "rejected");
     for r in &t.rows {
-        println!(
-            "{:<24} {:<6} {:<8} {:>8.1} ± {:>5.1}% {:>7.2} {:>8.1}% {:>8.1}%",
-            r.name,
-            r.data,
-            r.mode,
-            100.0 * r.mean,
-            100.0 * r.interval,
-            r.avg_steps,
-            100.0 * r.tool_error_rate,
-            100.0 * r.rejected_share
-        );
+        println!("{:<24} {:<6} {:<8} {:>8.1} ± {:>5.1}% {:>7.2} {:>8.1}% {:>8.1}%", r.name, r.data, r.mode, 100.0 * r.mean, 100.0 * r.interval,
+            r.avg_steps, 100.0 * r.tool_error_rate, 100.0 * r.rejected_share);
     }
     for p in &t.paired {
-        let seeds: Vec<String> = p
-            .differences
-            .iter()
-            .map(|d| format!("{:+.1}", 100.0 * d))
-            .collect();
-        println!(
-            "paired, same seeds: {:<20} {:>+6.1} ± {:>4.1} points (per seed {})",
-            p.name,
-            100.0 * p.mean,
-            100.0 * p.interval,
-            seeds.join(", ")
-        );
+        let seeds: Vec<String> = p.differences.iter().map(|d| format!("{:+.1}", 100.0 * d)).collect();
+        println!("paired, same seeds: {:<20} {:>+6.1} ± {:>4.1} points (per seed {})", p.name, 100.0 * p.mean, 100.0 * p.interval, seeds.join(", "));
     }
     let rate = |v: (usize, usize)| 100.0 * v.0 as f64 / v.1.max(1) as f64;
-    println!(
-        "data utilization: {:.1}% with DW, {:.1}% without ({} / {} training questions)",
-        rate(t.utilization_dw),
-        rate(t.utilization_no_dw),
-        t.utilization_dw.1,
-        t.utilization_no_dw.1
-    );
+    println!("data utilization: {:.1}% with DW, {:.1}% without ({} / {} training questions)",
+        rate(t.utilization_dw), rate(t.utilization_no_dw), t.utilization_dw.1, t.utilization_no_dw.1);
 }
 
 pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
-    let jobs = a
-        .jobs
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1);
+    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
     if jobs > 1 && std::env::var_os("RAYON_NUM_THREADS").is_none() {
         // Before any candle work: each run's matrix products then stay on its own thread.
         std::env::set_var("RAYON_NUM_THREADS", "1");
     }
-    let cfg = AblateConfig {
-        data: a.data,
-        out: a.out,
-        seeds: a.seeds.max(1),
-        steps: a.steps,
-        batch: a.batch.max(1),
-        model: a.model,
-        lr: a.lr,
-        eval_limit: a.eval_limit,
-        context: a.context,
-        jobs,
-        tries: a.tries.max(1),
-        ..AblateConfig::default()
-    };
+    let cfg = AblateConfig { data: a.data, out: a.out, seeds: a.seeds.max(1), steps: a.steps, batch: a.batch.max(1), model: a.model, lr: a.lr, eval_limit: a.eval_limit,
+        context: a.context, jobs, tries: a.tries.max(1), ..AblateConfig::default() };
     let human = a.format == Format::Human;
     let t0 = std::time::Instant::now();
     let table = ablate(&cfg, |row, seed, r| {
         if human {
-            eprintln!(
-                "  {row} (seed {seed}): {:.1}% [{:.0} s]",
-                100.0 * r.accuracy(),
-                t0.elapsed().as_secs_f64()
-            );
+            eprintln!("  {row} (seed {seed}): {:.1}% [{:.0} s]", 100.0 * r.accuracy(), t0.elapsed().as_secs_f64());
         }
     })
     .map_err(|d| bad_input(&d))?;

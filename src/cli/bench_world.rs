@@ -26,9 +26,7 @@ pub enum ToolSet {
 #[derive(clap::Subcommand)]
 pub enum BenchWorldCmd {
     /// Render scenes with exact annotations, questions and reference workflows.
-    #[command(
-        after_help = "Examples:\n  dwim bench-world generate --out data/world --n 500 --seed 1"
-    )]
+    #[command(after_help = "Examples:\n  dwim bench-world generate --out data/world --n 500 --seed 1")]
     Generate {
         #[arg(long)]
         out: PathBuf,
@@ -45,9 +43,7 @@ pub enum BenchWorldCmd {
         questions_per_scene: usize,
     },
     /// Measure the pixel tools against the annotations, and the reference workflows' accuracy.
-    #[command(
-        after_help = "Examples:\n  dwim bench-world score --data data/world --split test\n  dwim bench-world score --data data/world --tools oracle --format json"
-    )]
+    #[command(after_help = "Examples:\n  dwim bench-world score --data data/world --split test\n  dwim bench-world score --data data/world --tools oracle --format json")]
     Score {
         #[arg(long)]
         data: PathBuf,
@@ -61,9 +57,7 @@ pub enum BenchWorldCmd {
         format: Format,
     },
     /// Run one question's reference workflow, optionally writing its trace.
-    #[command(
-        after_help = "Examples:\n  dwim bench-world run --data data/world --question scene_00003_count --trace t.jsonl"
-    )]
+    #[command(after_help = "Examples:\n  dwim bench-world run --data data/world --question scene_00003_count --trace t.jsonl")]
     Run {
         #[arg(long)]
         data: PathBuf,
@@ -95,58 +89,27 @@ fn pct(r: &Ratio) -> String {
 
 pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
     match a.cmd {
-        BenchWorldCmd::Generate {
-            out,
-            n,
-            seed,
-            width,
-            height,
-            questions_per_scene,
-        } => {
-            let cfg = GenConfig {
-                seed,
-                n,
-                width,
-                height,
-                questions_per_scene,
-            };
+        BenchWorldCmd::Generate { out, n, seed, width, height, questions_per_scene } => {
+            let cfg = GenConfig { seed, n, width, height, questions_per_scene };
             let t0 = std::time::Instant::now();
             let nq = generate(&out, &cfg).map_err(|d| bad_input(&d))?;
             let secs = t0.elapsed().as_secs_f64();
-            println!(
-                "wrote {n} scenes and {nq} questions to {} in {secs:.2} s ({:.0} scenes/s)",
-                out.display(),
-                n as f64 / secs.max(1e-9)
-            );
+            println!("wrote {n} scenes and {nq} questions to {} in {secs:.2} s ({:.0} scenes/s)", out.display(), n as f64 / secs.max(1e-9));
             Ok(Exit::Ok)
         }
-        BenchWorldCmd::Score {
-            data,
-            split,
-            tools,
-            format,
-        } => {
+        BenchWorldCmd::Score { data, split, tools, format } => {
             let ds = Dataset::load(&data).map_err(|d| bad_input(&d))?;
             let m = tool_metrics(&ds, &split).map_err(|d| bad_input(&d))?;
             let reg = registry(&ds, tools)?;
             let acc = workflow_accuracy(&ds, &split, &reg).map_err(|d| bad_input(&d))?;
             match format {
-                Format::Json => println!(
-                    "{}",
-                    serde_json::json!({"split": split, "tools": reg.set_name, "tool_metrics": m, "workflow_accuracy": acc})
-                ),
+                Format::Json => println!("{}", serde_json::json!({"split": split, "tools": reg.set_name, "tool_metrics": m, "workflow_accuracy": acc})),
                 Format::Human => {
                     println!("pixel tools on {} {split} scenes (annotated boxes for classifiers and OCR):", m.scenes);
                     let v = serde_json::to_value(&m).unwrap_or_default();
                     for (k, r) in v.as_object().into_iter().flatten() {
                         if let Ok(r) = serde_json::from_value::<RatioIn>(r.clone()) {
-                            println!(
-                                "  {k:<24} {}",
-                                pct(&Ratio {
-                                    hits: r.hits,
-                                    total: r.total
-                                })
-                            );
+                            println!("  {k:<24} {}", pct(&Ratio { hits: r.hits, total: r.total }));
                         }
                     }
                     println!("reference workflows with the `{}` tools:", reg.set_name);
@@ -157,26 +120,15 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
             }
             Ok(Exit::Ok)
         }
-        BenchWorldCmd::Run {
-            data,
-            question,
-            tools,
-            trace,
-        } => {
+        BenchWorldCmd::Run { data, question, tools, trace } => {
             let ds = Dataset::load(&data).map_err(|d| bad_input(&d))?;
-            let q = ds
-                .questions
-                .iter()
-                .find(|q| q.id == question)
-                .ok_or_else(|| {
-                    Failure::BadInput(format!("no question {question:?} in {}", data.display()))
-                })?;
+            let q = ds.questions.iter().find(|q| q.id == question)
+                .ok_or_else(|| Failure::BadInput(format!("no question {question:?} in {}", data.display())))?;
             let reg = registry(&ds, tools)?;
             let img = dwim::value::Image::load(&data.join(&q.image)).map_err(|d| bad_input(&d))?;
             let prog = q.program.clone().unwrap_or_default();
             let src = dwim::syntax::SourceFile::new(format!("{question}.wf"), prog);
-            let p =
-                dwim::syntax::parse_program(&src, &Limits::default()).map_err(|d| bad_input(&d))?;
+            let p = dwim::syntax::parse_program(&src, &Limits::default()).map_err(|d| bad_input(&d))?;
             let mut s = Session::new(&reg, Limits::default());
             if let Some(t) = &trace {
                 s = s.with_trace(TraceWriter::create(t).map_err(|d| bad_input(&d))?);
@@ -188,11 +140,7 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
                 println!("[{}] {}", o.record.step + 1, o.record.observation);
             }
             let ok = s.answer().is_some_and(|v| q.is_correct(v));
-            println!(
-                "truth: {}  → {}",
-                q.answer.as_text(),
-                if ok { "correct" } else { "wrong" }
-            );
+            println!("truth: {}  → {}", q.answer.as_text(), if ok { "correct" } else { "wrong" });
             Ok(if ok { Exit::Ok } else { Exit::ProgramError })
         }
     }

@@ -6,18 +6,8 @@ use dwim::check::{check_program, input_scope};
 use dwim::Limits;
 use std::path::Path;
 
-pub fn run(
-    path: &Path,
-    format: Format,
-    strict: bool,
-    require_answer: bool,
-    tools: &ToolArgs,
-) -> Result<Exit, Failure> {
-    let limits = if strict {
-        Limits::strict()
-    } else {
-        Limits::default()
-    };
+pub fn run(path: &Path, format: Format, strict: bool, require_answer: bool, tools: &ToolArgs) -> Result<Exit, Failure> {
+    let limits = if strict { Limits::strict() } else { Limits::default() };
     let (src, program) = load_program(path, &limits, format)?;
     let registry = super::common::registry(tools)?;
     let diags = check_program(&program, &registry, &input_scope(), require_answer);
@@ -26,10 +16,7 @@ pub fn run(
         return Ok(Exit::ProgramError);
     }
     match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::json!({"ok": true, "steps": program.steps.len(), "diagnostics": []})
-        ),
+        Format::Json => println!("{}", serde_json::json!({"ok": true, "steps": program.steps.len(), "diagnostics": []})),
         Format::Human => println!("{}: ok ({} steps)", src.name, program.steps.len()),
     }
     Ok(Exit::Ok)

@@ -7,9 +7,7 @@ use dwim::pipeline::store::Shard;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
-#[command(
-    after_help = "Examples:\n  dwim collect --data bench --teacher programmatic --out dw\n  dwim collect --data bench --teacher programmatic --no-dw --out nodw\n  dwim collect --data bench --teacher openai:http://127.0.0.1:8080/v1 --out llm\n  dwim collect --data bench --shard 3/8 --out dw     # one of 8 SLURM array tasks; rerun after a crash resumes"
-)]
+#[command(after_help = "Examples:\n  dwim collect --data bench --teacher programmatic --out dw\n  dwim collect --data bench --teacher programmatic --no-dw --out nodw\n  dwim collect --data bench --teacher openai:http://127.0.0.1:8080/v1 --out llm\n  dwim collect --data bench --shard 3/8 --out dw     # one of 8 SLURM array tasks; rerun after a crash resumes")]
 pub struct Args {
     /// A bench-world dataset (`dwim bench-world generate`).
     #[arg(long)]
@@ -48,63 +46,28 @@ pub struct Args {
 }
 
 pub fn run_cli(a: Args) -> Result<Exit, Failure> {
-    let mut cfg = CollectConfig {
-        teacher: a.teacher,
-        dw: !a.no_dw,
-        split: a.split,
-        shard: a.shard,
-        seed: a.seed,
-        limit: a.limit,
-        max_turns: a.max_turns.max(1),
-        llm_judge: a.llm_judge,
-        ..CollectConfig::default()
-    };
+    let mut cfg = CollectConfig { teacher: a.teacher, dw: !a.no_dw, split: a.split, shard: a.shard, seed: a.seed, limit: a.limit, max_turns: a.max_turns.max(1), llm_judge: a.llm_judge, ..CollectConfig::default() };
     if let Some(w) = a.workers {
         cfg.workers = w.max(1);
     }
     let t0 = std::time::Instant::now();
-    let workflows =
-        run(&a.data, &a.out, &cfg, a.format == Format::Human).map_err(|d| bad_input(&d))?;
+    let workflows = run(&a.data, &a.out, &cfg, a.format == Format::Human).map_err(|d| bad_input(&d))?;
     let secs = t0.elapsed().as_secs_f64();
     let u = Utilization::of(&workflows);
     match a.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::json!({"dw": cfg.dw, "workflows": workflows.len(), "utilization": u, "seconds": secs})
-        ),
+        Format::Json => println!("{}", serde_json::json!({"dw": cfg.dw, "workflows": workflows.len(), "utilization": u, "seconds": secs})),
         Format::Human => print_table(&u, cfg.dw, secs),
     }
     Ok(Exit::Ok)
 }
 
 pub fn print_table(u: &Utilization, dw: bool, secs: f64) {
-    println!(
-        "data utilization ({}): questions with a viable workflow",
-        if dw { "with DW" } else { "without DW" }
-    );
-    println!(
-        "  {:<12} {:>9} {:>7} {:>8}",
-        "family", "questions", "viable", "util."
-    );
+    println!("data utilization ({}): questions with a viable workflow", if dw { "with DW" } else { "without DW" });
+    println!("  {:<12} {:>9} {:>7} {:>8}", "family", "questions", "viable", "util.");
     for (f, v) in &u.families {
-        println!(
-            "  {:<12} {:>9} {:>7} {:>7.1}%",
-            f,
-            v.1,
-            v.0,
-            100.0 * Utilization::rate(*v)
-        );
+        println!("  {:<12} {:>9} {:>7} {:>7.1}%", f, v.1, v.0, 100.0 * Utilization::rate(*v));
     }
     let t = u.total();
-    println!(
-        "  {:<12} {:>9} {:>7} {:>7.1}%",
-        "all",
-        t.1,
-        t.0,
-        100.0 * Utilization::rate(t)
-    );
-    println!(
-        "  {} steps, {} rethinks, {} rejected by the checker; {:.1} s",
-        u.steps, u.rethinks, u.rejected, secs
-    );
+    println!("  {:<12} {:>9} {:>7} {:>7.1}%", "all", t.1, t.0, 100.0 * Utilization::rate(t));
+    println!("  {} steps, {} rethinks, {} rejected by the checker; {:.1} s", u.steps, u.rethinks, u.rejected, secs);
 }

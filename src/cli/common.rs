@@ -25,18 +25,11 @@ pub fn bad_input(d: &Diagnostic) -> Failure {
 }
 
 /// Read and parse a workflow file; parse errors are printed here.
-pub fn load_program(
-    path: &Path,
-    limits: &Limits,
-    format: Format,
-) -> Result<(SourceFile, Program), Failure> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::BadInput(format!("cannot read {}: {e}", path.display())))?;
+pub fn load_program(path: &Path, limits: &Limits, format: Format) -> Result<(SourceFile, Program), Failure> {
+    let bytes = std::fs::read(path).map_err(|e| Failure::BadInput(format!("cannot read {}: {e}", path.display())))?;
     let name = path.display().to_string();
     parse_bytes(&name, &bytes, limits).map_err(|(src, d)| {
-        let src = src.unwrap_or_else(|| {
-            SourceFile::new(name.clone(), String::from_utf8_lossy(&bytes).into_owned())
-        });
+        let src = src.unwrap_or_else(|| SourceFile::new(name.clone(), String::from_utf8_lossy(&bytes).into_owned()));
         print_diagnostics(&[d], &src, format);
         Failure::Reported(Exit::ProgramError)
     })
@@ -46,16 +39,11 @@ pub fn print_diagnostics(diags: &[Diagnostic], src: &SourceFile, format: Format)
     match format {
         Format::Json => println!("{}", diagnostics_json(diags, Some(src))),
         Format::Human => {
-            let color = std::io::IsTerminal::is_terminal(&std::io::stderr())
-                && std::env::var_os("NO_COLOR").is_none();
+            let color = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
             for d in diags {
                 eprintln!("{}", d.render_with(Some(src), color));
             }
-            eprintln!(
-                "{} error{}",
-                diags.len(),
-                if diags.len() == 1 { "" } else { "s" }
-            );
+            eprintln!("{} error{}", diags.len(), if diags.len() == 1 { "" } else { "s" });
         }
     }
 }
@@ -109,14 +97,9 @@ pub fn registry(args: &ToolArgs) -> Result<dwim::Registry, Failure> {
     let dirs: Vec<std::path::PathBuf> = if !args.plugins.is_empty() {
         args.plugins.clone()
     } else if let Some(list) = std::env::var_os("DWIM_PLUGINS") {
-        std::env::split_paths(&list)
-            .filter(|p| !p.as_os_str().is_empty())
-            .collect()
+        std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect()
     } else {
-        Some(std::path::PathBuf::from("plugins"))
-            .filter(|p| p.is_dir())
-            .into_iter()
-            .collect()
+        Some(std::path::PathBuf::from("plugins")).filter(|p| p.is_dir()).into_iter().collect()
     };
     add_plugins(&mut registry, &dirs);
     Ok(registry)
@@ -160,36 +143,22 @@ fn add_plugins(_registry: &mut dwim::Registry, dirs: &[std::path::PathBuf]) {
 
 /// The native model configuration the flags ask for, or `None` when no native tool is wanted.
 #[cfg(feature = "native")]
-pub fn native_config(
-    args: &ToolArgs,
-) -> Result<Option<dwim::tools::native::NativeConfig>, Failure> {
+pub fn native_config(args: &ToolArgs) -> Result<Option<dwim::tools::native::NativeConfig>, Failure> {
     use dwim::tools::native::{DeviceChoice, NativeConfig, Precision};
     if args.native.is_none() && args.native_tools.is_empty() {
         return Ok(None);
     }
-    let device = DeviceChoice::parse(&args.device).ok_or_else(|| {
-        Failure::BadInput(format!(
-            "--device {}: expected cpu, cuda or cuda:N",
-            args.device
-        ))
-    })?;
-    let precision = Precision::parse(&args.dtype).ok_or_else(|| {
-        Failure::BadInput(format!("--dtype {}: expected f32, f16 or bf16", args.dtype))
-    })?;
-    let mut cfg = NativeConfig {
-        device,
-        precision,
-        ..NativeConfig::default()
-    };
+    let device = DeviceChoice::parse(&args.device)
+        .ok_or_else(|| Failure::BadInput(format!("--device {}: expected cpu, cuda or cuda:N", args.device)))?;
+    let precision = Precision::parse(&args.dtype)
+        .ok_or_else(|| Failure::BadInput(format!("--dtype {}: expected f32, f16 or bf16", args.dtype)))?;
+    let mut cfg = NativeConfig { device, precision, ..NativeConfig::default() };
     if cfg.device == DeviceChoice::Cpu && cfg.precision == Precision::Bf16 {
         return Err(Failure::BadInput("--dtype bf16: candle has no bf16 matrix multiply on CPU; use f32 or f16, or --device cuda".into()));
     }
     if let Some(dir) = &args.native {
         if !dir.is_dir() {
-            return Err(Failure::BadInput(format!(
-                "--native {}: not a directory",
-                dir.display()
-            )));
+            return Err(Failure::BadInput(format!("--native {}: not a directory", dir.display())));
         }
         cfg.models_dir = dir.clone();
     }
@@ -201,9 +170,7 @@ pub fn native_config(
 
 #[cfg(feature = "native")]
 fn add_native(registry: &mut dwim::Registry, args: &ToolArgs) -> Result<(), Failure> {
-    let Some(cfg) = native_config(args)? else {
-        return Ok(());
-    };
+    let Some(cfg) = native_config(args)? else { return Ok(()) };
     let tools = dwim::tools::native::native_tools_for(&cfg, &args.native_tools).map_err(|d| {
         let mut msg = d.one_line(None);
         for (what, text) in [("", &d.label), ("help: ", &d.help)] {
@@ -225,9 +192,7 @@ fn add_native(registry: &mut dwim::Registry, args: &ToolArgs) -> Result<(), Fail
 #[cfg(not(feature = "native"))]
 fn add_native(_registry: &mut dwim::Registry, args: &ToolArgs) -> Result<(), Failure> {
     if args.native.is_some() || !args.native_tools.is_empty() {
-        return Err(Failure::BadInput(
-            "this dwim was built without the `native` feature: `--native` is not available".into(),
-        ));
+        return Err(Failure::BadInput("this dwim was built without the `native` feature: `--native` is not available".into()));
     }
     Ok(())
 }

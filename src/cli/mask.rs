@@ -13,9 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
-#[command(
-    after_help = "Examples:\n  dwim mask --traces dw --mode im --tokenizer new:2048 --out data/im.jsonl\n  dwim mask --traces dw --mode sft --tokenizer tokenizer.json --out data/sft.jsonl --chat data/sft.chat.jsonl"
-)]
+#[command(after_help = "Examples:\n  dwim mask --traces dw --mode im --tokenizer new:2048 --out data/im.jsonl\n  dwim mask --traces dw --mode sft --tokenizer tokenizer.json --out data/sft.jsonl --chat data/sft.chat.jsonl")]
 pub struct Args {
     /// Directory of collected workflows (`dwim collect --out`).
     #[arg(long)]
@@ -60,44 +58,29 @@ pub fn system_for(style: &str) -> String {
 
 fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> Result<(), Diagnostic> {
     if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(d)
-            .map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", d.display())))?;
+        std::fs::create_dir_all(d).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", d.display())))?;
     }
     let tmp = path.with_extension("tmp");
-    let mut f = std::io::BufWriter::new(
-        std::fs::File::create(&tmp)
-            .map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", tmp.display())))?,
-    );
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", tmp.display())))?);
     for l in lines {
-        writeln!(f, "{l}")
-            .map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", tmp.display())))?;
+        writeln!(f, "{l}").map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", tmp.display())))?;
     }
-    f.flush()
-        .map_err(|e| Diagnostic::new(Code::E402, e.to_string()))?;
+    f.flush().map_err(|e| Diagnostic::new(Code::E402, e.to_string()))?;
     drop(f);
-    std::fs::rename(&tmp, path)
-        .map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", path.display())))
+    std::fs::rename(&tmp, path).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", path.display())))
 }
 
 pub fn run_cli(a: Args) -> Result<Exit, Failure> {
-    let workflows: Vec<Workflow> =
-        read_all(&a.traces, "workflows", |w: &Workflow| &w.id).map_err(|d| bad_input(&d))?;
+    let workflows: Vec<Workflow> = read_all(&a.traces, "workflows", |w: &Workflow| &w.id).map_err(|d| bad_input(&d))?;
     let system = system_for(&a.prompt);
-    let all: Vec<Sample> = workflows
-        .iter()
-        .flat_map(|w| samples_with(w, a.mode, a.context, &system, a.seed))
-        .collect();
+    let all: Vec<Sample> = workflows.iter().flat_map(|w| samples_with(w, a.mode, a.context, &system, a.seed)).collect();
     let tok = if let Some(v) = a.tokenizer.strip_prefix("new:") {
-        let vocab: usize = v
-            .parse()
-            .map_err(|_| Failure::BadInput(format!("bad vocabulary size in {}", a.tokenizer)))?;
+        let vocab: usize = v.parse().map_err(|_| Failure::BadInput(format!("bad vocabulary size in {}", a.tokenizer)))?;
         let corpus = a.out.with_extension("corpus.txt");
         write_lines(&corpus, all.iter().map(|s| s.text())).map_err(|d| bad_input(&d))?;
-        let tok =
-            dwim::tokenizer::train_bpe(&[corpus.as_path()], vocab).map_err(|d| bad_input(&d))?;
+        let tok = dwim::tokenizer::train_bpe(&[corpus.as_path()], vocab).map_err(|d| bad_input(&d))?;
         let _ = std::fs::remove_file(&corpus);
-        dwim::tokenizer::save(&tok, &a.out.with_file_name("tokenizer.json"))
-            .map_err(|d| bad_input(&d))?;
+        dwim::tokenizer::save(&tok, &a.out.with_file_name("tokenizer.json")).map_err(|d| bad_input(&d))?;
         tok
     } else if let Some(p) = a.tokenizer.strip_prefix("gguf:") {
         load_gguf_tokenizer(Path::new(p))?
@@ -112,39 +95,17 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
             None => dropped += 1,
         }
     }
-    write_lines(
-        &a.out,
-        encoded
-            .iter()
-            .map(|e| serde_json::to_string(e).unwrap_or_default()),
-    )
-    .map_err(|d| bad_input(&d))?;
+    write_lines(&a.out, encoded.iter().map(|e| serde_json::to_string(e).unwrap_or_default())).map_err(|d| bad_input(&d))?;
     // Beside the samples: how a policy trained on them is prompted (`dwim train` copies it).
-    let format = if a.context.conversation(a.mode) {
-        "sft"
-    } else {
-        "im"
-    };
+    let format = if a.context.conversation(a.mode) { "sft" } else { "im" };
     let meta = serde_json::json!({"format": format, "system": system});
-    write_lines(
-        &a.out.with_extension("policy.json"),
-        std::iter::once(meta.to_string()),
-    )
-    .map_err(|d| bad_input(&d))?;
+    write_lines(&a.out.with_extension("policy.json"), std::iter::once(meta.to_string())).map_err(|d| bad_input(&d))?;
     if let Some(chat) = &a.chat {
-        write_lines(
-            chat,
-            all.iter()
-                .map(|s| dwim::pipeline::export::chat_json(s, &system).to_string()),
-        )
-        .map_err(|d| bad_input(&d))?;
+        write_lines(chat, all.iter().map(|s| dwim::pipeline::export::chat_json(s, &system).to_string())).map_err(|d| bad_input(&d))?;
     }
     let viable = workflows.iter().filter(|w| w.viable).count();
     let tokens: usize = encoded.iter().map(|e| e.input_ids.len()).sum();
-    let targets: usize = encoded
-        .iter()
-        .map(|e| e.labels.iter().filter(|&&l| l >= 0).count())
-        .sum();
+    let targets: usize = encoded.iter().map(|e| e.labels.iter().filter(|&&l| l >= 0).count()).sum();
     match a.format {
         Format::Json => println!("{}", serde_json::json!({"mode": a.mode.name(), "workflows": workflows.len(), "viable": viable,
             "samples": encoded.len(), "dropped_too_long": dropped, "tokens": tokens, "target_tokens": targets})),
@@ -161,7 +122,5 @@ fn load_gguf_tokenizer(p: &Path) -> Result<tokenizers::Tokenizer, Failure> {
 
 #[cfg(not(feature = "train"))]
 fn load_gguf_tokenizer(_: &Path) -> Result<tokenizers::Tokenizer, Failure> {
-    Err(Failure::BadInput(
-        "gguf tokenizers need a build with the `train` feature".into(),
-    ))
+    Err(Failure::BadInput("gguf tokenizers need a build with the `train` feature".into()))
 }

@@ -21,12 +21,8 @@ use std::path::PathBuf;
 pub use common::{Exit, Failure};
 
 #[derive(Parser)]
-#[command(
-    name = "dwim",
-    version,
-    about = "Tool-aware visual reasoning: typed workflows, sandboxed tools, traces",
-    after_help = "Examples:\n  dwim scene --out scene.png\n  dwim check programs/count_red.wf\n  dwim run programs/count_red.wf --image scene.png --trace run.jsonl\n  dwim replay run.jsonl\n  dwim tools --format json\n  dwim run prog.wf --image scene.png --plugins tools-wasm/dist\n  dwim run prog.wf --image scene.png --tools benchmark-wasm\n  dwim run prog.wf --image photo.jpg --native ~/models --device cpu --dtype f32\n  dwim tools --native ~/models"
-)]
+#[command(name = "dwim", version, about = "Tool-aware visual reasoning: typed workflows, sandboxed tools, traces",
+    after_help = "Examples:\n  dwim scene --out scene.png\n  dwim check programs/count_red.wf\n  dwim run programs/count_red.wf --image scene.png --trace run.jsonl\n  dwim replay run.jsonl\n  dwim tools --format json\n  dwim run prog.wf --image scene.png --plugins tools-wasm/dist\n  dwim run prog.wf --image scene.png --tools benchmark-wasm\n  dwim run prog.wf --image photo.jpg --native ~/models --device cpu --dtype f32\n  dwim tools --native ~/models")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -42,9 +38,7 @@ pub enum Format {
 #[derive(Subcommand)]
 pub enum Command {
     /// Parse and check a workflow without running any tool.
-    #[command(
-        after_help = "Examples:\n  dwim check programs/count_red.wf\n  dwim check broken.wf --format json   # diagnostics a model can read"
-    )]
+    #[command(after_help = "Examples:\n  dwim check programs/count_red.wf\n  dwim check broken.wf --format json   # diagnostics a model can read")]
     Check {
         program: PathBuf,
         #[arg(long, value_enum, default_value_t)]
@@ -59,9 +53,7 @@ pub enum Command {
         tools: common::ToolArgs,
     },
     /// Run a workflow on an image, step by step; optionally write a JSON Lines trace.
-    #[command(
-        after_help = "Examples:\n  dwim run programs/count_red.wf --image scene.png\n  dwim run prog.wf --image photo.jpg --trace out/run.jsonl --format json\n  dwim run prog.wf --image photo.jpg --native ~/models            # native tools with weights there\n  dwim run prog.wf --image photo.jpg --native-tools depth,vqa     # require them (hub download when online)"
-    )]
+    #[command(after_help = "Examples:\n  dwim run programs/count_red.wf --image scene.png\n  dwim run prog.wf --image photo.jpg --trace out/run.jsonl --format json\n  dwim run prog.wf --image photo.jpg --native ~/models            # native tools with weights there\n  dwim run prog.wf --image photo.jpg --native-tools depth,vqa     # require them (hub download when online)")]
     Run {
         program: PathBuf,
         /// The input image (PNG or JPEG), bound to the variable `image`.
@@ -79,9 +71,7 @@ pub enum Command {
         tools: common::ToolArgs,
     },
     /// List the tools of the current tool set with their signatures.
-    #[command(
-        after_help = "Examples:\n  dwim tools\n  dwim tools --format json\n  dwim tools --native ~/models   # adds the native tools whose weights are there, and says which are missing"
-    )]
+    #[command(after_help = "Examples:\n  dwim tools\n  dwim tools --format json\n  dwim tools --native ~/models   # adds the native tools whose weights are there, and says which are missing")]
     Tools {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -89,9 +79,7 @@ pub enum Command {
         tools: common::ToolArgs,
     },
     /// Re-print a run from its trace without running any tool.
-    #[command(
-        after_help = "Examples:\n  dwim replay run.jsonl\n  dwim replay run.jsonl --format json"
-    )]
+    #[command(after_help = "Examples:\n  dwim replay run.jsonl\n  dwim replay run.jsonl --format json")]
     Replay {
         trace: PathBuf,
         #[arg(long, value_enum, default_value_t)]
@@ -124,9 +112,7 @@ pub enum Command {
     Ablate(agent::AblateArgs),
     /// Fine-tune a model on masked samples (JSONL input_ids + labels) with candle.
     #[cfg(feature = "train")]
-    #[command(
-        after_help = "Examples:\n  dwim train --data samples.jsonl --tokenizer tokenizer.json --model tiny --out runs/im\n  dwim train --data samples.jsonl --model runs/im --lora 16 --out runs/lora --steps 100\n  dwim train --data samples.jsonl --out runs/im --resume"
-    )]
+    #[command(after_help = "Examples:\n  dwim train --data samples.jsonl --tokenizer tokenizer.json --model tiny --out runs/im\n  dwim train --data samples.jsonl --model runs/im --lora 16 --out runs/lora --steps 100\n  dwim train --data samples.jsonl --out runs/im --resume")]
     Train(train::TrainArgs),
     /// Tokenizer tools.
     #[cfg(feature = "train")]
@@ -138,21 +124,10 @@ pub enum Command {
 
 pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
-        Command::Check {
-            program,
-            format,
-            strict,
-            no_answer,
-            tools,
-        } => check::run(&program, format, strict, !no_answer, &tools),
-        Command::Run {
-            program,
-            image,
-            trace,
-            format,
-            strict,
-            tools,
-        } => run::run(&program, &image, trace.as_deref(), format, strict, &tools),
+        Command::Check { program, format, strict, no_answer, tools } => check::run(&program, format, strict, !no_answer, &tools),
+        Command::Run { program, image, trace, format, strict, tools } => {
+            run::run(&program, &image, trace.as_deref(), format, strict, &tools)
+        }
         Command::Tools { format, tools } => tools::run(format, &tools),
         Command::Replay { trace, format } => replay::run(&trace, format),
         Command::Scene { out, seed } => scene::run(&out, seed),

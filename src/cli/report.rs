@@ -5,9 +5,7 @@ use dwim::value::Image;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
-#[command(
-    after_help = "Examples:\n  dwim run prog.wf --image scene.png --trace run.jsonl\n  dwim report run.jsonl --html run.html --image scene.png"
-)]
+#[command(after_help = "Examples:\n  dwim run prog.wf --image scene.png --trace run.jsonl\n  dwim report run.jsonl --html run.html --image scene.png")]
 pub struct ReportArgs {
     /// A JSON Lines trace written by `dwim run --trace` (or any dwim session).
     pub trace: PathBuf,
@@ -25,44 +23,27 @@ pub struct ReportArgs {
 }
 
 pub fn run(a: ReportArgs) -> Result<Exit, Failure> {
-    let images = a
-        .image
-        .iter()
-        .map(|p| Image::load(p))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|d| bad_input(&d))?;
+    let images = a.image.iter().map(|p| Image::load(p)).collect::<Result<Vec<_>, _>>().map_err(|d| bad_input(&d))?;
     let mut trace = a.trace.clone();
     let _tmp;
     if let Some(id) = &a.workflow {
-        let text = std::fs::read_to_string(&a.trace)
-            .map_err(|e| Failure::BadInput(format!("{}: {e}", a.trace.display())))?;
+        let text = std::fs::read_to_string(&a.trace).map_err(|e| Failure::BadInput(format!("{}: {e}", a.trace.display())))?;
         let w: dwim::pipeline::Workflow = text
             .lines()
             .filter_map(|l| serde_json::from_str::<dwim::pipeline::Workflow>(l).ok())
             .find(|w| &w.id == id)
-            .ok_or_else(|| {
-                Failure::BadInput(format!("{}: no workflow with id {id:?}", a.trace.display()))
-            })?;
+            .ok_or_else(|| Failure::BadInput(format!("{}: no workflow with id {id:?}", a.trace.display())))?;
         let dir = tempfile_dir().map_err(|e| Failure::BadInput(e.to_string()))?;
         trace = dir.join("steps.jsonl");
-        let lines: String = w
-            .steps
-            .iter()
-            .map(|r| serde_json::to_string(r).unwrap_or_default() + "\n")
-            .collect();
-        std::fs::write(&trace, lines)
-            .map_err(|e| Failure::BadInput(format!("{}: {e}", trace.display())))?;
+        let lines: String = w.steps.iter().map(|r| serde_json::to_string(r).unwrap_or_default() + "\n").collect();
+        std::fs::write(&trace, lines).map_err(|e| Failure::BadInput(format!("{}: {e}", trace.display())))?;
         _tmp = TempDir(dir);
     }
     let n = dwim::report::write_report(&trace, &images, &a.html).map_err(|d| bad_input(&d))?;
     let text = std::fs::read_to_string(&trace).unwrap_or_default();
     for (img, path) in images.iter().zip(&a.image) {
         if !text.contains(img.hash()) {
-            eprintln!(
-                "warning: {} ({}) does not appear in the trace; its regions cannot be drawn",
-                path.display(),
-                img.hash()
-            );
+            eprintln!("warning: {} ({}) does not appear in the trace; its regions cannot be drawn", path.display(), img.hash());
         }
     }
     println!("wrote {} ({n} steps)", a.html.display());

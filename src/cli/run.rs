@@ -8,19 +8,8 @@ use dwim::value::Image;
 use dwim::{Limits, Session, Value};
 use std::path::Path;
 
-pub fn run(
-    path: &Path,
-    image: &Path,
-    trace: Option<&Path>,
-    format: Format,
-    strict: bool,
-    tools: &ToolArgs,
-) -> Result<Exit, Failure> {
-    let limits = if strict {
-        Limits::strict()
-    } else {
-        Limits::default()
-    };
+pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, strict: bool, tools: &ToolArgs) -> Result<Exit, Failure> {
+    let limits = if strict { Limits::strict() } else { Limits::default() };
     let img = Image::load(image).map_err(|d| bad_input(&d))?;
     let (src, program) = load_program(path, &limits, format)?;
     let registry = super::common::registry(tools)?;
@@ -53,12 +42,7 @@ pub fn run(
         Format::Human => {
             for o in &outcomes {
                 let r = &o.record;
-                println!(
-                    "[{}] {:<48} {}",
-                    r.step + 1,
-                    r.source.lines().next().unwrap_or(""),
-                    if r.is_error() { "✗" } else { "" }
-                );
+                println!("[{}] {:<48} {}", r.step + 1, r.source.lines().next().unwrap_or(""), if r.is_error() { "✗" } else { "" });
                 if r.error.is_none() && !r.observation.is_empty() {
                     println!("      → {}", r.observation);
                 }
@@ -70,9 +54,5 @@ pub fn run(
             }
         }
     }
-    Ok(if failed.is_some() {
-        Exit::ProgramError
-    } else {
-        Exit::Ok
-    })
+    Ok(if failed.is_some() { Exit::ProgramError } else { Exit::Ok })
 }

@@ -16,33 +16,11 @@ pub fn run(format: Format, tools: &ToolArgs) -> Result<Exit, Failure> {
             println!("{doc}");
         }
         Format::Human => {
-            println!(
-                "tool set `{}` ({} tools)\n",
-                registry.set_name,
-                registry.len()
-            );
+            println!("tool set `{}` ({} tools)\n", registry.set_name, registry.len());
             print!("{}", registry.prompt());
-            for m in models
-                .iter()
-                .flat_map(|m| m.as_array().cloned().unwrap_or_default())
-            {
-                let state = if m["found"] == true {
-                    "weights found".to_string()
-                } else {
-                    format!("not found: {}", m["error"].as_str().unwrap_or(""))
-                };
-                println!(
-                    "native model {} ({}): {state}",
-                    m["model"].as_str().unwrap_or(""),
-                    m["tools"]
-                        .as_array()
-                        .map(|t| t
-                            .iter()
-                            .filter_map(|x| x.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "))
-                        .unwrap_or_default()
-                );
+            for m in models.iter().flat_map(|m| m.as_array().cloned().unwrap_or_default()) {
+                let state = if m["found"] == true { "weights found".to_string() } else { format!("not found: {}", m["error"].as_str().unwrap_or("")) };
+                println!("native model {} ({}): {state}", m["model"].as_str().unwrap_or(""), m["tools"].as_array().map(|t| t.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default());
             }
         }
     }
@@ -52,9 +30,7 @@ pub fn run(format: Format, tools: &ToolArgs) -> Result<Exit, Failure> {
 /// Each native model with whether its weights were found (only when `--native` flags are given).
 #[cfg(feature = "native")]
 fn native_models(tools: &ToolArgs) -> Result<Option<serde_json::Value>, Failure> {
-    let Some(cfg) = super::common::native_config(tools)? else {
-        return Ok(None);
-    };
+    let Some(cfg) = super::common::native_config(tools)? else { return Ok(None) };
     let cfg = cfg.offline();
     let list: Vec<_> = dwim::tools::native::available_models(&cfg)
         .into_iter()

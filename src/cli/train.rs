@@ -2,12 +2,12 @@
 
 use super::common::{Exit, Failure};
 use super::Format;
-use candle_core::Device;
-use clap::{Args, Subcommand};
 use dwim::diag::{Code, Diagnostic};
 use dwim::train::checkpoint::Hyper;
 use dwim::train::data::{check_vocab, load_jsonl, split};
 use dwim::train::{load, plot, tokenizer, Config, LoraConfig, Model, Trainer};
+use candle_core::Device;
+use clap::{Args, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -73,9 +73,7 @@ pub struct TrainArgs {
 #[derive(Subcommand)]
 pub enum TokenizerCmd {
     /// Train a byte-level BPE tokenizer on a text corpus and save tokenizer.json.
-    #[command(
-        after_help = "Examples:\n  dwim tokenizer train --corpus workflows.txt --vocab 2048 --out tokenizer.json"
-    )]
+    #[command(after_help = "Examples:\n  dwim tokenizer train --corpus workflows.txt --vocab 2048 --out tokenizer.json")]
     Train {
         #[arg(long, required = true)]
         corpus: Vec<PathBuf>,
@@ -96,10 +94,7 @@ pub fn tokenizer(cmd: TokenizerCmd) -> Result<Exit, Failure> {
             let paths: Vec<&Path> = corpus.iter().map(|p| p.as_path()).collect();
             let tok = tokenizer::train_bpe(&paths, vocab).map_err(fail)?;
             tokenizer::save(&tok, &out).map_err(fail)?;
-            println!(
-                "{}",
-                serde_json::json!({"ok": true, "out": out.display().to_string(), "vocab": tok.get_vocab_size(true)})
-            );
+            println!("{}", serde_json::json!({"ok": true, "out": out.display().to_string(), "vocab": tok.get_vocab_size(true)}));
             Ok(Exit::Ok)
         }
     }
@@ -109,43 +104,21 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
     dwim::train::tune_allocator();
     let dev = match a.device.as_str() {
         "cpu" => Device::Cpu,
-        "cuda" => Device::new_cuda(0).map_err(|e| {
-            Failure::BadInput(format!("--device cuda: {e} (build with --features cuda)"))
-        })?,
-        other => {
-            return Err(Failure::BadInput(format!(
-                "unknown --device {other} (cpu, cuda)"
-            )))
-        }
+        "cuda" => Device::new_cuda(0).map_err(|e| Failure::BadInput(format!("--device cuda: {e} (build with --features cuda)")))?,
+        other => return Err(Failure::BadInput(format!("unknown --device {other} (cpu, cuda)"))),
     };
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| Failure::BadInput(format!("cannot create {}: {e}", a.out.display())))?;
+    std::fs::create_dir_all(&a.out).map_err(|e| Failure::BadInput(format!("cannot create {}: {e}", a.out.display())))?;
     let data_name = a.data.display().to_string();
     let samples = load_jsonl(&a.data).map_err(fail)?;
     if samples.is_empty() {
-        return Err(fail(Diagnostic::new(
-            Code::E402,
-            format!("{data_name}: no samples"),
-        )));
+        return Err(fail(Diagnostic::new(Code::E402, format!("{data_name}: no samples"))));
     }
-    let mut tok = a
-        .tokenizer
-        .as_deref()
-        .map(tokenizer::load)
-        .transpose()
-        .map_err(fail)?;
-    let pad_id = tok
-        .as_ref()
-        .and_then(|t| t.token_to_id(tokenizer::SPECIALS[0]))
-        .unwrap_or(0);
+    let mut tok = a.tokenizer.as_deref().map(tokenizer::load).transpose().map_err(fail)?;
+    let pad_id = tok.as_ref().and_then(|t| t.token_to_id(tokenizer::SPECIALS[0])).unwrap_or(0);
     let ckpt = a.out.join("checkpoint.safetensors");
     let mut trainer = if a.resume && ckpt.is_file() {
         let peek = dwim::train::checkpoint::load(&ckpt, &dev).map_err(fail)?.1;
-        let base = if peek.has_base {
-            None
-        } else {
-            Some(load::load_spec(&peek.base, &dev).map_err(fail)?.1)
-        };
+        let base = if peek.has_base { None } else { Some(load::load_spec(&peek.base, &dev).map_err(fail)?.1) };
         let (train, val) = split(samples, peek.hyper.val_frac, peek.hyper.seed);
         let mut t = Trainer::resume(&ckpt, train, val, base, &dev).map_err(fail)?;
         if let Some(s) = a.steps {
@@ -160,18 +133,9 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
             "tiny" | "small" | "micro" => {
                 let vocab = match &tok {
                     Some(t) => t.get_vocab_size(true),
-                    None => {
-                        1 + train
-                            .iter()
-                            .chain(&val)
-                            .flat_map(|s| s.input_ids.iter())
-                            .copied()
-                            .max()
-                            .unwrap_or(0) as usize
-                    }
+                    None => 1 + train.iter().chain(&val).flat_map(|s| s.input_ids.iter()).copied().max().unwrap_or(0) as usize,
                 };
-                let mut cfg =
-                    Config::preset(&a.model, vocab).unwrap_or_else(|| Config::tiny(vocab));
+                let mut cfg = Config::preset(&a.model, vocab).unwrap_or_else(|| Config::tiny(vocab));
                 if let Some(m) = a.max_seq {
                     cfg.max_seq = m;
                 }
@@ -189,16 +153,10 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
         let from_path = weights.is_some();
         let model = match weights {
             None if lora.is_none() => Model::init(&cfg, a.seed, &dev),
-            None => Model::init(&cfg, a.seed, &dev)
-                .and_then(|m| Model::from_weights(&cfg, m.state(), lora.clone(), &dev)),
+            None => Model::init(&cfg, a.seed, &dev).and_then(|m| Model::from_weights(&cfg, m.state(), lora.clone(), &dev)),
             Some(w) => Model::from_weights(&cfg, w, lora.clone(), &dev),
         }
-        .map_err(|e| {
-            fail(Diagnostic::new(
-                Code::E411,
-                format!("model {}: {e}", a.model),
-            ))
-        })?;
+        .map_err(|e| fail(Diagnostic::new(Code::E411, format!("model {}: {e}", a.model))))?;
         let hyper = Hyper {
             steps,
             batch: a.batch.max(1),
@@ -226,8 +184,7 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
     // How the agent must prompt this policy, as `dwim mask` recorded it beside the data.
     let meta = a.data.with_extension("policy.json");
     if meta.is_file() {
-        std::fs::copy(&meta, a.out.join("policy.json"))
-            .map_err(|e| Failure::BadInput(format!("cannot copy {}: {e}", meta.display())))?;
+        std::fs::copy(&meta, a.out.join("policy.json")).map_err(|e| Failure::BadInput(format!("cannot copy {}: {e}", meta.display())))?;
     }
     train_loop(&mut trainer, &a.out, a.format)
 }
@@ -241,17 +198,11 @@ fn train_loop(t: &mut Trainer, out: &Path, format: Format) -> Result<Exit, Failu
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_position(start_step);
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(out.join("log.jsonl"))
-        .map_err(|e| Failure::BadInput(format!("cannot write log: {e}")))?;
+    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(out.join("log.jsonl")).map_err(|e| Failure::BadInput(format!("cannot write log: {e}")))?;
     let started = Instant::now();
     let mut tokens = 0usize;
     let mut last_val = t.state.val_loss.last().map(|v| v.1);
@@ -259,40 +210,22 @@ fn train_loop(t: &mut Trainer, out: &Path, format: Format) -> Result<Exit, Failu
         let s = t.train_step().map_err(fail)?;
         tokens += s.tokens;
         let tps = tokens as f64 / started.elapsed().as_secs_f64().max(1e-9);
-        let _ = writeln!(
-            log,
-            "{}",
-            serde_json::json!({"step": s.step, "loss": s.loss, "lr": s.lr, "grad_norm": s.grad_norm, "tokens": s.tokens, "targets": s.targets})
-        );
+        let _ = writeln!(log, "{}", serde_json::json!({"step": s.step, "loss": s.loss, "lr": s.lr, "grad_norm": s.grad_norm, "tokens": s.tokens, "targets": s.targets}));
         if s.step % t.state.hyper.val_every == 0 || s.step == total {
             last_val = t.validate().map_err(fail)?.or(last_val);
-            let _ = plot::loss_png(
-                &out.join("loss.png"),
-                &t.state.train_loss,
-                &t.state.val_loss,
-            );
+            let _ = plot::loss_png(&out.join("loss.png"), &t.state.train_loss, &t.state.val_loss);
         }
         if s.step % t.state.hyper.ckpt_every == 0 || s.step == total {
             t.save(&ckpt).map_err(fail)?;
         }
         let val = last_val.map(|v| format!(" val {v:.3}")).unwrap_or_default();
-        bar.set_message(format!(
-            "loss {:.3}{val} lr {:.1e} {:.0} tok/s",
-            s.loss, s.lr, tps
-        ));
+        bar.set_message(format!("loss {:.3}{val} lr {:.1e} {:.0} tok/s", s.loss, s.lr, tps));
         bar.set_position(s.step);
     }
     bar.finish();
-    let model = t
-        .model
-        .merged()
-        .map_err(|e| fail(Diagnostic::new(Code::E499, e.to_string())))?;
+    let model = t.model.merged().map_err(|e| fail(Diagnostic::new(Code::E499, e.to_string())))?;
     load::save_model(&model, out).map_err(fail)?;
-    let _ = plot::loss_png(
-        &out.join("loss.png"),
-        &t.state.train_loss,
-        &t.state.val_loss,
-    );
+    let _ = plot::loss_png(&out.join("loss.png"), &t.state.train_loss, &t.state.val_loss);
     let secs = started.elapsed().as_secs_f64();
     let summary = serde_json::json!({
         "ok": true,
@@ -315,11 +248,7 @@ fn train_loop(t: &mut Trainer, out: &Path, format: Format) -> Result<Exit, Failu
     match format {
         Format::Json => println!("{summary}"),
         Format::Human => {
-            let f = |v: &serde_json::Value| {
-                v.as_f64()
-                    .map(|x| format!("{x:.4}"))
-                    .unwrap_or_else(|| "-".into())
-            };
+            let f = |v: &serde_json::Value| v.as_f64().map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".into());
             println!(
                 "trained {} steps: loss {} -> {}, val {}; {:.0} tokens/s; wrote {}",
                 t.step(),
@@ -335,10 +264,5 @@ fn train_loop(t: &mut Trainer, out: &Path, format: Format) -> Result<Exit, Failu
 }
 
 fn checkpoint_write(path: &Path, v: &serde_json::Value) -> Result<(), Diagnostic> {
-    dwim::train::checkpoint::write_atomic(
-        path,
-        serde_json::to_string_pretty(v)
-            .unwrap_or_default()
-            .as_bytes(),
-    )
+    dwim::train::checkpoint::write_atomic(path, serde_json::to_string_pretty(v).unwrap_or_default().as_bytes())
 }

@@ -51,14 +51,7 @@ impl Answer {
     /// trailing zeros. Box: a region (or a one-region list) with IoU above `iou`.
     pub fn matches(&self, v: &Value, iou: f64) -> bool {
         match (self, v) {
-            (Answer::Box(b), Value::Region(r)) => {
-                r.bbox.iou(&BBox {
-                    x0: b[0],
-                    y0: b[1],
-                    x1: b[2],
-                    y1: b[3],
-                }) > iou
-            }
+            (Answer::Box(b), Value::Region(r)) => r.bbox.iou(&BBox { x0: b[0], y0: b[1], x1: b[2], y1: b[3] }) > iou,
             (Answer::Box(_), Value::List(l)) if l.len() == 1 => self.matches(&l[0], iou),
             (Answer::Text(t), Value::Bool(b)) => normalize(t) == if *b { "yes" } else { "no" },
             (Answer::Text(t), v) => normalize(t) == normalize(&plain(v)),

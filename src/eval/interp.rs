@@ -63,26 +63,13 @@ const MAX_CALL_RECORDS: usize = 64;
 
 impl<'r> Interp<'r> {
     pub fn new(registry: &'r Registry, limits: Limits) -> Self {
-        Interp {
-            registry,
-            limits,
-            ticks: 0,
-            tool_calls: 0,
-            started: Instant::now(),
-            calls: Vec::new(),
-            calls_total: 0,
-            fuel: None,
-        }
+        Interp { registry, limits, ticks: 0, tool_calls: 0, started: Instant::now(), calls: Vec::new(), calls_total: 0, fuel: None }
     }
 
     fn tick(&mut self, e: &Expr) -> Result<(), Diagnostic> {
         self.ticks += 1;
         if self.ticks > self.limits.max_ticks {
-            return Err(Diagnostic::new(
-                Code::E308,
-                format!("more than {} evaluations", self.limits.max_ticks),
-            )
-            .at(e.span));
+            return Err(Diagnostic::new(Code::E308, format!("more than {} evaluations", self.limits.max_ticks)).at(e.span));
         }
         if self.ticks.is_multiple_of(1024) {
             self.check_wall(e)?;
@@ -92,11 +79,7 @@ impl<'r> Interp<'r> {
 
     fn check_wall(&self, e: &Expr) -> Result<(), Diagnostic> {
         if self.started.elapsed() > self.limits.max_wall {
-            return Err(Diagnostic::new(
-                Code::E306,
-                format!("the run took longer than {:?}", self.limits.max_wall),
-            )
-            .at(e.span));
+            return Err(Diagnostic::new(Code::E306, format!("the run took longer than {:?}", self.limits.max_wall)).at(e.span));
         }
         Ok(())
     }
@@ -115,12 +98,7 @@ impl<'r> Interp<'r> {
                 if items.len() > self.limits.max_list_len {
                     return Err(ops::list_too_long(items.len(), &self.limits).at(e.span));
                 }
-                Value::list(
-                    items
-                        .iter()
-                        .map(|i| self.eval(i, env))
-                        .collect::<Result<_, _>>()?,
-                )
+                Value::list(items.iter().map(|i| self.eval(i, env)).collect::<Result<_, _>>()?)
             }
             ExprKind::Var(name) => env.get(name).cloned().ok_or_else(|| {
                 Diagnostic::new(Code::E107, format!("`{name}` is not defined")).at(e.span)
@@ -134,11 +112,7 @@ impl<'r> Interp<'r> {
             ExprKind::Field { base, field } => {
                 let b = self.eval(base, env)?;
                 get_field(&b, &field.name).ok_or_else(|| {
-                    Diagnostic::new(
-                        Code::E204,
-                        format!("{} has no field `{}`", b.kind(), field.name),
-                    )
-                    .at(field.span)
+                    Diagnostic::new(Code::E204, format!("{} has no field `{}`", b.kind(), field.name)).at(field.span)
                 })?
             }
             ExprKind::Unary { op, operand } => {
@@ -153,47 +127,25 @@ impl<'r> Interp<'r> {
                 let r = self.eval(rhs, env)?;
                 ops::binary(*op, l, r, &self.limits).map_err(|d| d.at(e.span))?
             }
-            ExprKind::If {
-                cond,
-                then,
-                otherwise,
-            } => match self.eval(cond, env)? {
+            ExprKind::If { cond, then, otherwise } => match self.eval(cond, env)? {
                 Value::Bool(true) => self.eval(then, env)?,
                 Value::Bool(false) => self.eval(otherwise, env)?,
-                v => {
-                    return Err(Diagnostic::new(
-                        Code::E201,
-                        format!("an `if` condition must be a bool, got {}", v.kind()),
-                    )
-                    .at(cond.span))
-                }
+                v => return Err(Diagnostic::new(Code::E201, format!("an `if` condition must be a bool, got {}", v.kind())).at(cond.span)),
             },
             ExprKind::Lambda { param, body } => {
                 let mut captured = env.vars.clone();
                 if let Some((n, v)) = env.bound {
                     captured.insert(n.to_string(), v.clone());
                 }
-                Value::Lambda(Arc::new(Lambda {
-                    param: param.name.clone(),
-                    body: (**body).clone(),
-                    env: captured,
-                }))
+                Value::Lambda(Arc::new(Lambda { param: param.name.clone(), body: (**body).clone(), env: captured }))
             }
         };
         Ok(v)
     }
 
-    fn call(
-        &mut self,
-        e: &Expr,
-        name: &str,
-        args: &[crate::syntax::Arg],
-        env: &Frame<'_>,
-    ) -> Result<Value, Diagnostic> {
+    fn call(&mut self, e: &Expr, name: &str, args: &[crate::syntax::Arg], env: &Frame<'_>) -> Result<Value, Diagnostic> {
         let registry: &'r Registry = self.registry;
-        let tool = registry.get(name).ok_or_else(|| {
-            Diagnostic::new(Code::E101, format!("there is no tool `{name}`")).at(e.span)
-        })?;
+        let tool = registry.get(name).ok_or_else(|| Diagnostic::new(Code::E101, format!("there is no tool `{name}`")).at(e.span))?;
         let sig = tool.signature();
         let (slots, mut problems) = match_args(sig, args, e.span);
         if !problems.is_empty() {
@@ -210,12 +162,7 @@ impl<'r> Interp<'r> {
         self.check_wall(e)?;
         self.tool_calls += 1;
         if self.tool_calls > self.limits.max_tool_calls {
-            return Err(Diagnostic::new(
-                Code::E305,
-                format!("more than {} tool calls", self.limits.max_tool_calls),
-            )
-            .at(e.span)
-            .tool(name));
+            return Err(Diagnostic::new(Code::E305, format!("more than {} tool calls", self.limits.max_tool_calls)).at(e.span).tool(name));
         }
         let args = Args::new(sig.params.iter().map(|p| p.name.clone()).collect(), values);
         let record_args = summarize_args(&args);
@@ -230,19 +177,9 @@ impl<'r> Interp<'r> {
         let result = result.and_then(|v| ops::check_result(v, &self.limits));
         self.calls_total += 1;
         if self.calls.len() < MAX_CALL_RECORDS {
-            let error = result
-                .as_ref()
-                .err()
-                .map(|d| format!("{} {}", d.code, d.message));
+            let error = result.as_ref().err().map(|d| format!("{} {}", d.code, d.message));
             let summary = result.as_ref().ok().map(summarize);
-            self.calls.push(CallRecord {
-                tool: name.to_string(),
-                args: record_args,
-                wall_us,
-                result: summary,
-                error,
-                fuel,
-            });
+            self.calls.push(CallRecord { tool: name.to_string(), args: record_args, wall_us, result: summary, error, fuel });
         }
         result.map_err(|d| d.at_if_unset(e.span).tool(name))
     }
@@ -250,10 +187,7 @@ impl<'r> Interp<'r> {
 
 impl Applier for Interp<'_> {
     fn apply(&mut self, f: &Lambda, arg: Value) -> Result<Value, Diagnostic> {
-        let frame = Frame {
-            vars: &f.env,
-            bound: Some((&f.param, &arg)),
-        };
+        let frame = Frame { vars: &f.env, bound: Some((&f.param, &arg)) };
         self.eval(&f.body, &frame)
     }
     fn limits(&self) -> &Limits {
@@ -262,19 +196,13 @@ impl Applier for Interp<'_> {
 }
 
 fn summarize_args(args: &Args) -> serde_json::Map<String, serde_json::Value> {
-    args.names
-        .iter()
-        .zip(&args.values)
-        .map(|(n, v)| (n.clone(), summarize(v)))
-        .collect()
+    args.names.iter().zip(&args.values).map(|(n, v)| (n.clone(), summarize(v))).collect()
 }
 
 /// A value as trace JSON, with long lists and texts summarised.
 fn summarize(v: &Value) -> serde_json::Value {
     match v {
-        Value::List(items) if items.len() > 64 => {
-            serde_json::json!({"list": items.len(), "first": items[0].to_json()})
-        }
+        Value::List(items) if items.len() > 64 => serde_json::json!({"list": items.len(), "first": items[0].to_json()}),
         Value::Text(t) if t.len() > 256 => serde_json::json!({"text_bytes": t.len()}),
         other => other.to_json(),
     }

@@ -7,36 +7,20 @@ use crate::value::Value;
 
 pub fn check_text(t: &str, limits: &Limits) -> Result<(), Diagnostic> {
     if t.len() > limits.max_text_len {
-        return Err(Diagnostic::new(
-            Code::E304,
-            format!(
-                "text of {} bytes exceeds the limit of {}",
-                t.len(),
-                limits.max_text_len
-            ),
-        ));
+        return Err(Diagnostic::new(Code::E304, format!("text of {} bytes exceeds the limit of {}", t.len(), limits.max_text_len)));
     }
     Ok(())
 }
 
 pub fn list_too_long(n: usize, limits: &Limits) -> Diagnostic {
-    Diagnostic::new(
-        Code::E303,
-        format!(
-            "a list of {n} items exceeds the limit of {}",
-            limits.max_list_len
-        ),
-    )
+    Diagnostic::new(Code::E303, format!("a list of {n} items exceeds the limit of {}", limits.max_list_len))
 }
 
 /// Bound what a tool returns, recursively.
 pub fn check_result(v: Value, limits: &Limits) -> Result<Value, Diagnostic> {
     fn walk(v: &Value, limits: &Limits, depth: usize) -> Result<(), Diagnostic> {
         if depth > limits.max_depth {
-            return Err(Diagnostic::new(
-                Code::E302,
-                "the tool returned a value nested too deeply",
-            ));
+            return Err(Diagnostic::new(Code::E302, "the tool returned a value nested too deeply"));
         }
         match v {
             Value::Text(t) => check_text(t, limits),
@@ -58,14 +42,8 @@ pub fn unary(op: UnOp, v: Value) -> Result<Value, Diagnostic> {
     match (op, v) {
         (UnOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
         (UnOp::Neg, Value::Number(n)) => Ok(Value::Number(-n)),
-        (UnOp::Not, v) => Err(Diagnostic::new(
-            Code::E201,
-            format!("`not` needs a bool, got {}", v.kind()),
-        )),
-        (UnOp::Neg, v) => Err(Diagnostic::new(
-            Code::E201,
-            format!("`-` needs a number, got {}", v.kind()),
-        )),
+        (UnOp::Not, v) => Err(Diagnostic::new(Code::E201, format!("`not` needs a bool, got {}", v.kind()))),
+        (UnOp::Neg, v) => Err(Diagnostic::new(Code::E201, format!("`-` needs a number, got {}", v.kind()))),
     }
 }
 
@@ -75,10 +53,7 @@ pub fn short_circuit(op: BinOp, l: &Value) -> Result<Option<Value>, Diagnostic> 
         (BinOp::And, Value::Bool(false)) => Ok(Some(Value::Bool(false))),
         (BinOp::Or, Value::Bool(true)) => Ok(Some(Value::Bool(true))),
         (BinOp::And | BinOp::Or, Value::Bool(_)) => Ok(None),
-        (BinOp::And | BinOp::Or, v) => Err(Diagnostic::new(
-            Code::E201,
-            format!("`{}` needs bools, got {}", op.symbol(), v.kind()),
-        )),
+        (BinOp::And | BinOp::Or, v) => Err(Diagnostic::new(Code::E201, format!("`{}` needs bools, got {}", op.symbol(), v.kind()))),
         _ => Ok(None),
     }
 }
@@ -86,25 +61,12 @@ pub fn short_circuit(op: BinOp, l: &Value) -> Result<Option<Value>, Diagnostic> 
 pub fn binary(op: BinOp, l: Value, r: Value, limits: &Limits) -> Result<Value, Diagnostic> {
     use Value::*;
     let mismatch = |l: &Value, r: &Value| {
-        Diagnostic::new(
-            Code::E201,
-            format!(
-                "`{}` cannot combine {} and {}",
-                op.symbol(),
-                l.kind(),
-                r.kind()
-            ),
-        )
+        Diagnostic::new(Code::E201, format!("`{}` cannot combine {} and {}", op.symbol(), l.kind(), r.kind()))
     };
     Ok(match op {
         BinOp::And | BinOp::Or => match r {
             Bool(b) => Bool(b),
-            v => {
-                return Err(Diagnostic::new(
-                    Code::E201,
-                    format!("`{}` needs bools, got {}", op.symbol(), v.kind()),
-                ))
-            }
+            v => return Err(Diagnostic::new(Code::E201, format!("`{}` needs bools, got {}", op.symbol(), v.kind()))),
         },
         BinOp::Eq => Bool(l.equals(&r)),
         BinOp::Ne => Bool(!l.equals(&r)),
@@ -114,9 +76,7 @@ pub fn binary(op: BinOp, l: Value, r: Value, limits: &Limits) -> Result<Value, D
                 (Text(a), Text(b)) => Some(a.cmp(b)),
                 _ => return Err(mismatch(&l, &r)),
             };
-            let Some(ord) = ord else {
-                return Ok(Bool(false));
-            };
+            let Some(ord) = ord else { return Ok(Bool(false)) };
             Bool(match op {
                 BinOp::Lt => ord.is_lt(),
                 BinOp::Le => ord.is_le(),
@@ -128,14 +88,8 @@ pub fn binary(op: BinOp, l: Value, r: Value, limits: &Limits) -> Result<Value, D
             (Number(a), Number(b)) => Number(a + b),
             (Text(a), Text(b)) => {
                 if a.len() + b.len() > limits.max_text_len {
-                    return Err(Diagnostic::new(
-                        Code::E304,
-                        format!(
-                            "text of {} bytes exceeds the limit of {}",
-                            a.len() + b.len(),
-                            limits.max_text_len
-                        ),
-                    ));
+                    return Err(Diagnostic::new(Code::E304,
+                        format!("text of {} bytes exceeds the limit of {}", a.len() + b.len(), limits.max_text_len)));
                 }
                 Value::text(format!("{a}{b}"))
             }
@@ -148,15 +102,10 @@ pub fn binary(op: BinOp, l: Value, r: Value, limits: &Limits) -> Result<Value, D
             _ => return Err(mismatch(&l, &r)),
         },
         BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
-            let (Number(a), Number(b)) = (&l, &r) else {
-                return Err(mismatch(&l, &r));
-            };
+            let (Number(a), Number(b)) = (&l, &r) else { return Err(mismatch(&l, &r)) };
             let (a, b) = (*a, *b);
             if matches!(op, BinOp::Div | BinOp::Rem) && b == 0.0 {
-                return Err(Diagnostic::new(
-                    Code::E203,
-                    format!("`{}` by zero", op.symbol()),
-                ));
+                return Err(Diagnostic::new(Code::E203, format!("`{}` by zero", op.symbol())));
             }
             let v = match op {
                 BinOp::Sub => a - b,
@@ -165,10 +114,7 @@ pub fn binary(op: BinOp, l: Value, r: Value, limits: &Limits) -> Result<Value, D
                 _ => a % b,
             };
             if !v.is_finite() {
-                return Err(Diagnostic::new(
-                    Code::E205,
-                    "the result is not a finite number",
-                ));
+                return Err(Diagnostic::new(Code::E205, "the result is not a finite number"));
             }
             Number(v)
         }
@@ -178,22 +124,12 @@ pub fn binary(op: BinOp, l: Value, r: Value, limits: &Limits) -> Result<Value, D
 pub fn index(base: &Value, idx: &Value) -> Result<Value, Diagnostic> {
     let pos = |n: f64, len: usize| -> Result<usize, Diagnostic> {
         if n.fract() != 0.0 {
-            return Err(Diagnostic::new(
-                Code::E201,
-                format!("an index must be a whole number, got {n}"),
-            ));
+            return Err(Diagnostic::new(Code::E201, format!("an index must be a whole number, got {n}")));
         }
         let i = if n < 0.0 { len as f64 + n } else { n };
         if i < 0.0 || i >= len as f64 {
-            return Err(Diagnostic::new(
-                Code::E202,
-                format!("index {n} is out of range for length {len}"),
-            )
-            .help(if len == 0 {
-                "the list is empty: check it with exists(...) or count(...) first"
-            } else {
-                "indices start at 0; -1 is the last item"
-            }));
+            return Err(Diagnostic::new(Code::E202, format!("index {n} is out of range for length {len}"))
+                .help(if len == 0 { "the list is empty: check it with exists(...) or count(...) first" } else { "indices start at 0; -1 is the last item" }));
         }
         Ok(i as usize)
     };
@@ -203,13 +139,8 @@ pub fn index(base: &Value, idx: &Value) -> Result<Value, Diagnostic> {
             let chars: Vec<char> = t.chars().collect();
             Ok(Value::text(chars[pos(*n, chars.len())?].to_string()))
         }
-        (Value::Record(f), Value::Text(k)) => f
-            .get(k.as_ref())
-            .cloned()
+        (Value::Record(f), Value::Text(k)) => f.get(k.as_ref()).cloned()
             .ok_or_else(|| Diagnostic::new(Code::E204, format!("record has no key {k:?}"))),
-        (b, i) => Err(Diagnostic::new(
-            Code::E201,
-            format!("cannot index {} with {}", b.kind(), i.kind()),
-        )),
+        (b, i) => Err(Diagnostic::new(Code::E201, format!("cannot index {} with {}", b.kind(), i.kind()))),
     }
 }

@@ -128,23 +128,11 @@ impl<'r> Session<'r> {
         let chunk_src = SourceFile::new("<session>", text);
         let program = parse_program(&chunk_src, &self.interp.limits).map_err(|d| vec![d])?;
         let mut scope = self.scope.clone();
-        let mut diags = check::check_steps(
-            &program.steps,
-            self.interp.registry,
-            &mut scope,
-            self.records,
-        );
+        let mut diags = check::check_steps(&program.steps, self.interp.registry, &mut scope, self.records);
         if self.answer.is_some() && !program.steps.is_empty() {
-            diags.push(
-                Diagnostic::new(Code::E109, "the session already gave its answer")
-                    .at(program.steps[0].span),
-            );
+            diags.push(Diagnostic::new(Code::E109, "the session already gave its answer").at(program.steps[0].span));
         }
-        if diags.is_empty() {
-            Ok(())
-        } else {
-            Err(diags)
-        }
+        if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 
     /// Parse, check and run new text (one step or several) against the current environment.
@@ -158,17 +146,9 @@ impl<'r> Session<'r> {
             Err(d) => return Err(self.reject(text, offset, vec![d])),
         };
         let mut scope = self.scope.clone();
-        let mut diags = check::check_steps(
-            &program.steps,
-            self.interp.registry,
-            &mut scope,
-            self.records,
-        );
+        let mut diags = check::check_steps(&program.steps, self.interp.registry, &mut scope, self.records);
         if self.answer.is_some() && !program.steps.is_empty() {
-            diags.push(
-                Diagnostic::new(Code::E109, "the session already gave its answer")
-                    .at(program.steps[0].span),
-            );
+            diags.push(Diagnostic::new(Code::E109, "the session already gave its answer").at(program.steps[0].span));
         }
         if !diags.is_empty() {
             return Err(self.reject(text, offset, diags));
@@ -199,12 +179,7 @@ impl<'r> Session<'r> {
             kind: "rejected".into(),
             source: text.trim_end().to_string(),
             file: "<session>".into(),
-            loc: Loc {
-                start: offset,
-                end: offset + text.len(),
-                line: self.transcript.line_col(offset).0,
-                col: 1,
-            },
+            loc: Loc { start: offset, end: offset + text.len(), line: self.transcript.line_col(offset).0, col: 1 },
             target: None,
             tool: None,
             calls: Vec::new(),
@@ -250,20 +225,12 @@ impl<'r> Session<'r> {
             kind: stmt.kind.name().into(),
             source: src.slice(stmt.span).to_string(),
             file: src.name.clone(),
-            loc: Loc {
-                start: stmt.span.start,
-                end: stmt.span.end,
-                line,
-                col,
-            },
+            loc: Loc { start: stmt.span.start, end: stmt.span.end, line, col },
             target,
             tool,
             calls: std::mem::take(&mut self.interp.calls),
             calls_total: self.interp.calls_total,
-            result: value.as_ref().map(|v| ResultSummary {
-                ty: v.type_of().to_string(),
-                value: v.to_json(),
-            }),
+            result: value.as_ref().map(|v| ResultSummary { ty: v.type_of().to_string(), value: v.to_json() }),
             observation,
             error,
             diagnostics: Vec::new(),
@@ -277,28 +244,15 @@ impl<'r> Session<'r> {
 
     fn exec_inner(&mut self, stmt: &Stmt) -> Result<Option<Value>, Diagnostic> {
         if self.steps_run >= self.interp.limits.max_steps {
-            return Err(Diagnostic::new(
-                Code::E301,
-                format!("more than {} steps", self.interp.limits.max_steps),
-            )
-            .at(stmt.span));
+            return Err(Diagnostic::new(Code::E301, format!("more than {} steps", self.interp.limits.max_steps)).at(stmt.span));
         }
         self.steps_run += 1;
         let frame_vars = std::mem::take(&mut self.env);
         let result = match &stmt.kind {
             StmtKind::Think { .. } | StmtKind::Rethink { .. } => Ok(None),
-            StmtKind::Assign { value, .. }
-            | StmtKind::Expr { value }
-            | StmtKind::Answer { value } => self
-                .interp
-                .eval(
-                    value,
-                    &Frame {
-                        vars: &frame_vars,
-                        bound: None,
-                    },
-                )
-                .map(Some),
+            StmtKind::Assign { value, .. } | StmtKind::Expr { value } | StmtKind::Answer { value } => {
+                self.interp.eval(value, &Frame { vars: &frame_vars, bound: None }).map(Some)
+            }
         };
         self.env = frame_vars;
         let v = result?;
@@ -327,12 +281,7 @@ impl<'r> Session<'r> {
 }
 
 /// The observation text a model sees after a step.
-fn observe(
-    stmt: &Stmt,
-    value: Option<&Value>,
-    error: Option<&Diagnostic>,
-    src: &SourceFile,
-) -> String {
+fn observe(stmt: &Stmt, value: Option<&Value>, error: Option<&Diagnostic>, src: &SourceFile) -> String {
     if let Some(d) = error {
         return format!("error: {}", d.one_line(Some(src)));
     }
@@ -375,11 +324,7 @@ fn shift_stmt(s: &mut Stmt, offset: usize) {
                 shift_expr(lhs, o);
                 shift_expr(rhs, o);
             }
-            ExprKind::If {
-                cond,
-                then,
-                otherwise,
-            } => {
+            ExprKind::If { cond, then, otherwise } => {
                 shift_expr(cond, o);
                 shift_expr(then, o);
                 shift_expr(otherwise, o);
@@ -406,10 +351,7 @@ fn shift_stmt(s: &mut Stmt, offset: usize) {
 fn new_run_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let h = blake3::hash(format!("{nanos}-{}-{n}", std::process::id()).as_bytes());
     h.to_hex()[..12].to_string()

@@ -25,10 +25,7 @@ use std::sync::{Arc, Mutex};
 pub enum TeacherSpec {
     Programmatic,
     /// OpenAI-compatible endpoint base URL (…/v1) and model name.
-    OpenAi {
-        base: String,
-        model: String,
-    },
+    OpenAi { base: String, model: String },
     /// A local candle policy directory (`dwim train --out`, `dwim ablate` runs).
     Local(PathBuf),
 }
@@ -41,17 +38,12 @@ impl std::str::FromStr for TeacherSpec {
         }
         if let Some(rest) = s.strip_prefix("openai:") {
             let (base, model) = rest.rsplit_once('#').unwrap_or((rest, "default"));
-            return Ok(TeacherSpec::OpenAi {
-                base: base.to_string(),
-                model: model.to_string(),
-            });
+            return Ok(TeacherSpec::OpenAi { base: base.to_string(), model: model.to_string() });
         }
         if let Some(dir) = s.strip_prefix("local:") {
             return Ok(TeacherSpec::Local(PathBuf::from(dir)));
         }
-        Err(format!(
-            "unknown teacher `{s}`: use programmatic, openai:URL[#MODEL] or local:CKPT"
-        ))
+        Err(format!("unknown teacher `{s}`: use programmatic, openai:URL[#MODEL] or local:CKPT"))
     }
 }
 
@@ -80,10 +72,7 @@ impl Default for CollectConfig {
             shard: Shard::ALL,
             seed: 0,
             max_turns: 16,
-            workers: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-                .min(8),
+            workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8),
             fallibility: Fallibility::default(),
             limit: 0,
             llm_judge: None,
@@ -114,16 +103,10 @@ impl Utilization {
         u
     }
     pub fn total(&self) -> (usize, usize) {
-        self.families
-            .values()
-            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+        self.families.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
     }
     pub fn rate(v: (usize, usize)) -> f64 {
-        if v.1 == 0 {
-            0.0
-        } else {
-            v.0 as f64 / v.1 as f64
-        }
+        if v.1 == 0 { 0.0 } else { v.0 as f64 / v.1 as f64 }
     }
 }
 
@@ -132,19 +115,12 @@ fn copies_answer(w: &Workflow, item: &Item) -> bool {
     let truth = normalize(&item.answer.as_text());
     w.steps.iter().filter(|r| r.kind != "rejected").any(|r| {
         let src = SourceFile::new("step", r.source.clone());
-        let Ok(p) = parse_program(&src, &Limits::default()) else {
-            return false;
-        };
-        p.steps
-            .iter()
-            .filter_map(|s| s.expr())
-            .any(|e| match &e.kind {
-                ExprKind::Text(t) => {
-                    normalize(t) == truth && !normalize(&item.question).contains(&truth)
-                }
-                ExprKind::Number(n) => normalize(&crate::value::fmt_number(*n)) == truth,
-                _ => false,
-            })
+        let Ok(p) = parse_program(&src, &Limits::default()) else { return false };
+        p.steps.iter().filter_map(|s| s.expr()).any(|e| match &e.kind {
+            ExprKind::Text(t) => normalize(t) == truth && !normalize(&item.question).contains(&truth),
+            ExprKind::Number(n) => normalize(&crate::value::fmt_number(*n)) == truth,
+            _ => false,
+        })
     })
 }
 
@@ -161,13 +137,7 @@ impl Collector {
         let dataset = Dataset::load(data)?;
         let world = OracleWorld::new();
         let oracle = oracle(world.clone());
-        Ok(Collector {
-            dataset,
-            world,
-            tools: benchmark(),
-            oracle,
-            images: Mutex::new(HashMap::new()),
-        })
+        Ok(Collector { dataset, world, tools: benchmark(), oracle, images: Mutex::new(HashMap::new()) })
     }
 
     /// The tool set workflows run with (the benchmark's imperfect pixel tools).
@@ -177,20 +147,10 @@ impl Collector {
 
     fn image(&self, item: &Item) -> Result<Image, Diagnostic> {
         let scene_id = item.scene.clone().unwrap_or_default();
-        if let Some(img) = self
-            .images
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&scene_id).cloned())
-        {
+        if let Some(img) = self.images.lock().ok().and_then(|m| m.get(&scene_id).cloned()) {
             return Ok(img);
         }
-        let scene = self.dataset.scene(&scene_id).ok_or_else(|| {
-            Diagnostic::new(
-                Code::E402,
-                format!("question {} names unknown scene {scene_id:?}", item.id),
-            )
-        })?;
+        let scene = self.dataset.scene(&scene_id).ok_or_else(|| Diagnostic::new(Code::E402, format!("question {} names unknown scene {scene_id:?}", item.id)))?;
         let img = self.dataset.image(scene)?;
         self.world.add(&img, scene.clone());
         if let Ok(mut m) = self.images.lock() {
@@ -201,24 +161,14 @@ impl Collector {
 
     fn teacher(&self, item: &Item, cfg: &CollectConfig) -> Result<Box<dyn Teacher>, Diagnostic> {
         Ok(match &cfg.teacher {
-            TeacherSpec::Programmatic => Box::new(ProgrammaticTeacher::new(
-                item.program.as_deref().unwrap_or(""),
-                &item.id,
-                cfg.seed,
-                cfg.fallibility.clone(),
-            )),
+            TeacherSpec::Programmatic => {
+                Box::new(ProgrammaticTeacher::new(item.program.as_deref().unwrap_or(""), &item.id, cfg.seed, cfg.fallibility.clone()))
+            }
             TeacherSpec::OpenAi { base, model } => Box::new(OpenAiTeacher::new(base, model)),
             #[cfg(feature = "train")]
-            TeacherSpec::Local(dir) => Box::new(crate::agent::PolicyTeacher(
-                crate::agent::Policy::load(dir)?,
-            )),
+            TeacherSpec::Local(dir) => Box::new(crate::agent::PolicyTeacher(crate::agent::Policy::load(dir)?)),
             #[cfg(not(feature = "train"))]
-            TeacherSpec::Local(_) => {
-                return Err(Diagnostic::new(
-                    Code::E402,
-                    "local teachers need a build with the `train` feature",
-                ))
-            }
+            TeacherSpec::Local(_) => return Err(Diagnostic::new(Code::E402, "local teachers need a build with the `train` feature")),
         })
     }
 
@@ -226,19 +176,11 @@ impl Collector {
     pub fn collect_one(&self, item: &Item, cfg: &CollectConfig) -> Result<Workflow, Diagnostic> {
         let image = self.image(item)?;
         let reference = item.program.as_deref().map(|p| hoist_answer(p).join("\n"));
-        let mut judges: Vec<Box<dyn Judge>> = vec![Box::new(OracleJudge::new(
-            self.oracle.clone(),
-            image.clone(),
-            reference.as_deref(),
-        ))];
+        let mut judges: Vec<Box<dyn Judge>> = vec![Box::new(OracleJudge::new(self.oracle.clone(), image.clone(), reference.as_deref()))];
         if let Some(spec) = &cfg.llm_judge {
             let (base, model) = spec.rsplit_once('#').unwrap_or((spec.as_str(), "default"));
             let client = OpenAiTeacher::new(base, model);
-            judges.push(Box::new(LlmJudge {
-                client,
-                question: item.question.clone(),
-                target: item.answer.as_text(),
-            }));
+            judges.push(Box::new(LlmJudge { client, question: item.question.clone(), target: item.answer.as_text() }));
         }
         let judge = Judges(judges);
         let mut teacher = self.teacher(item, cfg)?;
@@ -249,30 +191,19 @@ impl Collector {
         let mut history: Vec<Turn> = Vec::new();
         let mut triggers = Vec::new();
         for _ in 0..cfg.max_turns {
-            let input = TeacherInput {
-                question: &item.question,
-                target: &target,
-                tools: &tools,
-                history: &history,
-            };
+            let input = TeacherInput { question: &item.question, target: &target, tools: &tools, history: &history };
             let step = teacher.next_step(&input)?;
             if step.trim().is_empty() {
                 break;
             }
             let ran = match session.feed(&step) {
                 Err(diags) => {
-                    history.push(Turn::Rejected {
-                        source: step,
-                        diagnostics: diagnostics_json(&diags, None).to_string(),
-                    });
+                    history.push(Turn::Rejected { source: step, diagnostics: diagnostics_json(&diags, None).to_string() });
                     None
                 }
                 Ok(outcomes) => {
                     for o in &outcomes {
-                        history.push(Turn::Ran {
-                            source: o.record.source.clone(),
-                            observation: o.record.observation.clone(),
-                        });
+                        history.push(Turn::Ran { source: o.record.source.clone(), observation: o.record.observation.clone() });
                     }
                     outcomes.last().map(|o| o.record.clone())
                 }
@@ -316,40 +247,21 @@ impl Collector {
             .iter()
             .filter(|q| cfg.split == "all" || q.split == cfg.split)
             .filter(|q| cfg.shard.owns(&q.id))
-            .take(if cfg.limit == 0 {
-                usize::MAX
-            } else {
-                cfg.limit
-            })
+            .take(if cfg.limit == 0 { usize::MAX } else { cfg.limit })
             .collect()
     }
 }
 
 /// Collect into `out` (resumable): returns the canonical result over every shard file there.
-pub fn run(
-    data: &Path,
-    out: &Path,
-    cfg: &CollectConfig,
-    progress: bool,
-) -> Result<Vec<Workflow>, Diagnostic> {
+pub fn run(data: &Path, out: &Path, cfg: &CollectConfig, progress: bool) -> Result<Vec<Workflow>, Diagnostic> {
     let collector = Collector::new(data)?;
     let path: PathBuf = out.join(format!("workflows{}.jsonl", cfg.shard.suffix()));
     let (store, done) = JsonlStore::open(&path)?;
-    let todo: Vec<&Item> = collector
-        .items(cfg)
-        .into_iter()
-        .filter(|q| !done.contains(&q.id))
-        .collect();
-    let bar = if progress {
-        indicatif::ProgressBar::new(todo.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let todo: Vec<&Item> = collector.items(cfg).into_iter().filter(|q| !done.contains(&q.id)).collect();
+    let bar = if progress { indicatif::ProgressBar::new(todo.len() as u64) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "collect {bar:30} {pos}/{len} questions {per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("collect {bar:30} {pos}/{len} questions {per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let store = Mutex::new(store);
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -362,12 +274,7 @@ pub fn run(
                 if failure.lock().map(|f| f.is_some()).unwrap_or(true) {
                     break;
                 }
-                let r = collector.collect_one(item, cfg).and_then(|w| {
-                    store
-                        .lock()
-                        .map_err(|_| Diagnostic::new(Code::E499, "store lock poisoned"))?
-                        .append(&w)
-                });
+                let r = collector.collect_one(item, cfg).and_then(|w| store.lock().map_err(|_| Diagnostic::new(Code::E499, "store lock poisoned"))?.append(&w));
                 if let Err(d) = r {
                     if let Ok(mut f) = failure.lock() {
                         f.get_or_insert(d.tool("collect"));

@@ -9,14 +9,7 @@ pub fn chat_json(s: &Sample, system: &str) -> serde_json::Value {
     let mut messages = vec![json!({"role": "system", "content": system})];
     let mut user = String::new();
     for seg in &s.segments {
-        let text = if messages.len() == 1 && user.is_empty() {
-            seg.text
-                .strip_prefix(system)
-                .unwrap_or(&seg.text)
-                .trim_start_matches('\n')
-        } else {
-            &seg.text
-        };
+        let text = if messages.len() == 1 && user.is_empty() { seg.text.strip_prefix(system).unwrap_or(&seg.text).trim_start_matches('\n') } else { &seg.text };
         if seg.target {
             if !user.is_empty() {
                 messages.push(json!({"role": "user", "content": std::mem::take(&mut user)}));

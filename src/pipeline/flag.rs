@@ -12,29 +12,16 @@ use std::collections::BTreeSet;
 pub fn flag_steps(records: &mut [TraceRecord], triggers: Option<&[usize]>) {
     let n = records.len();
     let mut flags: Vec<Option<Flag>> = vec![None; n];
-    let ineffective = |reason: &str, detail: String| {
-        Some(Flag {
-            effective: false,
-            reason: Some(reason.into()),
-            detail,
-        })
-    };
+    let ineffective = |reason: &str, detail: String| Some(Flag { effective: false, reason: Some(reason.into()), detail });
 
     for (i, r) in records.iter().enumerate() {
         if r.error.is_some() || r.kind == "rejected" {
-            let detail = r
-                .error
-                .as_ref()
-                .map(|d| format!("{} {}", d.code, d.message))
-                .unwrap_or_default();
+            let detail = r.error.as_ref().map(|d| format!("{} {}", d.code, d.message)).unwrap_or_default();
             flags[i] = ineffective("error", detail);
         }
     }
     let trigger_steps: Vec<(usize, usize)> = match triggers {
-        Some(t) => t
-            .iter()
-            .filter_map(|&s| next_rethink(records, s).map(|r| (s, r)))
-            .collect(),
+        Some(t) => t.iter().filter_map(|&s| next_rethink(records, s).map(|r| (s, r))).collect(),
         None => records
             .iter()
             .enumerate()
@@ -44,28 +31,21 @@ pub fn flag_steps(records: &mut [TraceRecord], triggers: Option<&[usize]>) {
     };
     for (s, r) in trigger_steps {
         if s < n && flags[s].is_none() {
-            flags[s] = ineffective(
-                "tool_failure",
-                format!("the rethink at step {} reacted to its result", r + 1),
-            );
+            flags[s] = ineffective("tool_failure", format!("the rethink at step {} reacted to its result", r + 1));
         }
     }
 
     // Liveness from the answer backwards: a step is effective if the answer depends on it.
     let parsed: Vec<Option<StepVars>> = records.iter().map(step_vars).collect();
     let mut live: BTreeSet<String> = BTreeSet::new();
-    let answer = records
-        .iter()
-        .rposition(|r| r.kind == "answer" && r.error.is_none());
+    let answer = records.iter().rposition(|r| r.kind == "answer" && r.error.is_none());
     if let Some(a) = answer {
         if let Some(Some((_, uses, _))) = parsed.get(a) {
             live.extend(uses.iter().cloned());
         }
     }
     for i in (0..n).rev() {
-        let Some((target, uses, kind)) = &parsed[i] else {
-            continue;
-        };
+        let Some((target, uses, kind)) = &parsed[i] else { continue };
         if Some(i) == answer || flags[i].is_some() {
             continue;
         }
@@ -84,11 +64,7 @@ pub fn flag_steps(records: &mut [TraceRecord], triggers: Option<&[usize]>) {
         }
     }
     for (r, f) in records.iter_mut().zip(flags) {
-        r.flag = Some(f.unwrap_or(Flag {
-            effective: true,
-            reason: None,
-            detail: String::new(),
-        }));
+        r.flag = Some(f.unwrap_or(Flag { effective: true, reason: None, detail: String::new() }));
     }
 }
 
@@ -96,30 +72,17 @@ pub fn flag_steps(records: &mut [TraceRecord], triggers: Option<&[usize]>) {
 /// variable is computed again after the rethink (the alternative action), else the latest
 /// tool-calling step before it.
 fn guess_trigger(records: &[TraceRecord], flags: &[Option<Flag>], ri: usize) -> Option<usize> {
-    let candidates: Vec<usize> = (0..ri)
-        .rev()
-        .filter(|&j| flags[j].is_none() && records[j].tool.is_some())
-        .collect();
+    let candidates: Vec<usize> = (0..ri).rev().filter(|&j| flags[j].is_none() && records[j].tool.is_some()).collect();
     let redone = |j: usize| {
-        records[j].target.as_ref().is_some_and(|t| {
-            records[ri + 1..]
-                .iter()
-                .any(|r| r.target.as_ref() == Some(t))
-        })
+        records[j].target.as_ref().is_some_and(|t| records[ri + 1..].iter().any(|r| r.target.as_ref() == Some(t)))
     };
-    candidates
-        .iter()
-        .copied()
-        .find(|&j| redone(j))
-        .or(candidates.first().copied())
+    candidates.iter().copied().find(|&j| redone(j)).or(candidates.first().copied())
 }
 
 /// The rethink that reacted to step `from`: the next step after it (rejected chunks aside), if that
 /// step is a rethink.
 fn next_rethink(records: &[TraceRecord], from: usize) -> Option<usize> {
-    (from + 1..records.len())
-        .find(|&j| records[j].kind != "rejected")
-        .filter(|&j| records[j].kind == "rethink")
+    (from + 1..records.len()).find(|&j| records[j].kind != "rejected").filter(|&j| records[j].kind == "rethink")
 }
 
 /// (assigned variable, variables read, kind) of a step.

@@ -40,25 +40,16 @@ impl OracleJudge {
             expected = s.env().clone();
             expected.remove("image");
         }
-        OracleJudge {
-            oracle,
-            image,
-            expected,
-        }
+        OracleJudge { oracle, image, expected }
     }
 
     fn differs(&self, found: &Value, truth: &Value) -> bool {
         match (found, truth) {
-            (Value::List(_), Value::List(_))
-                if !boxes(truth).is_empty() || !boxes(found).is_empty() =>
-            {
+            (Value::List(_), Value::List(_)) if !boxes(truth).is_empty() || !boxes(found).is_empty() => {
                 !same_detections(&boxes(found), &boxes(truth))
             }
             (Value::Region(a), Value::Region(b)) => a.bbox.iou(&b.bbox) < 0.5,
-            _ => {
-                normalize(&crate::tools::builtin::plain(found))
-                    != normalize(&crate::tools::builtin::plain(truth))
-            }
+            _ => normalize(&crate::tools::builtin::plain(found)) != normalize(&crate::tools::builtin::plain(truth)),
         }
     }
 
@@ -66,28 +57,15 @@ impl OracleJudge {
     fn value(&self, j: &serde_json::Value) -> Value {
         match j {
             serde_json::Value::Object(o) if o.contains_key("region") => {
-                let b: Vec<f64> = o["region"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
-                    .unwrap_or_default();
+                let b: Vec<f64> = o["region"].as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default();
                 if b.len() != 4 {
                     return Value::None;
                 }
-                let mut r = Region::new(
-                    self.image.clone(),
-                    BBox {
-                        x0: b[0],
-                        y0: b[1],
-                        x1: b[2],
-                        y1: b[3],
-                    },
-                );
+                let mut r = Region::new(self.image.clone(), BBox { x0: b[0], y0: b[1], x1: b[2], y1: b[3] });
                 r.label = o.get("label").and_then(|l| l.as_str()).map(Into::into);
                 Value::Region(r)
             }
-            serde_json::Value::Object(o) if o.contains_key("image") && o.contains_key("width") => {
-                Value::Image(self.image.clone())
-            }
+            serde_json::Value::Object(o) if o.contains_key("image") && o.contains_key("width") => Value::Image(self.image.clone()),
             serde_json::Value::Array(a) => Value::list(a.iter().map(|x| self.value(x)).collect()),
             other => json_to_value(other),
         }
@@ -97,10 +75,7 @@ impl OracleJudge {
 struct NoLambdas(crate::Limits);
 impl crate::tools::Applier for NoLambdas {
     fn apply(&mut self, _: &crate::value::Lambda, _: Value) -> Result<Value, crate::Diagnostic> {
-        Err(crate::Diagnostic::new(
-            crate::Code::E201,
-            "the judge replays perception calls only",
-        ))
+        Err(crate::Diagnostic::new(crate::Code::E201, "the judge replays perception calls only"))
     }
     fn limits(&self) -> &crate::Limits {
         &self.0
@@ -109,16 +84,7 @@ impl crate::tools::Applier for NoLambdas {
 
 fn boxes(v: &Value) -> Vec<BBox> {
     match v {
-        Value::List(items) => items
-            .iter()
-            .filter_map(|i| {
-                if let Value::Region(r) = i {
-                    Some(r.bbox)
-                } else {
-                    None
-                }
-            })
-            .collect(),
+        Value::List(items) => items.iter().filter_map(|i| if let Value::Region(r) = i { Some(r.bbox) } else { None }).collect(),
         _ => Vec::new(),
     }
 }
@@ -128,11 +94,7 @@ fn same_detections(found: &[BBox], truth: &[BBox]) -> bool {
     let mut used = vec![false; found.len()];
     found.len() == truth.len()
         && truth.iter().all(|t| {
-            let best = found
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !used[*i])
-                .max_by(|a, b| a.1.iou(t).total_cmp(&b.1.iou(t)));
+            let best = found.iter().enumerate().filter(|(i, _)| !used[*i]).max_by(|a, b| a.1.iou(t).total_cmp(&b.1.iou(t)));
             match best {
                 Some((i, f)) if f.iou(t) >= 0.5 => {
                     used[i] = true;
@@ -151,10 +113,7 @@ impl Judge for OracleJudge {
         let target = record.target.as_ref()?;
         let truth = self.expected.get(target)?;
         if let Some(e) = &record.error {
-            return Some(format!(
-                "computing {target} failed ({}), which does not fit the expected answer",
-                e.message
-            ));
+            return Some(format!("computing {target} failed ({}), which does not fit the expected answer", e.message));
         }
         let found = record.result.as_ref().map(|r| self.value(&r.value))?;
         self.differs(&found, truth).then(|| {
@@ -174,60 +133,27 @@ impl OracleJudge {
             if !PERCEPTION.contains(&call.tool.as_str()) {
                 continue;
             }
-            let Some(tool) = self.oracle.get(&call.tool) else {
-                continue;
-            };
+            let Some(tool) = self.oracle.get(&call.tool) else { continue };
             let sig = tool.signature();
-            let values: Vec<Value> = sig
-                .params
-                .iter()
-                .map(|p| {
-                    call.args
-                        .get(&p.name)
-                        .map(|j| self.value(j))
-                        .unwrap_or(Value::None)
-                })
-                .collect();
+            let values: Vec<Value> = sig.params.iter().map(|p| call.args.get(&p.name).map(|j| self.value(j)).unwrap_or(Value::None)).collect();
             let args = Args::new(sig.params.iter().map(|p| p.name.clone()).collect(), values);
             let mut ctx_state = NoLambdas(crate::Limits::default());
-            let Ok(truth) = tool.call(&args, &mut ToolCtx::new(&mut ctx_state)) else {
-                continue;
-            };
-            let Some(found) = call.result.as_ref().map(|j| self.value(j)) else {
-                continue;
-            };
-            let query = call
-                .args
-                .get("query")
-                .or(call.args.get("question"))
-                .and_then(|q| q.as_str())
-                .unwrap_or("");
+            let Ok(truth) = tool.call(&args, &mut ToolCtx::new(&mut ctx_state)) else { continue };
+            let Some(found) = call.result.as_ref().map(|j| self.value(j)) else { continue };
+            let query = call.args.get("query").or(call.args.get("question")).and_then(|q| q.as_str()).unwrap_or("");
             match call.tool.as_str() {
                 "detect" => {
                     let (f, t) = (boxes(&found), boxes(&truth));
                     if !same_detections(&f, &t) {
-                        let what = if f.is_empty() {
-                            "nothing".to_string()
-                        } else {
-                            format!("{} region(s)", f.len())
-                        };
+                        let what = if f.is_empty() { "nothing".to_string() } else { format!("{} region(s)", f.len()) };
                         return Some(format!("detect(\"{query}\") found {what}, which does not fit the expected answer"));
                     }
                 }
                 tool => {
-                    let (f, t) = (
-                        crate::tools::builtin::plain(&found),
-                        crate::tools::builtin::plain(&truth),
-                    );
+                    let (f, t) = (crate::tools::builtin::plain(&found), crate::tools::builtin::plain(&truth));
                     if normalize(&f) != normalize(&t) {
-                        let arg = if query.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", \"{query}\"")
-                        };
-                        return Some(format!(
-                            "{tool}(…{arg}) said \"{f}\", which does not fit the expected answer"
-                        ));
+                        let arg = if query.is_empty() { String::new() } else { format!(", \"{query}\"") };
+                        return Some(format!("{tool}(…{arg}) said \"{f}\", which does not fit the expected answer"));
                     }
                 }
             }
@@ -262,19 +188,12 @@ pub fn parse_verdict(reply: &str) -> Option<String> {
         return None;
     }
     let reason = r[3..].trim_start_matches([':', ',', '.', ' ', '-']).trim();
-    Some(if reason.is_empty() {
-        "the result contradicts the expected answer".into()
-    } else {
-        reason.lines().next().unwrap_or("").to_string()
-    })
+    Some(if reason.is_empty() { "the result contradicts the expected answer".into() } else { reason.lines().next().unwrap_or("").to_string() })
 }
 
 impl Judge for LlmJudge {
     fn judge(&self, record: &TraceRecord) -> Option<String> {
-        self.client
-            .chat(self.messages(record), 48)
-            .ok()
-            .and_then(|r| parse_verdict(&r))
+        self.client.chat(self.messages(record), 48).ok().and_then(|r| parse_verdict(&r))
     }
 }
 
@@ -293,14 +212,8 @@ mod tests {
 
     #[test]
     fn verdicts_parse() {
-        assert_eq!(
-            parse_verdict("yes: no shoe was found"),
-            Some("no shoe was found".into())
-        );
-        assert_eq!(
-            parse_verdict("Yes."),
-            Some("the result contradicts the expected answer".into())
-        );
+        assert_eq!(parse_verdict("yes: no shoe was found"), Some("no shoe was found".into()));
+        assert_eq!(parse_verdict("Yes."), Some("the result contradicts the expected answer".into()));
         assert_eq!(parse_verdict("no"), None);
         assert_eq!(parse_verdict("  No, it fits"), None);
     }

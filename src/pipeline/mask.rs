@@ -78,11 +78,7 @@ pub struct Sample {
 
 impl Sample {
     pub fn targets(&self) -> Vec<&str> {
-        self.segments
-            .iter()
-            .filter(|s| s.target)
-            .map(|s| s.text.as_str())
-            .collect()
+        self.segments.iter().filter(|s| s.target).map(|s| s.text.as_str()).collect()
     }
     pub fn text(&self) -> String {
         self.segments.iter().map(|s| s.text.as_str()).collect()
@@ -99,35 +95,19 @@ pub fn samples(wf: &Workflow, mode: Mode, system: &str, seed: u64) -> Vec<Sample
 }
 
 /// Samples with the given context form for masked steps.
-pub fn samples_with(
-    wf: &Workflow,
-    mode: Mode,
-    context: Context,
-    system: &str,
-    seed: u64,
-) -> Vec<Sample> {
+pub fn samples_with(wf: &Workflow, mode: Mode, context: Context, system: &str, seed: u64) -> Vec<Sample> {
     if !wf.viable {
         return Vec::new();
     }
     let actions: Vec<_> = wf.actions().map(|(_, r)| r).collect();
     if mode == Mode::Sft {
-        return vec![conversation(
-            wf,
-            &actions,
-            &(0..actions.len()).collect::<Vec<_>>(),
-            mode,
-            system,
-        )];
+        return vec![conversation(wf, &actions, &(0..actions.len()).collect::<Vec<_>>(), mode, system)];
     }
     let effective = |i: usize| actions[i].flag.as_ref().is_none_or(|f| f.effective);
     let chosen: Vec<usize> = match mode {
         Mode::Im => (0..actions.len()).filter(|&i| effective(i)).collect(),
         Mode::Rethink => (0..actions.len())
-            .filter(|&i| {
-                effective(i)
-                    || actions[i].flag.as_ref().and_then(|f| f.reason.as_deref())
-                        == Some("tool_failure")
-            })
+            .filter(|&i| effective(i) || actions[i].flag.as_ref().and_then(|f| f.reason.as_deref()) == Some("tool_failure"))
             .collect(),
         Mode::Random => {
             let want = (0..actions.len()).filter(|&i| effective(i)).count();
@@ -143,11 +123,7 @@ pub fn samples_with(
         Mode::Sft => unreachable!("handled above"),
     };
     if context == Context::Packed {
-        return if chosen.is_empty() {
-            Vec::new()
-        } else {
-            vec![conversation(wf, &actions, &chosen, mode, system)]
-        };
+        return if chosen.is_empty() { Vec::new() } else { vec![conversation(wf, &actions, &chosen, mode, system)] };
     }
     chosen
         .into_iter()
@@ -179,17 +155,8 @@ pub fn samples_with(
 }
 
 /// The workflow as one conversation; the actions at `chosen` (sorted) are the targets.
-fn conversation(
-    wf: &Workflow,
-    actions: &[&crate::trace::TraceRecord],
-    chosen: &[usize],
-    mode: Mode,
-    system: &str,
-) -> Sample {
-    let mut segs = vec![seg(
-        format!("{system}\n{}", question_line(&wf.question)),
-        false,
-    )];
+fn conversation(wf: &Workflow, actions: &[&crate::trace::TraceRecord], chosen: &[usize], mode: Mode, system: &str) -> Sample {
+    let mut segs = vec![seg(format!("{system}\n{}", question_line(&wf.question)), false)];
     for (i, r) in actions.iter().enumerate() {
         segs.push(seg(step_prefix(i + 1), false));
         segs.push(seg(action(r), chosen.binary_search(&i).is_ok()));
@@ -198,17 +165,10 @@ fn conversation(
             segs.push(seg(res, false));
         }
     }
-    Sample {
-        id: format!("{}#{}", wf.id, mode.name()),
-        mode,
-        step: None,
-        segments: segs,
-    }
+    Sample { id: format!("{}#{}", wf.id, mode.name()), mode, step: None, segments: segs }
 }
 
 /// A stable 64-bit hash of a string (FNV-1a), for per-workflow seeds.
 pub fn fxhash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }

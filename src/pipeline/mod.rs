@@ -5,10 +5,10 @@
 //! model reads and writes; `tokenize` turns samples into input ids + labels; `export` writes
 //! chat-format JSONL for Hugging Face TRL / axolotl.
 
-pub mod collect;
-pub mod export;
 pub mod flag;
 pub mod judge;
+pub mod collect;
+pub mod export;
 pub mod mask;
 pub mod render;
 pub mod store;

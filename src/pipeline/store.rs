@@ -27,24 +27,15 @@ impl Shard {
     }
     /// File-name suffix, e.g. `-2of8`, empty for the whole set.
     pub fn suffix(&self) -> String {
-        if self.n == 1 {
-            String::new()
-        } else {
-            format!("-{}of{}", self.k, self.n)
-        }
+        if self.n == 1 { String::new() } else { format!("-{}of{}", self.k, self.n) }
     }
 }
 
 impl std::str::FromStr for Shard {
     type Err = String;
     fn from_str(s: &str) -> Result<Shard, String> {
-        let (k, n) = s
-            .split_once('/')
-            .ok_or_else(|| format!("`{s}` is not K/N"))?;
-        let (k, n): (u64, u64) = (
-            k.trim().parse().map_err(|_| format!("bad K in `{s}`"))?,
-            n.trim().parse().map_err(|_| format!("bad N in `{s}`"))?,
-        );
+        let (k, n) = s.split_once('/').ok_or_else(|| format!("`{s}` is not K/N"))?;
+        let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| format!("bad K in `{s}`"))?, n.trim().parse().map_err(|_| format!("bad N in `{s}`"))?);
         if n == 0 || k >= n {
             return Err(format!("shard `{s}` needs 0 <= K < N"));
         }
@@ -67,12 +58,7 @@ impl JsonlStore {
         if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(d).map_err(|e| io_err(d, e))?;
         }
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(path)
-            .map_err(|e| io_err(path, e))?;
+        let mut file = std::fs::OpenOptions::new().read(true).append(true).create(true).open(path).map_err(|e| io_err(path, e))?;
         // One writer per store: a second collection on the same directory would interleave and
         // duplicate workflows. The OS releases the lock when the process ends, kill -9 included.
         match file.try_lock() {
@@ -83,8 +69,7 @@ impl JsonlStore {
             Err(std::fs::TryLockError::Error(e)) => return Err(io_err(path, e)),
         }
         let mut text = String::new();
-        file.read_to_string(&mut text)
-            .map_err(|e| io_err(path, e))?;
+        file.read_to_string(&mut text).map_err(|e| io_err(path, e))?;
         let mut done = BTreeSet::new();
         let mut good_len = 0;
         for line in text.split_inclusive('\n') {
@@ -104,44 +89,27 @@ impl JsonlStore {
             file.set_len(good_len as u64).map_err(|e| io_err(path, e))?;
             file.seek(SeekFrom::End(0)).map_err(|e| io_err(path, e))?;
         }
-        Ok((
-            JsonlStore {
-                path: path.to_path_buf(),
-                file,
-            },
-            done,
-        ))
+        Ok((JsonlStore { path: path.to_path_buf(), file }, done))
     }
 
     /// Append one item as a line and flush it to the OS.
     pub fn append(&mut self, item: &impl Serialize) -> Result<(), Diagnostic> {
-        let mut line =
-            serde_json::to_vec(item).map_err(|e| Diagnostic::new(Code::E499, e.to_string()))?;
+        let mut line = serde_json::to_vec(item).map_err(|e| Diagnostic::new(Code::E499, e.to_string()))?;
         line.push(b'\n');
-        self.file
-            .write_all(&line)
-            .map_err(|e| io_err(&self.path, e))?;
+        self.file.write_all(&line).map_err(|e| io_err(&self.path, e))?;
         self.file.flush().map_err(|e| io_err(&self.path, e))
     }
 }
 
 /// Read every `*.jsonl` in a directory (all shards) as `T`, sorted by id: one canonical result
 /// whether the work ran as one process or as N shards.
-pub fn read_all<T: serde::de::DeserializeOwned>(
-    dir: &Path,
-    prefix: &str,
-    id: impl Fn(&T) -> &str,
-) -> Result<Vec<T>, Diagnostic> {
+pub fn read_all<T: serde::de::DeserializeOwned>(dir: &Path, prefix: &str, id: impl Fn(&T) -> &str) -> Result<Vec<T>, Diagnostic> {
     let mut out = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|e| io_err(dir, e))?;
     let mut files: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "jsonl")
-                && p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
-        })
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl") && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(prefix)))
         .collect();
     files.sort();
     for f in files {
@@ -150,12 +118,8 @@ pub fn read_all<T: serde::de::DeserializeOwned>(
             if line.trim().is_empty() {
                 continue;
             }
-            let v: T = serde_json::from_str(line).map_err(|e| {
-                Diagnostic::new(
-                    Code::E402,
-                    format!("{}:{}:{}: {e}", f.display(), i + 1, e.column()),
-                )
-            })?;
+            let v: T = serde_json::from_str(line)
+                .map_err(|e| Diagnostic::new(Code::E402, format!("{}:{}:{}: {e}", f.display(), i + 1, e.column())))?;
             out.push(v);
         }
     }
@@ -171,18 +135,11 @@ mod tests {
     fn torn_last_line_is_dropped_and_ids_are_known() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("w.jsonl");
-        std::fs::write(
-            &p,
-            "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\",\"x\":[1,",
-        )
-        .unwrap();
+        std::fs::write(&p, "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\",\"x\":[1,").unwrap();
         let (mut s, done) = JsonlStore::open(&p).unwrap();
         assert_eq!(done.into_iter().collect::<Vec<_>>(), ["a", "b"]);
         s.append(&serde_json::json!({"id": "c"})).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&p).unwrap(),
-            "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n"
-        );
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n");
     }
 
     #[test]
@@ -190,19 +147,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("w.jsonl");
         let first = JsonlStore::open(&p).unwrap();
-        let err = JsonlStore::open(&p)
-            .err()
-            .expect("a second writer is refused");
-        assert!(
-            err.message.contains("another process is writing"),
-            "{}",
-            err.message
-        );
+        let err = JsonlStore::open(&p).err().expect("a second writer is refused");
+        assert!(err.message.contains("another process is writing"), "{}", err.message);
         drop(first);
-        assert!(
-            JsonlStore::open(&p).is_ok(),
-            "the lock goes with the first writer"
-        );
+        assert!(JsonlStore::open(&p).is_ok(), "the lock goes with the first writer");
     }
 
     #[test]
@@ -212,10 +160,6 @@ mod tests {
             let id = format!("q{i}");
             assert_eq!(shards.iter().filter(|s| s.owns(&id)).count(), 1);
         }
-        assert!(
-            "4/4".parse::<Shard>().is_err()
-                && "x".parse::<Shard>().is_err()
-                && "1/0".parse::<Shard>().is_err()
-        );
+        assert!("4/4".parse::<Shard>().is_err() && "x".parse::<Shard>().is_err() && "1/0".parse::<Shard>().is_err());
     }
 }

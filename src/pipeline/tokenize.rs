@@ -20,19 +20,12 @@ pub struct Encoded {
 
 /// Encode a sample; if it is longer than `max_len`, context tokens are dropped from the start
 /// (targets are kept). Returns None if even the targets do not fit.
-pub fn encode(
-    sample: &Sample,
-    tok: &Tokenizer,
-    max_len: usize,
-) -> Result<Option<Encoded>, Diagnostic> {
+pub fn encode(sample: &Sample, tok: &Tokenizer, max_len: usize) -> Result<Option<Encoded>, Diagnostic> {
     let mut ids = Vec::new();
     let mut labels = Vec::new();
     for s in &sample.segments {
         let part = tokenizer::encode(tok, &s.text)?;
-        labels.extend(
-            part.iter()
-                .map(|&t| if s.target { t as i64 } else { IGNORE }),
-        );
+        labels.extend(part.iter().map(|&t| if s.target { t as i64 } else { IGNORE }));
         ids.extend(part);
     }
     if ids.len() > max_len {
@@ -43,12 +36,7 @@ pub fn encode(
         ids.drain(..cut);
         labels.drain(..cut);
     }
-    Ok(Some(Encoded {
-        id: sample.id.clone(),
-        mode: sample.mode.name().into(),
-        input_ids: ids,
-        labels,
-    }))
+    Ok(Some(Encoded { id: sample.id.clone(), mode: sample.mode.name().into(), input_ids: ids, labels }))
 }
 
 /// The text of the supervised tokens, target segments joined (for checking masks).

@@ -33,9 +33,6 @@ pub struct Workflow {
 impl Workflow {
     /// Steps that are actions a model writes (everything but rejected chunks).
     pub fn actions(&self) -> impl Iterator<Item = (usize, &TraceRecord)> {
-        self.steps
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.kind != "rejected")
+        self.steps.iter().enumerate().filter(|(_, r)| r.kind != "rejected")
     }
 }

@@ -20,17 +20,10 @@ pub fn regions_in(v: &serde_json::Value, max: usize, out: &mut Vec<RegionRef>) {
     }
     match v {
         serde_json::Value::Object(o) => {
-            let b = o
-                .get("region")
-                .and_then(|r| r.as_array())
-                .map(|a| a.iter().filter_map(|x| x.as_f64()).collect::<Vec<_>>());
+            let b = o.get("region").and_then(|r| r.as_array()).map(|a| a.iter().filter_map(|x| x.as_f64()).collect::<Vec<_>>());
             if let (Some(b), Some(img)) = (b, o.get("image").and_then(|i| i.as_str())) {
                 if let [x0, y0, x1, y1] = b[..] {
-                    out.push(RegionRef {
-                        image: img.into(),
-                        bbox: [x0, y0, x1, y1],
-                        label: o.get("label").and_then(|l| l.as_str()).map(String::from),
-                    });
+                    out.push(RegionRef { image: img.into(), bbox: [x0, y0, x1, y1], label: o.get("label").and_then(|l| l.as_str()).map(String::from) });
                     return;
                 }
             }
@@ -46,9 +39,7 @@ pub fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for c in bytes.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             if i <= c.len() {
                 s.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
@@ -84,9 +75,7 @@ pub fn escape(s: &str) -> String {
     o
 }
 
-const COLORS: &[&str] = &[
-    "#ff3b30", "#007aff", "#34c759", "#ff9500", "#af52de", "#00c7be", "#ff2d55", "#5856d6",
-];
+const COLORS: &[&str] = &["#ff3b30", "#007aff", "#34c759", "#ff9500", "#af52de", "#00c7be", "#ff2d55", "#5856d6"];
 
 /// An SVG figure: the image (by reference to its one embedded copy) with result regions solid
 /// and argument regions dashed.

@@ -22,56 +22,27 @@ fn short(v: &serde_json::Value, max: usize) -> String {
     if s.len() <= max {
         return s;
     }
-    let cut = (0..=max)
-        .rev()
-        .find(|&i| s.is_char_boundary(i))
-        .unwrap_or(0);
+    let cut = (0..=max).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
     format!("{}…", &s[..cut])
 }
 
 /// Render a trace as an HTML page. `images` are matched to regions by content hash; regions of
 /// an image not given are listed as text only.
-pub fn render(
-    records: &[TraceRecord],
-    images: &[Image],
-    title: &str,
-) -> Result<String, Diagnostic> {
+pub fn render(records: &[TraceRecord], images: &[Image], title: &str) -> Result<String, Diagnostic> {
     let mut h = String::new();
     let run = records.first().map(|r| r.run_id.as_str()).unwrap_or("");
-    let answer = records
-        .iter()
-        .rev()
-        .find(|r| r.kind == "answer" && r.error.is_none());
+    let answer = records.iter().rev().find(|r| r.kind == "answer" && r.error.is_none());
     let _ = write!(h, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
 <title>dwim rationale — {}</title><style>{STYLE}</style></head><body>", escape(title));
-    let _ = write!(
-        h,
-        "<header><h1>Visual rationale</h1><p>{} · run {} · {} step{}</p></header>",
-        escape(title),
-        escape(run),
-        records.len(),
-        if records.len() == 1 { "" } else { "s" }
-    );
-    h.push_str(
-        "<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\"><defs>",
-    );
+    let _ = write!(h, "<header><h1>Visual rationale</h1><p>{} · run {} · {} step{}</p></header>", escape(title), escape(run),
+        records.len(), if records.len() == 1 { "" } else { "s" });
+    h.push_str("<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\"><defs>");
     for img in images {
-        let _ = write!(
-            h,
-            "<image id=\"{}\" href=\"{}\" width=\"{}\" height=\"{}\"/>",
-            img.hash().replace(':', "-"),
-            data_url(img)?,
-            img.width(),
-            img.height()
-        );
+        let _ = write!(h, "<image id=\"{}\" href=\"{}\" width=\"{}\" height=\"{}\"/>", img.hash().replace(':', "-"), data_url(img)?, img.width(), img.height());
     }
     h.push_str("</defs></svg><main>");
     if let Some(a) = answer {
-        let _ = write!(
-            h,
-            "<p class=\"final\" id=\"answer\">Answer: {}</p>",
-            escape(a.observation.trim_start_matches("answer: "))
-        );
+        let _ = write!(h, "<p class=\"final\" id=\"answer\">Answer: {}</p>", escape(a.observation.trim_start_matches("answer: ")));
     }
     for r in records {
         step(&mut h, r, images);
@@ -81,11 +52,7 @@ pub fn render(
 }
 
 fn step(h: &mut String, r: &TraceRecord, images: &[Image]) {
-    let class = if r.error.is_some() {
-        "error"
-    } else {
-        r.kind.as_str()
-    };
+    let class = if r.error.is_some() { "error" } else { r.kind.as_str() };
     let _ = write!(h, "<section class=\"step {}\" id=\"step-{}\"><div class=\"text\"><span class=\"num\">Step {}</span><span class=\"kind\">{}</span>",
         escape(class), r.step + 1, r.step + 1, escape(&r.kind));
     if let Some(t) = &r.tool {
@@ -96,75 +63,37 @@ fn step(h: &mut String, r: &TraceRecord, images: &[Image]) {
             None => ("κ effective".to_string(), String::new()),
             Some(why) => (format!("κ ineffective: {why}"), f.detail.clone()),
         };
-        let _ = write!(
-            h,
-            "<span class=\"kind flag\" title=\"{}\">{}</span>",
-            escape(&title),
-            escape(&label)
-        );
+        let _ = write!(h, "<span class=\"kind flag\" title=\"{}\">{}</span>", escape(&title), escape(&label));
     }
     let _ = write!(h, "<pre><code>{}</code></pre>", escape(&r.source));
     let mut arg_regions = Vec::new();
     if !r.calls.is_empty() {
         h.push_str("<table class=\"calls\">");
         for c in &r.calls {
-            let args: Vec<String> = c
-                .args
-                .iter()
-                .map(|(k, v)| format!("{k}={}", short(v, 120)))
-                .collect();
-            let _ = write!(
-                h,
-                "<tr><td class=\"k\">{}</td><td>{}</td><td class=\"k\">{} µs</td></tr>",
-                escape(&c.tool),
-                escape(&args.join(", ")),
-                c.wall_us
-            );
+            let args: Vec<String> = c.args.iter().map(|(k, v)| format!("{k}={}", short(v, 120))).collect();
+            let _ = write!(h, "<tr><td class=\"k\">{}</td><td>{}</td><td class=\"k\">{} µs</td></tr>", escape(&c.tool), escape(&args.join(", ")), c.wall_us);
             for v in c.args.values() {
                 regions_in(v, 64, &mut arg_regions);
             }
         }
         if r.calls_total > r.calls.len() {
-            let _ = write!(
-                h,
-                "<tr><td class=\"k\">…</td><td>{} more calls</td></tr>",
-                r.calls_total - r.calls.len()
-            );
+            let _ = write!(h, "<tr><td class=\"k\">…</td><td>{} more calls</td></tr>", r.calls_total - r.calls.len());
         }
         h.push_str("</table>");
     }
     let mut results: Vec<RegionRef> = Vec::new();
     if let Some(res) = &r.result {
-        let _ = write!(
-            h,
-            "<table><tr><td class=\"k\">result</td><td>{} <code>{}</code></td></tr></table>",
-            escape(&res.ty),
-            escape(&short(&res.value, 400))
-        );
+        let _ = write!(h, "<table><tr><td class=\"k\">result</td><td>{} <code>{}</code></td></tr></table>", escape(&res.ty), escape(&short(&res.value, 400)));
         regions_in(&res.value, 64, &mut results);
     }
     if !r.observation.is_empty() {
         let _ = write!(h, "<div class=\"obs\">→ {}</div>", escape(&r.observation));
     }
     if let Some(e) = &r.error {
-        let _ = write!(
-            h,
-            "<div class=\"err\">{} {}: {}</div>",
-            e.code,
-            escape(e.code.title()),
-            escape(&e.message)
-        );
+        let _ = write!(h, "<div class=\"err\">{} {}: {}</div>", e.code, escape(e.code.title()), escape(&e.message));
     }
     h.push_str("</div>");
-    let shown: Vec<&Image> = images
-        .iter()
-        .filter(|img| {
-            results
-                .iter()
-                .chain(&arg_regions)
-                .any(|x| x.image == img.hash())
-        })
-        .collect();
+    let shown: Vec<&Image> = images.iter().filter(|img| results.iter().chain(&arg_regions).any(|x| x.image == img.hash())).collect();
     for img in shown {
         h.push_str(&svg(img, &results, &arg_regions));
     }

@@ -59,36 +59,13 @@ pub enum ExprKind {
     None,
     List(Vec<Expr>),
     Var(String),
-    Call {
-        tool: Ident,
-        args: Vec<Arg>,
-    },
-    Index {
-        base: Box<Expr>,
-        index: Box<Expr>,
-    },
-    Field {
-        base: Box<Expr>,
-        field: Ident,
-    },
-    Unary {
-        op: UnOp,
-        operand: Box<Expr>,
-    },
-    Binary {
-        op: BinOp,
-        lhs: Box<Expr>,
-        rhs: Box<Expr>,
-    },
-    If {
-        cond: Box<Expr>,
-        then: Box<Expr>,
-        otherwise: Box<Expr>,
-    },
-    Lambda {
-        param: Ident,
-        body: Box<Expr>,
-    },
+    Call { tool: Ident, args: Vec<Arg> },
+    Index { base: Box<Expr>, index: Box<Expr> },
+    Field { base: Box<Expr>, field: Ident },
+    Unary { op: UnOp, operand: Box<Expr> },
+    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    If { cond: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    Lambda { param: Ident, body: Box<Expr> },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -171,21 +148,13 @@ impl Expr {
                 lhs.walk(f);
                 rhs.walk(f);
             }
-            ExprKind::If {
-                cond,
-                then,
-                otherwise,
-            } => {
+            ExprKind::If { cond, then, otherwise } => {
                 cond.walk(f);
                 then.walk(f);
                 otherwise.walk(f);
             }
             ExprKind::Lambda { body, .. } => body.walk(f),
-            ExprKind::Number(_)
-            | ExprKind::Text(_)
-            | ExprKind::Bool(_)
-            | ExprKind::None
-            | ExprKind::Var(_) => {}
+            ExprKind::Number(_) | ExprKind::Text(_) | ExprKind::Bool(_) | ExprKind::None | ExprKind::Var(_) => {}
         }
     }
 }
@@ -209,18 +178,12 @@ impl Expr {
                     go(base, bound, out);
                     go(index, bound, out);
                 }
-                ExprKind::Field { base, .. } | ExprKind::Unary { operand: base, .. } => {
-                    go(base, bound, out)
-                }
+                ExprKind::Field { base, .. } | ExprKind::Unary { operand: base, .. } => go(base, bound, out),
                 ExprKind::Binary { lhs, rhs, .. } => {
                     go(lhs, bound, out);
                     go(rhs, bound, out);
                 }
-                ExprKind::If {
-                    cond,
-                    then,
-                    otherwise,
-                } => {
+                ExprKind::If { cond, then, otherwise } => {
                     go(cond, bound, out);
                     go(then, bound, out);
                     go(otherwise, bound, out);
@@ -236,9 +199,7 @@ impl Stmt {
     /// The expression this step evaluates, if any.
     pub fn expr(&self) -> Option<&Expr> {
         match &self.kind {
-            StmtKind::Assign { value, .. }
-            | StmtKind::Expr { value }
-            | StmtKind::Answer { value } => Some(value),
+            StmtKind::Assign { value, .. } | StmtKind::Expr { value } | StmtKind::Answer { value } => Some(value),
             StmtKind::Think { .. } | StmtKind::Rethink { .. } => None,
         }
     }

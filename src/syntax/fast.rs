@@ -84,13 +84,7 @@ impl Lexer<'_> {
             }
         }
         let start = self.pos;
-        let Some(&c) = b.get(start) else {
-            return Token {
-                tok: Tok::Eof,
-                start,
-                end: start,
-            };
-        };
+        let Some(&c) = b.get(start) else { return Token { tok: Tok::Eof, start, end: start } };
         let two = b.get(start + 1).copied().unwrap_or(0);
         let (tok, len) = match c {
             b'\n' => (Tok::Newline, 1),
@@ -120,11 +114,7 @@ impl Lexer<'_> {
             _ => (Tok::Bad, 1),
         };
         self.pos = start + len;
-        Token {
-            tok,
-            start,
-            end: self.pos,
-        }
+        Token { tok, start, end: self.pos }
     }
 
     fn string(&mut self, start: usize) -> Token {
@@ -134,22 +124,12 @@ impl Lexer<'_> {
             match b.get(i) {
                 Some(b'"') => break,
                 Some(b'\\') if i + 1 < b.len() => i += 2,
-                Some(b'\n') | Some(b'\\') | None => {
-                    return Token {
-                        tok: Tok::Bad,
-                        start,
-                        end: start + 1,
-                    }
-                }
+                Some(b'\n') | Some(b'\\') | None => return Token { tok: Tok::Bad, start, end: start + 1 },
                 Some(_) => i += 1,
             }
         }
         self.pos = i + 1;
-        Token {
-            tok: Tok::Str,
-            start,
-            end: self.pos,
-        }
+        Token { tok: Tok::Str, start, end: self.pos }
     }
 
     fn number(&mut self, start: usize) -> Token {
@@ -165,21 +145,13 @@ impl Lexer<'_> {
             i = digits(i + 1);
         }
         if matches!(b.get(i), Some(b'e' | b'E')) {
-            let j = if matches!(b.get(i + 1), Some(b'+' | b'-')) {
-                i + 2
-            } else {
-                i + 1
-            };
+            let j = if matches!(b.get(i + 1), Some(b'+' | b'-')) { i + 2 } else { i + 1 };
             if b.get(j).is_some_and(u8::is_ascii_digit) {
                 i = digits(j);
             }
         }
         self.pos = i;
-        Token {
-            tok: Tok::Number,
-            start,
-            end: i,
-        }
+        Token { tok: Tok::Number, start, end: i }
     }
 
     fn word(&mut self, start: usize) -> Token {
@@ -209,17 +181,9 @@ impl Lexer<'_> {
 
 /// Parse a whole program, or `None` if it is not certainly valid (pest then decides and reports).
 pub fn parse_fast(text: &str, max_depth: usize) -> Option<Program> {
-    let mut lex = Lexer {
-        b: text.as_bytes(),
-        pos: 0,
-    };
+    let mut lex = Lexer { b: text.as_bytes(), pos: 0 };
     let peek = lex.next();
-    let mut p = FastParser {
-        text,
-        lex,
-        peek,
-        max_depth,
-    };
+    let mut p = FastParser { text, lex, peek, max_depth };
     let mut steps = Vec::new();
     p.skip(&[Tok::Newline, Tok::Semi]);
     while p.peek.tok != Tok::Eof {
@@ -260,10 +224,7 @@ impl FastParser<'_> {
         (self.peek.tok == tok).then(|| self.bump())
     }
     fn ident(&self, t: Token) -> Ident {
-        Ident {
-            name: self.text[t.start..t.end].to_string(),
-            span: Span::new(t.start, t.end),
-        }
+        Ident { name: self.text[t.start..t.end].to_string(), span: Span::new(t.start, t.end) }
     }
     fn node(&self, kind: ExprKind, span: Span, child_depth: usize) -> Built {
         let depth = child_depth + 1;
@@ -277,23 +238,13 @@ impl FastParser<'_> {
                 self.bump();
                 let s = self.expect(Tok::Str)?;
                 let text = unescape_str(&self.text[s.start..s.end], s.start).ok()?;
-                let kind = if first.tok == Tok::Think {
-                    StmtKind::Think { text }
-                } else {
-                    StmtKind::Rethink { text }
-                };
-                Some(Stmt {
-                    kind,
-                    span: Span::new(first.start, s.end),
-                })
+                let kind = if first.tok == Tok::Think { StmtKind::Think { text } } else { StmtKind::Rethink { text } };
+                Some(Stmt { kind, span: Span::new(first.start, s.end) })
             }
             Tok::Answer => {
                 self.bump();
                 let value = self.expr(0)?.0;
-                Some(Stmt {
-                    span: Span::new(first.start, value.span.end),
-                    kind: StmtKind::Answer { value },
-                })
+                Some(Stmt { span: Span::new(first.start, value.span.end), kind: StmtKind::Answer { value } })
             }
             Tok::Ident if self.second().tok == Tok::Assign => {
                 let t = self.bump();
@@ -303,17 +254,11 @@ impl FastParser<'_> {
                     return None;
                 }
                 let value = self.expr(0)?.0;
-                Some(Stmt {
-                    span: Span::new(first.start, value.span.end),
-                    kind: StmtKind::Assign { target, value },
-                })
+                Some(Stmt { span: Span::new(first.start, value.span.end), kind: StmtKind::Assign { target, value } })
             }
             _ => {
                 let value = self.expr(0)?.0;
-                Some(Stmt {
-                    span: value.span,
-                    kind: StmtKind::Expr { value },
-                })
+                Some(Stmt { span: value.span, kind: StmtKind::Expr { value } })
             }
         }
     }
@@ -324,21 +269,10 @@ impl FastParser<'_> {
         let (mut lhs, mut depth) = match self.peek.tok {
             Tok::Not | Tok::Minus => {
                 let op = self.bump();
-                let (un, bp) = if op.tok == Tok::Not {
-                    (UnOp::Not, 30)
-                } else {
-                    (UnOp::Neg, 70)
-                };
+                let (un, bp) = if op.tok == Tok::Not { (UnOp::Not, 30) } else { (UnOp::Neg, 70) };
                 let (rhs, d) = self.expr(bp - 1)?;
                 let span = Span::new(op.start, rhs.span.end);
-                self.node(
-                    ExprKind::Unary {
-                        op: un,
-                        operand: Box::new(rhs),
-                    },
-                    span,
-                    d,
-                )?
+                self.node(ExprKind::Unary { op: un, operand: Box::new(rhs) }, span, d)?
             }
             _ => self.primary()?,
         };
@@ -352,26 +286,12 @@ impl FastParser<'_> {
                         self.skip(&[Tok::Newline]);
                         let close = self.expect(Tok::RBrack)?;
                         let span = Span::new(lhs.span.start, close.end);
-                        self.node(
-                            ExprKind::Index {
-                                base: Box::new(lhs),
-                                index: Box::new(idx),
-                            },
-                            span,
-                            depth.max(di),
-                        )?
+                        self.node(ExprKind::Index { base: Box::new(lhs), index: Box::new(idx) }, span, depth.max(di))?
                     } else {
                         let f = self.expect(Tok::Ident)?;
                         let field = self.ident(f);
                         let span = Span::new(lhs.span.start, f.end);
-                        self.node(
-                            ExprKind::Field {
-                                base: Box::new(lhs),
-                                field,
-                            },
-                            span,
-                            depth,
-                        )?
+                        self.node(ExprKind::Field { base: Box::new(lhs), field }, span, depth)?
                     };
                     (lhs, depth) = built;
                     continue;
@@ -397,15 +317,7 @@ impl FastParser<'_> {
             self.bump();
             let (rhs, dr) = self.expr(bp)?;
             let span = Span::new(lhs.span.start, rhs.span.end);
-            (lhs, depth) = self.node(
-                ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span,
-                depth.max(dr),
-            )?;
+            (lhs, depth) = self.node(ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span, depth.max(dr))?;
         }
         Some((lhs, depth))
     }
@@ -421,11 +333,7 @@ impl FastParser<'_> {
                 }
                 self.node(ExprKind::Number(n), span, 0)
             }
-            Tok::Str => self.node(
-                ExprKind::Text(unescape_str(&self.text[t.start..t.end], t.start).ok()?),
-                span,
-                0,
-            ),
+            Tok::Str => self.node(ExprKind::Text(unescape_str(&self.text[t.start..t.end], t.start).ok()?), span, 0),
             Tok::True => self.node(ExprKind::Bool(true), span, 0),
             Tok::False => self.node(ExprKind::Bool(false), span, 0),
             Tok::None => self.node(ExprKind::None, span, 0),
@@ -449,15 +357,7 @@ impl FastParser<'_> {
                 self.expect(Tok::Else)?;
                 let (o, d3) = self.expr(0)?;
                 let span = Span::new(t.start, o.span.end);
-                self.node(
-                    ExprKind::If {
-                        cond: Box::new(c),
-                        then: Box::new(th),
-                        otherwise: Box::new(o),
-                    },
-                    span,
-                    d1.max(d2).max(d3),
-                )
+                self.node(ExprKind::If { cond: Box::new(c), then: Box::new(th), otherwise: Box::new(o) }, span, d1.max(d2).max(d3))
             }
             Tok::Ident => {
                 let name = self.ident(t);
@@ -465,24 +365,13 @@ impl FastParser<'_> {
                     Tok::LParen => {
                         self.bump();
                         let (args, close, depth) = self.items(Tok::RParen, true)?;
-                        self.node(
-                            ExprKind::Call { tool: name, args },
-                            Span::new(t.start, close.end),
-                            depth,
-                        )
+                        self.node(ExprKind::Call { tool: name, args }, Span::new(t.start, close.end), depth)
                     }
                     Tok::Arrow => {
                         self.bump();
                         let (body, d) = self.expr(0)?;
                         let span = Span::new(t.start, body.span.end);
-                        self.node(
-                            ExprKind::Lambda {
-                                param: name,
-                                body: Box::new(body),
-                            },
-                            span,
-                            d,
-                        )
+                        self.node(ExprKind::Lambda { param: name, body: Box::new(body) }, span, d)
                     }
                     _ => self.node(ExprKind::Var(name.name), span, 0),
                 }
@@ -513,10 +402,7 @@ impl FastParser<'_> {
             };
             let (value, d) = self.expr(0)?;
             depth = depth.max(d);
-            let span = name
-                .as_ref()
-                .map(|n| n.span.to(value.span))
-                .unwrap_or(value.span);
+            let span = name.as_ref().map(|n| n.span.to(value.span)).unwrap_or(value.span);
             out.push(Arg { name, value, span });
             self.skip(&[Tok::Newline]);
             if self.expect(Tok::Comma).is_some() {

@@ -29,9 +29,7 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::infix(Rule::gt, Assoc::Left)
             | Op::infix(Rule::ge, Assoc::Left))
         .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-        .op(Op::infix(Rule::mul, Assoc::Left)
-            | Op::infix(Rule::div, Assoc::Left)
-            | Op::infix(Rule::rem, Assoc::Left))
+        .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::rem, Assoc::Left))
         .op(Op::prefix(Rule::neg))
         .op(Op::postfix(Rule::index) | Op::postfix(Rule::field))
 });
@@ -48,11 +46,8 @@ pub fn parse_program(src: &SourceFile, limits: &Limits) -> Result<Program, Diagn
 /// Parse with the pest grammar alone (the reference the fast path is tested against).
 pub fn parse_with_pest(src: &SourceFile, limits: &Limits) -> Result<Program, Diagnostic> {
     prescan(&src.text, limits)?;
-    let pairs =
-        WorkflowParser::parse(Rule::program, &src.text).map_err(|e| pest_error(e, &src.text))?;
-    let builder = Builder {
-        max_depth: limits.max_depth,
-    };
+    let pairs = WorkflowParser::parse(Rule::program, &src.text).map_err(|e| pest_error(e, &src.text))?;
+    let builder = Builder { max_depth: limits.max_depth };
     let mut steps = Vec::new();
     for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
         match pair.as_rule() {
@@ -65,21 +60,10 @@ pub fn parse_with_pest(src: &SourceFile, limits: &Limits) -> Result<Program, Dia
 }
 
 /// Parse source bytes that may not be UTF-8 (files, model output). Bad UTF-8 is E002 at its offset.
-pub fn parse_bytes(
-    name: &str,
-    bytes: &[u8],
-    limits: &Limits,
-) -> Result<(SourceFile, Program), (Option<SourceFile>, Diagnostic)> {
+pub fn parse_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<(SourceFile, Program), (Option<SourceFile>, Diagnostic)> {
     if bytes.len() > limits.max_source_bytes {
-        let d = Diagnostic::new(
-            Code::E307,
-            format!(
-                "source is {} bytes; the limit is {}",
-                bytes.len(),
-                limits.max_source_bytes
-            ),
-        )
-        .help("split the workflow or raise Limits::max_source_bytes");
+        let d = Diagnostic::new(Code::E307, format!("source is {} bytes; the limit is {}", bytes.len(), limits.max_source_bytes))
+            .help("split the workflow or raise Limits::max_source_bytes");
         return Err((None, d));
     }
     let text = match std::str::from_utf8(bytes) {
@@ -87,15 +71,9 @@ pub fn parse_bytes(
         Err(e) => {
             let off = e.valid_up_to();
             let (line, col) = super::span::line_col_bytes(bytes, off);
-            let d = Diagnostic::new(
-                Code::E002,
-                format!(
-                    "{name}:{line}:{col}: invalid UTF-8 byte 0x{:02x} at offset {off}",
-                    bytes[off]
-                ),
-            )
-            .at(Span::new(off, off + 1))
-            .help("workflow files must be UTF-8 text");
+            let d = Diagnostic::new(Code::E002, format!("{name}:{line}:{col}: invalid UTF-8 byte 0x{:02x} at offset {off}", bytes[off]))
+                .at(Span::new(off, off + 1))
+                .help("workflow files must be UTF-8 text");
             return Err((None, d));
         }
     };
@@ -123,25 +101,14 @@ impl Builder {
                 let text = inner.next().expect("grammar: think/rethink has a string");
                 span.end = text.as_span().end();
                 let text = unescape(text)?;
-                if rule == Rule::think {
-                    StmtKind::Think { text }
-                } else {
-                    StmtKind::Rethink { text }
-                }
+                if rule == Rule::think { StmtKind::Think { text } } else { StmtKind::Rethink { text } }
             }
-            Rule::answer => StmtKind::Answer {
-                value: self.expr(inner.next().expect("grammar: answer has an expr"))?,
-            },
+            Rule::answer => StmtKind::Answer { value: self.expr(inner.next().expect("grammar: answer has an expr"))? },
             Rule::assign => {
                 let target = ident(inner.next().expect("grammar: assign has a name"));
-                StmtKind::Assign {
-                    target,
-                    value: self.expr(inner.next().expect("grammar: assign has an expr"))?,
-                }
+                StmtKind::Assign { target, value: self.expr(inner.next().expect("grammar: assign has an expr"))? }
             }
-            Rule::expr_stmt => StmtKind::Expr {
-                value: self.expr(inner.next().expect("grammar: expr_stmt has an expr"))?,
-            },
+            Rule::expr_stmt => StmtKind::Expr { value: self.expr(inner.next().expect("grammar: expr_stmt has an expr"))? },
             r => return Err(internal(format!("unexpected statement rule {r:?}"), span)),
         };
         let stmt = Stmt { kind, span };
@@ -166,20 +133,9 @@ impl Builder {
             .map_prefix(|op, rhs| {
                 let (rhs, d) = rhs?;
                 let op_span = Span::from(op.as_span());
-                let un = if op.as_rule() == Rule::not_op {
-                    UnOp::Not
-                } else {
-                    UnOp::Neg
-                };
+                let un = if op.as_rule() == Rule::not_op { UnOp::Not } else { UnOp::Neg };
                 let span = op_span.to(rhs.span);
-                self.node(
-                    ExprKind::Unary {
-                        op: un,
-                        operand: Box::new(rhs),
-                    },
-                    span,
-                    d,
-                )
+                self.node(ExprKind::Unary { op: un, operand: Box::new(rhs) }, span, d)
             })
             .map_postfix(|lhs, op| {
                 let (lhs, d) = lhs?;
@@ -187,28 +143,12 @@ impl Builder {
                 let span = lhs.span.to(op_span);
                 match op.as_rule() {
                     Rule::index => {
-                        let (idx, di) = self
-                            .expr_depth(content(op).next().expect("grammar: index has an expr"))?;
-                        self.node(
-                            ExprKind::Index {
-                                base: Box::new(lhs),
-                                index: Box::new(idx),
-                            },
-                            span,
-                            d.max(di),
-                        )
+                        let (idx, di) = self.expr_depth(content(op).next().expect("grammar: index has an expr"))?;
+                        self.node(ExprKind::Index { base: Box::new(lhs), index: Box::new(idx) }, span, d.max(di))
                     }
                     _ => {
-                        let field =
-                            ident(op.into_inner().next().expect("grammar: field has a name"));
-                        self.node(
-                            ExprKind::Field {
-                                base: Box::new(lhs),
-                                field,
-                            },
-                            span,
-                            d,
-                        )
+                        let field = ident(op.into_inner().next().expect("grammar: field has a name"));
+                        self.node(ExprKind::Field { base: Box::new(lhs), field }, span, d)
                     }
                 }
             })
@@ -230,15 +170,7 @@ impl Builder {
                     _ => BinOp::Rem,
                 };
                 let span = lhs.span.to(rhs.span);
-                self.node(
-                    ExprKind::Binary {
-                        op: bin,
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
-                    },
-                    span,
-                    dl.max(dr),
-                )
+                self.node(ExprKind::Binary { op: bin, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span, dl.max(dr))
             })
             .parse(pairs)
     }
@@ -247,12 +179,9 @@ impl Builder {
     fn node(&self, kind: ExprKind, span: Span, child_depth: usize) -> Built {
         let depth = child_depth + 1;
         if depth > self.max_depth {
-            return Err(Diagnostic::new(
-                Code::E302,
-                format!("expression nests deeper than {} levels", self.max_depth),
-            )
-            .at(span)
-            .help("split it into several steps with intermediate variables"));
+            return Err(Diagnostic::new(Code::E302, format!("expression nests deeper than {} levels", self.max_depth))
+                .at(span)
+                .help("split it into several steps with intermediate variables"));
         }
         Ok((Expr { kind, span }, depth))
     }
@@ -261,16 +190,9 @@ impl Builder {
         let span = Span::from(pair.as_span());
         match pair.as_rule() {
             Rule::number => {
-                let n: f64 = pair
-                    .as_str()
-                    .parse()
-                    .map_err(|_| Diagnostic::new(Code::E004, "not a number").at(span))?;
+                let n: f64 = pair.as_str().parse().map_err(|_| Diagnostic::new(Code::E004, "not a number").at(span))?;
                 if !n.is_finite() {
-                    return Err(Diagnostic::new(
-                        Code::E004,
-                        format!("number `{}` is too large", pair.as_str()),
-                    )
-                    .at(span));
+                    return Err(Diagnostic::new(Code::E004, format!("number `{}` is too large", pair.as_str())).at(span));
                 }
                 self.node(ExprKind::Number(n), span, 0)
             }
@@ -279,8 +201,7 @@ impl Builder {
             Rule::false_lit => self.node(ExprKind::Bool(false), span, 0),
             Rule::none_lit => self.node(ExprKind::None, span, 0),
             Rule::paren => {
-                let (mut e, d) =
-                    self.expr_depth(content(pair).next().expect("grammar: paren has an expr"))?;
+                let (mut e, d) = self.expr_depth(content(pair).next().expect("grammar: paren has an expr"))?;
                 e.span = span;
                 Ok((e, d))
             }
@@ -299,11 +220,7 @@ impl Builder {
                 let mut next = || self.expr_depth(it.next().expect("grammar: if has three exprs"));
                 let ((c, d1), (t, d2), (o, d3)) = (next()?, next()?, next()?);
                 let span = Span::new(span.start, o.span.end);
-                let kind = ExprKind::If {
-                    cond: Box::new(c),
-                    then: Box::new(t),
-                    otherwise: Box::new(o),
-                };
+                let kind = ExprKind::If { cond: Box::new(c), then: Box::new(t), otherwise: Box::new(o) };
                 self.node(kind, span, d1.max(d2).max(d3))
             }
             Rule::name_expr => {
@@ -315,20 +232,9 @@ impl Builder {
                         self.node(ExprKind::Var(name.name), span, 0)
                     }
                     Some(tail) if tail.as_rule() == Rule::lambda_tail => {
-                        let (body, d) = self.expr_depth(
-                            tail.into_inner()
-                                .next()
-                                .expect("grammar: lambda has a body"),
-                        )?;
+                        let (body, d) = self.expr_depth(tail.into_inner().next().expect("grammar: lambda has a body"))?;
                         let span = name.span.to(body.span);
-                        self.node(
-                            ExprKind::Lambda {
-                                param: name,
-                                body: Box::new(body),
-                            },
-                            span,
-                            d,
-                        )
+                        self.node(ExprKind::Lambda { param: name, body: Box::new(body) }, span, d)
                     }
                     Some(tail) => {
                         let span = Span::new(span.start, tail.as_span().end());
@@ -338,24 +244,15 @@ impl Builder {
                             let (name, value, d) = if a.as_rule() == Rule::named_arg {
                                 let mut ai = a.into_inner();
                                 let n = ident(ai.next().expect("grammar: named arg has a name"));
-                                let (v, d) = self.expr_depth(
-                                    ai.next().expect("grammar: named arg has a value"),
-                                )?;
+                                let (v, d) = self.expr_depth(ai.next().expect("grammar: named arg has a value"))?;
                                 (Some(n), v, d)
                             } else {
                                 let (v, d) = self.expr_depth(a)?;
                                 (None, v, d)
                             };
-                            let aspan = name
-                                .as_ref()
-                                .map(|n| n.span.to(value.span))
-                                .unwrap_or(value.span);
+                            let aspan = name.as_ref().map(|n| n.span.to(value.span)).unwrap_or(value.span);
                             depth = depth.max(d);
-                            args.push(Arg {
-                                name,
-                                value,
-                                span: aspan,
-                            });
+                            args.push(Arg { name, value, span: aspan });
                         }
                         self.node(ExprKind::Call { tool: name, args }, span, depth)
                     }
@@ -368,31 +265,15 @@ impl Builder {
 
 /// The inner pairs of a bracketed construct, without its punctuation.
 fn content(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
-    pair.into_inner().filter(|p| {
-        !matches!(
-            p.as_rule(),
-            Rule::lparen | Rule::rparen | Rule::lbrack | Rule::rbrack | Rule::comma
-        )
-    })
+    pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::lparen | Rule::rparen | Rule::lbrack | Rule::rbrack | Rule::comma))
 }
 
 fn is_keyword(r: Rule) -> bool {
-    matches!(
-        r,
-        Rule::kw_think
-            | Rule::kw_rethink
-            | Rule::kw_answer
-            | Rule::kw_if
-            | Rule::kw_then
-            | Rule::kw_else
-    )
+    matches!(r, Rule::kw_think | Rule::kw_rethink | Rule::kw_answer | Rule::kw_if | Rule::kw_then | Rule::kw_else)
 }
 
 fn ident(pair: Pair<'_, Rule>) -> Ident {
-    Ident {
-        name: pair.as_str().to_string(),
-        span: pair.as_span().into(),
-    }
+    Ident { name: pair.as_str().to_string(), span: pair.as_span().into() }
 }
 
 fn internal(msg: String, span: Span) -> Diagnostic {
@@ -418,11 +299,8 @@ pub(crate) fn unescape_str(raw: &str, start: usize) -> Result<String, Diagnostic
             continue;
         }
         let at = span.start + 1 + i;
-        let bad = |len: usize, what: &str| {
-            Diagnostic::new(Code::E003, what.to_string())
-                .at(Span::new(at, at + len))
-                .help("valid escapes: \\n \\t \\r \\0 \\\\ \\\" \\u{HEX}")
-        };
+        let bad = |len: usize, what: &str| Diagnostic::new(Code::E003, what.to_string()).at(Span::new(at, at + len))
+            .help("valid escapes: \\n \\t \\r \\0 \\\\ \\\" \\u{HEX}");
         match chars.next() {
             Some((_, 'n')) => out.push('\n'),
             Some((_, 't')) => out.push('\t'),
@@ -433,28 +311,16 @@ pub(crate) fn unescape_str(raw: &str, start: usize) -> Result<String, Diagnostic
             Some((_, 'u')) => {
                 let rest = &body[i + 2..];
                 let close = rest.find('}').filter(|_| rest.starts_with('{'));
-                let Some(close) = close else {
-                    return Err(bad(2, "`\\u` must be followed by `{HEX}`"));
-                };
+                let Some(close) = close else { return Err(bad(2, "`\\u` must be followed by `{HEX}`")) };
                 let hex = &rest[1..close];
                 let ch = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32);
-                let Some(ch) = ch else {
-                    return Err(bad(
-                        close + 3,
-                        &format!("`\\u{{{hex}}}` is not a Unicode scalar value"),
-                    ));
-                };
+                let Some(ch) = ch else { return Err(bad(close + 3, &format!("`\\u{{{hex}}}` is not a Unicode scalar value"))) };
                 out.push(ch);
                 for _ in 0..=close {
                     chars.next();
                 }
             }
-            Some((_, other)) => {
-                return Err(bad(
-                    1 + other.len_utf8(),
-                    &format!("unknown escape `\\{other}`"),
-                ))
-            }
+            Some((_, other)) => return Err(bad(1 + other.len_utf8(), &format!("unknown escape `\\{other}`"))),
             None => return Err(bad(1, "dangling `\\` at the end of the string")),
         }
     }
@@ -468,38 +334,24 @@ fn pest_error(e: pest::error::Error<Rule>, text: &str) -> Diagnostic {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let end = text[pos..]
-        .chars()
-        .next()
-        .map(|c| pos + c.len_utf8())
-        .unwrap_or(pos);
+    let end = text[pos..].chars().next().map(|c| pos + c.len_utf8()).unwrap_or(pos);
     let found = match text[pos..].chars().next() {
         None => "end of input".to_string(),
         Some('\n') => "end of line".to_string(),
         Some(_) => {
-            let tok: String = text[pos..]
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .take(12)
-                .collect();
+            let tok: String = text[pos..].chars().take_while(|c| !c.is_whitespace()).take(12).collect();
             format!("`{tok}`")
         }
     };
     let mut expected: Vec<String> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives
-            .iter()
-            .filter_map(|r| describe(*r))
-            .map(String::from)
-            .collect(),
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).map(String::from).collect(),
         ErrorVariant::CustomError { message } => {
             return Diagnostic::new(Code::E001, message.clone()).at(Span::new(pos, end));
         }
     };
     expected.sort();
     expected.dedup();
-    let mut d = Diagnostic::new(Code::E001, format!("unexpected {found}"))
-        .at(Span::new(pos, end))
-        .label("here");
+    let mut d = Diagnostic::new(Code::E001, format!("unexpected {found}")).at(Span::new(pos, end)).label("here");
     if text[pos..].starts_with('"') || text[..pos].matches('"').count() % 2 == 1 {
         d = d.help("strings are written \"...\" on one line; use \\n for a newline");
     }
@@ -509,33 +361,12 @@ fn pest_error(e: pest::error::Error<Rule>, text: &str) -> Diagnostic {
 
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
-        Rule::expr
-        | Rule::number
-        | Rule::string
-        | Rule::list
-        | Rule::paren
-        | Rule::if_expr
-        | Rule::name_expr
-        | Rule::true_lit
-        | Rule::false_lit
-        | Rule::none_lit
-        | Rule::not_op
-        | Rule::neg => "an expression",
+        Rule::expr | Rule::number | Rule::string | Rule::list | Rule::paren | Rule::if_expr | Rule::name_expr
+        | Rule::true_lit | Rule::false_lit | Rule::none_lit | Rule::not_op | Rule::neg => "an expression",
         Rule::ident => "a name",
         Rule::EOI => "end of input",
-        Rule::or_op
-        | Rule::and_op
-        | Rule::eq
-        | Rule::ne
-        | Rule::lt
-        | Rule::le
-        | Rule::gt
-        | Rule::ge
-        | Rule::add
-        | Rule::sub
-        | Rule::mul
-        | Rule::div
-        | Rule::rem => "an operator",
+        Rule::or_op | Rule::and_op | Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge | Rule::add
+        | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
         Rule::index | Rule::field => "`[` or `.`",
         Rule::call_args | Rule::lparen => "`(`",
         Rule::rparen => "`)`",
@@ -547,9 +378,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_else => "`else`",
         Rule::lambda_tail => "`->`",
         Rule::named_arg => "an argument",
-        Rule::think | Rule::rethink | Rule::answer | Rule::assign | Rule::expr_stmt => {
-            "a statement"
-        }
+        Rule::think | Rule::rethink | Rule::answer | Rule::assign | Rule::expr_stmt => "a statement",
         Rule::str_inner => "string text",
         _ => return None,
     })

@@ -11,14 +11,7 @@ use crate::limits::Limits;
 /// and unary `-` tokens in it: an upper bound on how deep the parser recurses.
 pub fn prescan(text: &str, limits: &Limits) -> Result<(), Diagnostic> {
     if text.len() > limits.max_source_bytes {
-        return Err(Diagnostic::new(
-            Code::E307,
-            format!(
-                "source is {} bytes; the limit is {}",
-                text.len(),
-                limits.max_source_bytes
-            ),
-        ));
+        return Err(Diagnostic::new(Code::E307, format!("source is {} bytes; the limit is {}", text.len(), limits.max_source_bytes)));
     }
     let b = text.as_bytes();
     let max = limits.max_depth;
@@ -27,12 +20,9 @@ pub fn prescan(text: &str, limits: &Limits) -> Result<(), Diagnostic> {
     let mut prev_operand = false; // last token could end an operand (so `-` is binary)
     let mut i = 0;
     let too_deep = |at: usize| {
-        Diagnostic::new(
-            Code::E302,
-            format!("statement nests deeper than {max} levels"),
-        )
-        .at(Span::new(at, (at + 1).min(b.len())))
-        .help("split it into several steps with intermediate variables")
+        Diagnostic::new(Code::E302, format!("statement nests deeper than {max} levels"))
+            .at(Span::new(at, (at + 1).min(b.len())))
+            .help("split it into several steps with intermediate variables")
     };
     while i < b.len() {
         let c = b[i];
@@ -74,11 +64,7 @@ pub fn prescan(text: &str, limits: &Limits) -> Result<(), Diagnostic> {
             b' ' | b'\t' | b'\r' | b'\n' => {}
             c if c.is_ascii_alphanumeric() || c == b'_' => {
                 let start = i;
-                while i < b.len()
-                    && (b[i].is_ascii_alphanumeric()
-                        || b[i] == b'_'
-                        || (b[i] == b'.' && b[start].is_ascii_digit()))
-                {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || (b[i] == b'.' && b[start].is_ascii_digit())) {
                     i += 1;
                 }
                 let word = &b[start..i];

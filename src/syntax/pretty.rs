@@ -10,14 +10,7 @@ impl Expr {
             ExprKind::Text(t) => format!("{t:?}"),
             ExprKind::Bool(b) => b.to_string(),
             ExprKind::None => "none".into(),
-            ExprKind::List(items) => format!(
-                "[{}]",
-                items
-                    .iter()
-                    .map(|e| e.sexpr())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
+            ExprKind::List(items) => format!("[{}]", items.iter().map(|e| e.sexpr()).collect::<Vec<_>>().join(" ")),
             ExprKind::Var(v) => v.clone(),
             ExprKind::Call { tool, args } => {
                 let args: Vec<String> = args
@@ -27,37 +20,15 @@ impl Expr {
                         None => a.value.sexpr(),
                     })
                     .collect();
-                format!(
-                    "({}{}{})",
-                    tool.name,
-                    if args.is_empty() { "" } else { " " },
-                    args.join(" ")
-                )
+                format!("({}{}{})", tool.name, if args.is_empty() { "" } else { " " }, args.join(" "))
             }
-            ExprKind::Index { base, index } => {
-                format!("(index {} {})", base.sexpr(), index.sexpr())
-            }
+            ExprKind::Index { base, index } => format!("(index {} {})", base.sexpr(), index.sexpr()),
             ExprKind::Field { base, field } => format!("(. {} {})", base.sexpr(), field.name),
             ExprKind::Unary { op, operand } => {
-                format!(
-                    "({} {})",
-                    if *op == UnOp::Not { "not" } else { "neg" },
-                    operand.sexpr()
-                )
+                format!("({} {})", if *op == UnOp::Not { "not" } else { "neg" }, operand.sexpr())
             }
-            ExprKind::Binary { op, lhs, rhs } => {
-                format!("({} {} {})", op.symbol(), lhs.sexpr(), rhs.sexpr())
-            }
-            ExprKind::If {
-                cond,
-                then,
-                otherwise,
-            } => format!(
-                "(if {} {} {})",
-                cond.sexpr(),
-                then.sexpr(),
-                otherwise.sexpr()
-            ),
+            ExprKind::Binary { op, lhs, rhs } => format!("({} {} {})", op.symbol(), lhs.sexpr(), rhs.sexpr()),
+            ExprKind::If { cond, then, otherwise } => format!("(if {} {} {})", cond.sexpr(), then.sexpr(), otherwise.sexpr()),
             ExprKind::Lambda { param, body } => format!("(fn {} {})", param.name, body.sexpr()),
         }
     }

@@ -48,19 +48,14 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile {
-            name: name.into(),
-            text,
-            line_starts,
-        }
+        SourceFile { name: name.into(), text, line_starts }
     }
 
     /// Append text (an incremental session's transcript grows this way).
     pub fn push_str(&mut self, more: &str) {
         let base = self.text.len();
         self.text.push_str(more);
-        self.line_starts
-            .extend(more.match_indices('\n').map(|(i, _)| base + i + 1));
+        self.line_starts.extend(more.match_indices('\n').map(|(i, _)| base + i + 1));
     }
 
     /// 1-based line and column (column counted in characters) of a byte offset.
@@ -71,18 +66,12 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(offset - start);
+        let col = self.text.get(start..offset).map(|s| s.chars().count()).unwrap_or(offset - start);
         (line + 1, col + 1)
     }
 
     pub fn slice(&self, span: Span) -> &str {
-        self.text
-            .get(span.start..span.end.min(self.text.len()))
-            .unwrap_or("")
+        self.text.get(span.start..span.end.min(self.text.len())).unwrap_or("")
     }
 }
 
@@ -90,11 +79,7 @@ impl SourceFile {
 pub fn line_col_bytes(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map(|i| i + 1)
-        .unwrap_or(0);
+    let line_start = before.iter().rposition(|&b| b == b'\n').map(|i| i + 1).unwrap_or(0);
     (line, offset - line_start + 1)
 }
 

@@ -20,13 +20,7 @@ impl Args {
 
     fn wrong(&self, i: usize, want: &str) -> Diagnostic {
         let name = self.names.get(i).map(String::as_str).unwrap_or("?");
-        Diagnostic::new(
-            Code::E201,
-            format!(
-                "argument `{name}` must be {want}, got {}",
-                self.get(i).kind()
-            ),
-        )
+        Diagnostic::new(Code::E201, format!("argument `{name}` must be {want}, got {}", self.get(i).kind()))
     }
 
     pub fn number(&self, i: usize) -> Result<f64, Diagnostic> {

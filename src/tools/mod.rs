@@ -44,10 +44,7 @@ pub struct ToolCtx<'a> {
 
 impl<'a> ToolCtx<'a> {
     pub fn new(applier: &'a mut dyn Applier) -> Self {
-        ToolCtx {
-            applier,
-            fuel: None,
-        }
+        ToolCtx { applier, fuel: None }
     }
     /// Record fuel a sandboxed tool consumed during this call (the engine puts it in the trace).
     pub fn add_fuel(&mut self, fuel: u64) {
@@ -74,10 +71,7 @@ pub struct Registry {
 
 impl Registry {
     pub fn empty(set_name: impl Into<String>) -> Self {
-        Registry {
-            set_name: set_name.into(),
-            tools: BTreeMap::new(),
-        }
+        Registry { set_name: set_name.into(), tools: BTreeMap::new() }
     }
 
     /// The built-in tools (pure Rust): geometry, lists, text, and simple pixel tools.
@@ -116,18 +110,14 @@ impl Registry {
 
     /// The tool description given to a model: one signature and doc line per tool.
     pub fn prompt(&self) -> String {
-        self.signatures()
-            .map(|s| format!("{}\n    {}\n", s.render(), s.doc))
-            .collect()
+        self.signatures().map(|s| format!("{}\n    {}\n", s.render(), s.doc)).collect()
     }
 }
 
 /// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo.
 pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let max = 2.max(name.chars().count() / 3);
-    let abbreviates = |a: &str, b: &str| {
-        a.len() >= 3 && is_subsequence(a, b) || b.len() >= 3 && is_subsequence(b, a)
-    };
+    let abbreviates = |a: &str, b: &str| a.len() >= 3 && is_subsequence(a, b) || b.len() >= 3 && is_subsequence(b, a);
     candidates
         .map(|c| (edit_distance(name, c), c))
         .filter(|(d, c)| *d <= max || abbreviates(name, c))
@@ -147,9 +137,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }

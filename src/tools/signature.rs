@@ -43,20 +43,10 @@ pub struct Signature {
 
 impl Param {
     pub fn req(name: &str, ty: Type) -> Param {
-        Param {
-            name: name.into(),
-            ty,
-            default: None,
-            doc: String::new(),
-        }
+        Param { name: name.into(), ty, default: None, doc: String::new() }
     }
     pub fn opt(name: &str, ty: Type, default: serde_json::Value) -> Param {
-        Param {
-            name: name.into(),
-            ty,
-            default: Some(default),
-            doc: String::new(),
-        }
+        Param { name: name.into(), ty, default: Some(default), doc: String::new() }
     }
     pub fn default_value(&self) -> Option<Value> {
         self.default.as_ref().map(json_to_value)
@@ -65,15 +55,7 @@ impl Param {
 
 impl Signature {
     pub fn new(name: &str, params: Vec<Param>, result: Type, doc: &str) -> Signature {
-        Signature {
-            name: name.into(),
-            params,
-            result,
-            doc: doc.into(),
-            kind: ToolKind::Builtin,
-            result_like: None,
-            result_elem_of: None,
-        }
+        Signature { name: name.into(), params, result, doc: doc.into(), kind: ToolKind::Builtin, result_like: None, result_elem_of: None }
     }
     pub fn like(mut self, param: usize) -> Signature {
         self.result_like = Some(param);
@@ -115,8 +97,6 @@ pub fn json_to_value(j: &serde_json::Value) -> Value {
         serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
         serde_json::Value::String(s) => Value::text(s.as_str()),
         serde_json::Value::Array(a) => Value::list(a.iter().map(json_to_value).collect()),
-        serde_json::Value::Object(o) => {
-            Value::record(o.iter().map(|(k, v)| (k.clone(), json_to_value(v))))
-        }
+        serde_json::Value::Object(o) => Value::record(o.iter().map(|(k, v)| (k.clone(), json_to_value(v)))),
     }
 }

@@ -83,15 +83,10 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
 }
 
 /// Write tensors + state atomically to `path`.
-pub fn save(
-    path: &Path,
-    tensors: &BTreeMap<String, Tensor>,
-    state: &TrainState,
-) -> Result<(), Diagnostic> {
+pub fn save(path: &Path, tensors: &BTreeMap<String, Tensor>, state: &TrainState) -> Result<(), Diagnostic> {
     let meta = serde_json::to_string(state).map_err(|e| io_err(path, e))?;
     let info = HashMap::from([(META_KEY.to_string(), meta)]);
-    let bytes = safetensors::serialize(tensors.iter().map(|(k, v)| (k.as_str(), v)), Some(info))
-        .map_err(|e| io_err(path, e))?;
+    let bytes = safetensors::serialize(tensors.iter().map(|(k, v)| (k.as_str(), v)), Some(info)).map_err(|e| io_err(path, e))?;
     write_atomic(path, &bytes)
 }
 
@@ -114,24 +109,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
 }
 
 /// Read a checkpoint: its tensors and its state.
-pub fn load(
-    path: &Path,
-    dev: &Device,
-) -> Result<(BTreeMap<String, Tensor>, TrainState), Diagnostic> {
+pub fn load(path: &Path, dev: &Device) -> Result<(BTreeMap<String, Tensor>, TrainState), Diagnostic> {
     let bytes = std::fs::read(path).map_err(|e| io_err(path, e))?;
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| io_err(path, e))?;
     let json = meta
         .metadata()
         .as_ref()
         .and_then(|m| m.get(META_KEY))
-        .ok_or_else(|| {
-            io_err(
-                path,
-                "not a dwim training checkpoint (no train state in the header)",
-            )
-        })?;
+        .ok_or_else(|| io_err(path, "not a dwim training checkpoint (no train state in the header)"))?;
     let state: TrainState = serde_json::from_str(json).map_err(|e| io_err(path, e))?;
-    let tensors =
-        candle_core::safetensors::load_buffer(&bytes, dev).map_err(|e| io_err(path, e))?;
+    let tensors = candle_core::safetensors::load_buffer(&bytes, dev).map_err(|e| io_err(path, e))?;
     Ok((tensors.into_iter().collect(), state))
 }

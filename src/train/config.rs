@@ -57,15 +57,7 @@ impl Config {
     /// learn to copy the question's words into its steps within a few hundred updates, though not in
     /// every run (see the README's ablation).
     pub fn small(vocab: usize) -> Config {
-        Config {
-            d_model: 128,
-            n_layers: 3,
-            n_heads: 4,
-            n_kv_heads: 4,
-            d_ff: 384,
-            max_seq: 512,
-            ..Config::micro(vocab)
-        }
+        Config { d_model: 128, n_layers: 3, n_heads: 4, n_kv_heads: 4, d_ff: 384, max_seq: 512, ..Config::micro(vocab) }
     }
 
     /// About 0.1–1M parameters: for tests and quick experiments.
@@ -119,31 +111,17 @@ impl Config {
 
     /// Checks that the shapes fit together; a message names the first problem.
     pub fn validate(&self) -> Result<(), String> {
-        if self.vocab == 0
-            || self.d_model == 0
-            || self.n_layers == 0
-            || self.n_heads == 0
-            || self.d_ff == 0
-        {
+        if self.vocab == 0 || self.d_model == 0 || self.n_layers == 0 || self.n_heads == 0 || self.d_ff == 0 {
             return Err("vocab, d_model, n_layers, n_heads and d_ff must be positive".into());
         }
         if !self.d_model.is_multiple_of(self.n_heads) {
-            return Err(format!(
-                "d_model {} is not a multiple of n_heads {}",
-                self.d_model, self.n_heads
-            ));
+            return Err(format!("d_model {} is not a multiple of n_heads {}", self.d_model, self.n_heads));
         }
         if !self.head_dim().is_multiple_of(2) {
-            return Err(format!(
-                "head dim {} must be even for RoPE",
-                self.head_dim()
-            ));
+            return Err(format!("head dim {} must be even for RoPE", self.head_dim()));
         }
         if self.n_kv_heads == 0 || !self.n_heads.is_multiple_of(self.n_kv_heads) {
-            return Err(format!(
-                "n_heads {} is not a multiple of n_kv_heads {}",
-                self.n_heads, self.n_kv_heads
-            ));
+            return Err(format!("n_heads {} is not a multiple of n_kv_heads {}", self.n_heads, self.n_kv_heads));
         }
         Ok(())
     }
@@ -180,9 +158,6 @@ impl Config {
     }
 
     pub fn n_params(&self) -> usize {
-        self.param_shapes()
-            .iter()
-            .map(|(_, s)| s.iter().product::<usize>())
-            .sum()
+        self.param_shapes().iter().map(|(_, s)| s.iter().product::<usize>()).sum()
     }
 }

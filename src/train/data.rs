@@ -23,13 +23,7 @@ pub struct Sample {
 
 impl Sample {
     pub fn new(input_ids: Vec<u32>, labels: Vec<i64>) -> Sample {
-        Sample {
-            input_ids,
-            labels,
-            id: None,
-            mode: None,
-            line: 0,
-        }
+        Sample { input_ids, labels, id: None, mode: None, line: 0 }
     }
     pub fn n_targets(&self) -> usize {
         self.labels.iter().skip(1).filter(|&&l| l != IGNORE).count()
@@ -59,80 +53,38 @@ pub fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Sample>, Diagnostic> {
         if line.trim().is_empty() {
             continue;
         }
-        let raw: Raw = serde_json::from_str(line)
-            .map_err(|e| bad(file, n, format!("not a training sample: {e}")))?;
+        let raw: Raw = serde_json::from_str(line).map_err(|e| bad(file, n, format!("not a training sample: {e}")))?;
         if raw.input_ids.len() != raw.labels.len() {
-            return Err(bad(
-                file,
-                n,
-                format!(
-                    "{} input_ids but {} labels",
-                    raw.input_ids.len(),
-                    raw.labels.len()
-                ),
-            ));
+            return Err(bad(file, n, format!("{} input_ids but {} labels", raw.input_ids.len(), raw.labels.len())));
         }
         if raw.input_ids.is_empty() {
             return Err(bad(file, n, "empty input_ids"));
         }
-        if let Some(l) = raw
-            .labels
-            .iter()
-            .find(|&&l| l != IGNORE && (l < 0 || l > u32::MAX as i64))
-        {
-            return Err(bad(
-                file,
-                n,
-                format!("label {l} is neither -100 nor a token id"),
-            ));
+        if let Some(l) = raw.labels.iter().find(|&&l| l != IGNORE && (l < 0 || l > u32::MAX as i64)) {
+            return Err(bad(file, n, format!("label {l} is neither -100 nor a token id")));
         }
         let id = raw.id.map(|v| match v {
             serde_json::Value::String(s) => s,
             other => other.to_string(),
         });
-        out.push(Sample {
-            input_ids: raw.input_ids,
-            labels: raw.labels,
-            id,
-            mode: raw.mode,
-            line: n,
-        });
+        out.push(Sample { input_ids: raw.input_ids, labels: raw.labels, id, mode: raw.mode, line: n });
     }
     Ok(out)
 }
 
 pub fn load_jsonl(path: &Path) -> Result<Vec<Sample>, Diagnostic> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::new(Code::E402, format!("cannot read {name}: {e}")))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        bad(
-            &name,
-            1 + bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count(),
-            "not UTF-8",
-        )
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| Diagnostic::new(Code::E402, format!("cannot read {name}: {e}")))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| bad(&name, 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count(), "not UTF-8"))?;
     parse_jsonl(&name, text)
 }
 
 /// Check every id and label against the vocabulary size.
 pub fn check_vocab(file: &str, samples: &[Sample], vocab: usize) -> Result<(), Diagnostic> {
     for s in samples {
-        let over = s
-            .input_ids
-            .iter()
-            .map(|&t| t as i64)
-            .chain(s.labels.iter().copied())
-            .find(|&t| t != IGNORE && t >= vocab as i64);
+        let over = s.input_ids.iter().map(|&t| t as i64).chain(s.labels.iter().copied()).find(|&t| t != IGNORE && t >= vocab as i64);
         if let Some(t) = over {
-            return Err(bad(
-                file,
-                s.line,
-                format!("token id {t} is outside the model's vocabulary of {vocab}"),
-            ));
+            return Err(bad(file, s.line, format!("token id {t} is outside the model's vocabulary of {vocab}")));
         }
     }
     Ok(())
@@ -171,22 +123,12 @@ const BUCKET: usize = 8;
 
 impl Order {
     pub fn new(n: usize, batch: usize, seed: u64) -> Order {
-        Order {
-            n,
-            batch,
-            seed,
-            lengths: Vec::new(),
-        }
+        Order { n, batch, seed, lengths: Vec::new() }
     }
 
     /// Length-bucketed batches over `samples`.
     pub fn bucketed(samples: &[Sample], batch: usize, seed: u64) -> Order {
-        Order {
-            n: samples.len(),
-            batch,
-            seed,
-            lengths: samples.iter().map(|s| s.input_ids.len()).collect(),
-        }
+        Order { n: samples.len(), batch, seed, lengths: samples.iter().map(|s| s.input_ids.len()).collect() }
     }
 
     pub fn batches_per_epoch(&self) -> usize {
@@ -230,18 +172,8 @@ pub struct Batch {
 
 /// Right-pad to the longest sample (pad id, never a target); samples longer than `max_seq` keep their
 /// last `max_seq` tokens (targets sit at the end of instruct-masked samples).
-pub fn make_batch(
-    samples: &[&Sample],
-    max_seq: usize,
-    pad_id: u32,
-    dev: &Device,
-) -> candle_core::Result<Batch> {
-    let seq = samples
-        .iter()
-        .map(|s| s.input_ids.len().min(max_seq))
-        .max()
-        .unwrap_or(1)
-        .max(1);
+pub fn make_batch(samples: &[&Sample], max_seq: usize, pad_id: u32, dev: &Device) -> candle_core::Result<Batch> {
+    let seq = samples.iter().map(|s| s.input_ids.len().min(max_seq)).max().unwrap_or(1).max(1);
     let b = samples.len().max(1);
     let mut ids = vec![pad_id; b * seq];
     let mut rows = Vec::new();

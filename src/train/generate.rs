@@ -16,12 +16,7 @@ pub struct GenOptions {
 
 impl Default for GenOptions {
     fn default() -> Self {
-        GenOptions {
-            max_new: 64,
-            temperature: 0.0,
-            stop_ids: Vec::new(),
-            seed: 0,
-        }
+        GenOptions { max_new: 64, temperature: 0.0, stop_ids: Vec::new(), seed: 0 }
     }
 }
 

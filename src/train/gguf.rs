@@ -20,12 +20,7 @@ fn meta<'a>(c: &'a Content, key: &str) -> Option<&'a Value> {
 }
 
 fn meta_u(c: &Content, key: &str) -> Option<usize> {
-    meta(c, key).and_then(|v| {
-        v.to_u32()
-            .ok()
-            .map(|x| x as usize)
-            .or_else(|| v.to_u64().ok().map(|x| x as usize))
-    })
+    meta(c, key).and_then(|v| v.to_u32().ok().map(|x| x as usize).or_else(|| v.to_u64().ok().map(|x| x as usize)))
 }
 
 fn meta_f(c: &Content, key: &str) -> Option<f64> {
@@ -36,10 +31,7 @@ fn meta_f(c: &Content, key: &str) -> Option<f64> {
 fn unpermute(w: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
     let (out, inp) = w.dims2()?;
     let hd = out / heads;
-    w.reshape((heads, hd / 2, 2, inp))?
-        .transpose(1, 2)?
-        .contiguous()?
-        .reshape((out, inp))
+    w.reshape((heads, hd / 2, 2, inp))?.transpose(1, 2)?.contiguous()?.reshape((out, inp))
 }
 
 /// Only the tokenizer of a GGUF file (its byte-level BPE rebuilt from the metadata).
@@ -53,21 +45,12 @@ pub fn load_tokenizer(path: &Path) -> Result<Tokenizer, Diagnostic> {
 pub fn load(path: &Path, dev: &Device) -> Result<(Model, Tokenizer), Diagnostic> {
     let mut f = std::fs::File::open(path).map_err(|e| err(path, e))?;
     let c = Content::read(&mut f).map_err(|e| err(path, e))?;
-    let arch = meta(&c, "general.architecture")
-        .and_then(|v| v.to_string().ok())
-        .cloned()
-        .unwrap_or_default();
+    let arch = meta(&c, "general.architecture").and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
     if arch != "llama" {
-        return Err(err(
-            path,
-            format!("architecture {arch:?} is not supported (llama only)"),
-        ));
+        return Err(err(path, format!("architecture {arch:?} is not supported (llama only)")));
     }
     let tok = tokenizer(&c).map_err(|e| err(path, e))?;
-    let need = |k: &str| {
-        meta_u(&c, &format!("llama.{k}"))
-            .ok_or_else(|| err(path, format!("metadata llama.{k} missing")))
-    };
+    let need = |k: &str| meta_u(&c, &format!("llama.{k}")).ok_or_else(|| err(path, format!("metadata llama.{k} missing")));
     let n_heads = need("attention.head_count")?;
     let cfg = Config {
         vocab: tok.get_vocab_size(true),
@@ -88,20 +71,15 @@ pub fn load(path: &Path, dev: &Device) -> Result<(Model, Tokenizer), Diagnostic>
         let q = c.tensor(&mut f, name, dev).map_err(|e| err(path, e))?;
         q.dequantize(dev).map_err(|e| err(path, e))
     };
-    w.insert(
-        "model.embed_tokens.weight".to_string(),
-        get("token_embd.weight")?,
-    );
+    w.insert("model.embed_tokens.weight".to_string(), get("token_embd.weight")?);
     w.insert("model.norm.weight".to_string(), get("output_norm.weight")?);
     if !cfg.tie_embeddings {
         w.insert("lm_head.weight".to_string(), get("output.weight")?);
     }
     for i in 0..cfg.n_layers {
         let (g, p) = (format!("blk.{i}"), format!("model.layers.{i}"));
-        let q = unpermute(&get(&format!("{g}.attn_q.weight"))?, cfg.n_heads)
-            .map_err(|e| err(path, e))?;
-        let k = unpermute(&get(&format!("{g}.attn_k.weight"))?, cfg.n_kv_heads)
-            .map_err(|e| err(path, e))?;
+        let q = unpermute(&get(&format!("{g}.attn_q.weight"))?, cfg.n_heads).map_err(|e| err(path, e))?;
+        let k = unpermute(&get(&format!("{g}.attn_k.weight"))?, cfg.n_kv_heads).map_err(|e| err(path, e))?;
         w.insert(format!("{p}.self_attn.q_proj.weight"), q);
         w.insert(format!("{p}.self_attn.k_proj.weight"), k);
         for (src, dst) in [
@@ -113,10 +91,7 @@ pub fn load(path: &Path, dev: &Device) -> Result<(Model, Tokenizer), Diagnostic>
             ("ffn_up", "mlp.up_proj"),
             ("ffn_down", "mlp.down_proj"),
         ] {
-            w.insert(
-                format!("{p}.{dst}.weight"),
-                get(&format!("{g}.{src}.weight"))?,
-            );
+            w.insert(format!("{p}.{dst}.weight"), get(&format!("{g}.{src}.weight"))?);
         }
     }
     let model = Model::from_weights(&cfg, w, None, dev).map_err(|e| err(path, e))?;
@@ -126,40 +101,24 @@ pub fn load(path: &Path, dev: &Device) -> Result<(Model, Tokenizer), Diagnostic>
 /// Rebuild the Hugging Face tokenizer from `tokenizer.ggml.*` (gpt2-style byte-level BPE: digits split
 /// one by one, then ByteLevel), with control tokens (type 3) as special tokens.
 pub(crate) fn tokenizer(c: &Content) -> Result<Tokenizer, String> {
-    let model = meta(c, "tokenizer.ggml.model")
-        .and_then(|v| v.to_string().ok())
-        .cloned()
-        .unwrap_or_default();
+    let model = meta(c, "tokenizer.ggml.model").and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
     if model != "gpt2" {
-        return Err(format!(
-            "tokenizer model {model:?} is not supported (gpt2 byte-level BPE only)"
-        ));
+        return Err(format!("tokenizer model {model:?} is not supported (gpt2 byte-level BPE only)"));
     }
-    let tokens = meta(c, "tokenizer.ggml.tokens")
-        .and_then(|v| v.to_vec().ok())
-        .ok_or("no tokenizer.ggml.tokens")?;
-    let merges = meta(c, "tokenizer.ggml.merges")
-        .and_then(|v| v.to_vec().ok())
-        .ok_or("no tokenizer.ggml.merges")?;
+    let tokens = meta(c, "tokenizer.ggml.tokens").and_then(|v| v.to_vec().ok()).ok_or("no tokenizer.ggml.tokens")?;
+    let merges = meta(c, "tokenizer.ggml.merges").and_then(|v| v.to_vec().ok()).ok_or("no tokenizer.ggml.merges")?;
     let types = meta(c, "tokenizer.ggml.token_type").and_then(|v| v.to_vec().ok());
     let mut vocab = serde_json::Map::new();
     let mut added = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
         let s = t.to_string().map_err(|e| e.to_string())?;
         vocab.insert(s.clone(), i.into());
-        let ty = types.and_then(|ts| ts.get(i)).and_then(|v| {
-            v.to_i32()
-                .ok()
-                .or_else(|| v.to_u32().ok().map(|x| x as i32))
-        });
+        let ty = types.and_then(|ts| ts.get(i)).and_then(|v| v.to_i32().ok().or_else(|| v.to_u32().ok().map(|x| x as i32)));
         if ty == Some(3) {
             added.push(serde_json::json!({"id": i, "content": s, "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true}));
         }
     }
-    let merges: Vec<String> = merges
-        .iter()
-        .filter_map(|m| m.to_string().ok().cloned())
-        .collect();
+    let merges: Vec<String> = merges.iter().filter_map(|m| m.to_string().ok().cloned()).collect();
     let json = serde_json::json!({
         "version": "1.0",
         "truncation": null,
@@ -176,7 +135,5 @@ pub(crate) fn tokenizer(c: &Content) -> Result<Tokenizer, String> {
                   "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
                   "vocab": vocab, "merges": merges}
     });
-    json.to_string()
-        .parse::<Tokenizer>()
-        .map_err(|e| e.to_string())
+    json.to_string().parse::<Tokenizer>().map_err(|e| e.to_string())
 }

@@ -48,9 +48,7 @@ impl HfConfig {
             norm_eps: self.rms_norm_eps.unwrap_or(1e-5),
             tie_embeddings: self.tie_word_embeddings.unwrap_or(false),
             // Qwen2 always has q/k/v biases; llama says so with `attention_bias`.
-            attn_bias: self
-                .attention_bias
-                .unwrap_or(self.model_type.as_deref() == Some("qwen2")),
+            attn_bias: self.attention_bias.unwrap_or(self.model_type.as_deref() == Some("qwen2")),
         }
     }
 }
@@ -61,34 +59,22 @@ pub fn read_config(path: &Path) -> Result<Config, Diagnostic> {
     if let Ok(c) = serde_json::from_str::<Config>(&text) {
         return Ok(c);
     }
-    let hf: HfConfig = serde_json::from_str(&text)
-        .map_err(|e| weights_err(path, format!("not a model config: {e}")))?;
+    let hf: HfConfig = serde_json::from_str(&text).map_err(|e| weights_err(path, format!("not a model config: {e}")))?;
     Ok(hf.to_config())
 }
 
 /// Load the weights of a directory or a file (`.safetensors`, possibly a dwim checkpoint).
-pub fn load_path(
-    path: &Path,
-    dev: &Device,
-) -> Result<(Config, BTreeMap<String, Tensor>), Diagnostic> {
+pub fn load_path(path: &Path, dev: &Device) -> Result<(Config, BTreeMap<String, Tensor>), Diagnostic> {
     if path.is_dir() {
         let cfg = read_config(&path.join("config.json"))?;
         let mut files: Vec<_> = std::fs::read_dir(path)
             .map_err(|e| weights_err(path, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension().is_some_and(|x| x == "safetensors")
-                    && !p
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with("checkpoint"))
-            })
+            .filter(|p| p.extension().is_some_and(|x| x == "safetensors") && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("checkpoint")))
             .collect();
         files.sort();
         if files.is_empty() {
-            return Err(weights_err(
-                path,
-                "no .safetensors weights in this directory",
-            ));
+            return Err(weights_err(path, "no .safetensors weights in this directory"));
         }
         let mut w = BTreeMap::new();
         for f in files {
@@ -98,20 +84,12 @@ pub fn load_path(
         return Ok((cfg, w));
     }
     if !path.is_file() {
-        return Err(weights_err(
-            path,
-            "no such model preset, directory or file (presets: tiny, small, micro)",
-        ));
+        return Err(weights_err(path, "no such model preset, directory or file (presets: tiny, small, micro)"));
     }
     let (tensors, state) = checkpoint::load(path, dev)?;
-    let mut w: BTreeMap<String, Tensor> = tensors
-        .into_iter()
-        .filter_map(|(k, v)| k.strip_prefix("model.").map(|n| (n.to_string(), v)))
-        .collect();
+    let mut w: BTreeMap<String, Tensor> = tensors.into_iter().filter_map(|(k, v)| k.strip_prefix("model.").map(|n| (n.to_string(), v))).collect();
     if let Some(l) = &state.lora {
-        let model =
-            Model::from_weights(&state.config, std::mem::take(&mut w), Some(l.clone()), dev)
-                .map_err(|e| weights_err(path, e))?;
+        let model = Model::from_weights(&state.config, std::mem::take(&mut w), Some(l.clone()), dev).map_err(|e| weights_err(path, e))?;
         w = model.merged().map_err(|e| weights_err(path, e))?.state();
     }
     Ok((state.config, w))
@@ -128,8 +106,7 @@ pub fn save_model(model: &Model, dir: &Path) -> Result<(), Diagnostic> {
     let cfg = serde_json::to_vec_pretty(&model.cfg).map_err(|e| weights_err(dir, e))?;
     checkpoint::write_atomic(&dir.join("config.json"), &cfg)?;
     let state = model.base_state();
-    let bytes = safetensors::serialize(state.iter().map(|(k, v)| (k.as_str(), v)), None)
-        .map_err(|e| weights_err(dir, e))?;
+    let bytes = safetensors::serialize(state.iter().map(|(k, v)| (k.as_str(), v)), None).map_err(|e| weights_err(dir, e))?;
     checkpoint::write_atomic(&dir.join("model.safetensors"), &bytes)
 }
 
@@ -139,12 +116,8 @@ pub fn smollm2_path() -> std::path::PathBuf {
     if let Some(p) = std::env::var_os("DWIM_SMOLLM2_GGUF") {
         return p.into();
     }
-    let home = std::env::var_os("HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_default();
-    let models = std::env::var_os("DWIM_MODELS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| home.join(".cache/dwim/models"));
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
+    let models = std::env::var_os("DWIM_MODELS").map(std::path::PathBuf::from).unwrap_or_else(|| home.join(".cache/dwim/models"));
     let fetched = models.join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
     if fetched.is_file() {
         return fetched;
@@ -153,11 +126,7 @@ pub fn smollm2_path() -> std::path::PathBuf {
 }
 
 /// A model config, its named weights, and the tokenizer when the source carries one.
-pub type Loaded = (
-    Config,
-    BTreeMap<String, Tensor>,
-    Option<tokenizers::Tokenizer>,
-);
+pub type Loaded = (Config, BTreeMap<String, Tensor>, Option<tokenizers::Tokenizer>);
 
 /// Weights (and a tokenizer, when the source carries one) for `--model`: `smollm2`, a `.gguf` file,
 /// `hf:OWNER/NAME[@REVISION]` (a Hugging Face llama-architecture repository), a weight directory or a
@@ -179,11 +148,7 @@ pub fn load_spec(spec: &str, dev: &Device) -> Result<Loaded, Diagnostic> {
         let (model, tok) = super::gguf::load(&path, dev)?;
         return Ok((model.cfg.clone(), model.base_state(), Some(tok)));
     }
-    let tok = if path.is_dir() && path.join("tokenizer.json").is_file() {
-        Some(super::tokenizer::load(&path.join("tokenizer.json"))?)
-    } else {
-        None
-    };
+    let tok = if path.is_dir() && path.join("tokenizer.json").is_file() { Some(super::tokenizer::load(&path.join("tokenizer.json"))?) } else { None };
     let (cfg, w) = load_path(&path, dev)?;
     Ok((cfg, w, tok))
 }
@@ -204,34 +169,20 @@ fn hub_snapshot(spec: &str) -> Result<std::path::PathBuf, Diagnostic> {
         if let Some(p) = cached.get(file) {
             return Ok(p);
         }
-        let where_ = format!(
-            "hf:{spec}: `{file}` is not in the Hugging Face cache ({})",
-            cache.path().display()
-        );
+        let where_ = format!("hf:{spec}: `{file}` is not in the Hugging Face cache ({})", cache.path().display());
         if offline {
-            return Err(Diagnostic::new(
-                Code::E411,
-                format!("{where_} and downloads are off (HF_HUB_OFFLINE / DWIM_OFFLINE)"),
-            ));
+            return Err(Diagnostic::new(Code::E411, format!("{where_} and downloads are off (HF_HUB_OFFLINE / DWIM_OFFLINE)")));
         }
-        let api = hf_hub::api::sync::ApiBuilder::from_env()
-            .build()
-            .map_err(|e| Diagnostic::new(Code::E411, format!("{where_}; hf-hub: {e}")))?;
-        api.repo(repo()).get(file).map_err(|e| {
-            Diagnostic::new(Code::E411, format!("{where_} and the download failed: {e}"))
-        })
+        let api = hf_hub::api::sync::ApiBuilder::from_env().build().map_err(|e| Diagnostic::new(Code::E411, format!("{where_}; hf-hub: {e}")))?;
+        api.repo(repo()).get(file).map_err(|e| Diagnostic::new(Code::E411, format!("{where_} and the download failed: {e}")))
     };
     let config = get("config.json")?;
     get("tokenizer.json")?;
     match get("model.safetensors.index.json") {
         Ok(index) => {
             let text = std::fs::read_to_string(&index).map_err(|e| weights_err(&index, e))?;
-            let v: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| weights_err(&index, e))?;
-            let shards: std::collections::BTreeSet<&str> = v["weight_map"]
-                .as_object()
-                .map(|m| m.values().filter_map(|f| f.as_str()).collect())
-                .unwrap_or_default();
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| weights_err(&index, e))?;
+            let shards: std::collections::BTreeSet<&str> = v["weight_map"].as_object().map(|m| m.values().filter_map(|f| f.as_str()).collect()).unwrap_or_default();
             for f in shards {
                 get(f)?;
             }
@@ -240,10 +191,7 @@ fn hub_snapshot(spec: &str) -> Result<std::path::PathBuf, Diagnostic> {
             get("model.safetensors")?;
         }
     }
-    config
-        .parent()
-        .map(Path::to_path_buf)
-        .ok_or_else(|| weights_err(&config, "no parent directory"))
+    config.parent().map(Path::to_path_buf).ok_or_else(|| weights_err(&config, "no parent directory"))
 }
 
 #[cfg(not(feature = "native"))]

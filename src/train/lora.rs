@@ -17,25 +17,11 @@ pub struct LoraConfig {
 impl LoraConfig {
     /// All attention and MLP projections, α = 2r.
     pub fn all(rank: usize) -> LoraConfig {
-        let targets = [
-            "q_proj",
-            "k_proj",
-            "v_proj",
-            "o_proj",
-            "gate_proj",
-            "up_proj",
-            "down_proj",
-        ];
-        LoraConfig {
-            rank,
-            alpha: 2.0 * rank as f64,
-            targets: targets.iter().map(|s| s.to_string()).collect(),
-        }
+        let targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+        LoraConfig { rank, alpha: 2.0 * rank as f64, targets: targets.iter().map(|s| s.to_string()).collect() }
     }
     pub fn applies_to(&self, weight_name: &str) -> bool {
-        self.targets
-            .iter()
-            .any(|t| weight_name.ends_with(&format!(".{t}.weight")))
+        self.targets.iter().any(|t| weight_name.ends_with(&format!(".{t}.weight")))
     }
     pub fn scale(&self) -> f64 {
         self.alpha / self.rank as f64
@@ -51,25 +37,11 @@ pub struct Adapter {
 }
 
 impl Adapter {
-    pub fn init(
-        out_dim: usize,
-        in_dim: usize,
-        cfg: &LoraConfig,
-        rng: &mut Rng,
-        dev: &Device,
-    ) -> Result<Adapter> {
+    pub fn init(out_dim: usize, in_dim: usize, cfg: &LoraConfig, rng: &mut Rng, dev: &Device) -> Result<Adapter> {
         let bound = 1.0 / (in_dim as f64).sqrt();
-        let a = Tensor::from_vec(
-            rng.uniform_vec(cfg.rank * in_dim, bound),
-            (cfg.rank, in_dim),
-            dev,
-        )?;
+        let a = Tensor::from_vec(rng.uniform_vec(cfg.rank * in_dim, bound), (cfg.rank, in_dim), dev)?;
         let b = Tensor::zeros((out_dim, cfg.rank), candle_core::DType::F32, dev)?;
-        Ok(Adapter {
-            a: Var::from_tensor(&a)?,
-            b: Var::from_tensor(&b)?,
-            scale: cfg.scale(),
-        })
+        Ok(Adapter { a: Var::from_tensor(&a)?, b: Var::from_tensor(&b)?, scale: cfg.scale() })
     }
 
     /// `scale · B·A`, the update to add to the base weight when merging.

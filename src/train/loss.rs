@@ -11,19 +11,11 @@ use candle_core::{DType, Result, Tensor, D};
 pub fn masked_cross_entropy(logits: &Tensor, labels: &[i64]) -> Result<(Tensor, usize)> {
     let dev = logits.device();
     let count = labels.iter().filter(|&&l| l != IGNORE).count();
-    let safe: Vec<u32> = labels
-        .iter()
-        .map(|&l| if l == IGNORE { 0 } else { l as u32 })
-        .collect();
-    let mask: Vec<f32> = labels
-        .iter()
-        .map(|&l| if l == IGNORE { 0.0 } else { 1.0 })
-        .collect();
+    let safe: Vec<u32> = labels.iter().map(|&l| if l == IGNORE { 0 } else { l as u32 }).collect();
+    let mask: Vec<f32> = labels.iter().map(|&l| if l == IGNORE { 0.0 } else { 1.0 }).collect();
     let n = labels.len();
     let lp = log_softmax_last(logits)?;
-    let picked = lp
-        .gather(&Tensor::from_vec(safe, (n, 1), dev)?, D::Minus1)?
-        .squeeze(D::Minus1)?;
+    let picked = lp.gather(&Tensor::from_vec(safe, (n, 1), dev)?, D::Minus1)?.squeeze(D::Minus1)?;
     let total = (picked * Tensor::from_vec(mask, n, dev)?)?.sum_all()?;
     Ok(((total.neg()? / count.max(1) as f64)?, count))
 }
@@ -37,9 +29,7 @@ pub fn batch_loss(model: &Model, batch: &Batch, denom: f64) -> Result<Tensor> {
     }
     let h = model.hidden(&batch.ids, None)?;
     let d = h.dim(D::Minus1)?;
-    let h = h
-        .reshape((batch.batch * batch.seq, d))?
-        .index_select(&batch.rows, 0)?;
+    let h = h.reshape((batch.batch * batch.seq, d))?.index_select(&batch.rows, 0)?;
     let lp = log_softmax_last(&model.lm_head(&h)?)?;
     let picked = lp.gather(&batch.targets.unsqueeze(1)?, 1)?;
     picked.sum_all()?.neg()? / denom

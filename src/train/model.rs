@@ -78,18 +78,11 @@ impl Model {
     }
 
     /// Build from named tensors (all of [`Config::param_shapes`], plus optional `lora.*` adapter tensors).
-    pub fn from_weights(
-        cfg: &Config,
-        mut w: BTreeMap<String, Tensor>,
-        lora: Option<LoraConfig>,
-        dev: &Device,
-    ) -> Result<Model> {
+    pub fn from_weights(cfg: &Config, mut w: BTreeMap<String, Tensor>, lora: Option<LoraConfig>, dev: &Device) -> Result<Model> {
         cfg.validate().map_err(candle_core::Error::msg)?;
         let mut base = BTreeMap::new();
         for (name, shape) in cfg.param_shapes() {
-            let t = w
-                .remove(&name)
-                .ok_or_else(|| candle_core::Error::msg(format!("missing weight {name}")))?;
+            let t = w.remove(&name).ok_or_else(|| candle_core::Error::msg(format!("missing weight {name}")))?;
             if t.dims() != shape.as_slice() {
                 candle_core::bail!("weight {name} has shape {:?}, expected {shape:?}", t.dims());
             }
@@ -129,45 +122,19 @@ impl Model {
         Model::assemble(cfg.clone(), lora, base, adapters, dev)
     }
 
-    fn assemble(
-        cfg: Config,
-        lora: Option<LoraConfig>,
-        base: BTreeMap<String, Var>,
-        adapters: BTreeMap<String, Var>,
-        dev: &Device,
-    ) -> Result<Model> {
+    fn assemble(cfg: Config, lora: Option<LoraConfig>, base: BTreeMap<String, Var>, adapters: BTreeMap<String, Var>, dev: &Device) -> Result<Model> {
         let frozen = lora.is_some();
         let get = |n: &str| -> Result<Tensor> {
-            let v = base
-                .get(n)
-                .ok_or_else(|| candle_core::Error::msg(format!("missing weight {n}")))?;
-            Ok(if frozen {
-                v.as_tensor().detach()
-            } else {
-                v.as_tensor().clone()
-            })
+            let v = base.get(n).ok_or_else(|| candle_core::Error::msg(format!("missing weight {n}")))?;
+            Ok(if frozen { v.as_tensor().detach() } else { v.as_tensor().clone() })
         };
         let lin = |n: &str| -> Result<Linear> {
-            let adapter = match (
-                adapters.get(&format!("lora.{n}.a")),
-                adapters.get(&format!("lora.{n}.b")),
-            ) {
-                (Some(a), Some(b)) => Some(Adapter {
-                    a: a.clone(),
-                    b: b.clone(),
-                    scale: lora.as_ref().map_or(1.0, |l| l.scale()),
-                }),
+            let adapter = match (adapters.get(&format!("lora.{n}.a")), adapters.get(&format!("lora.{n}.b"))) {
+                (Some(a), Some(b)) => Some(Adapter { a: a.clone(), b: b.clone(), scale: lora.as_ref().map_or(1.0, |l| l.scale()) }),
                 _ => None,
             };
-            let bias = n
-                .strip_suffix(".weight")
-                .map(|s| format!("{s}.bias"))
-                .filter(|b| base.contains_key(b));
-            Ok(Linear {
-                w: get(n)?,
-                adapter,
-                b: bias.map(|b| get(&b)).transpose()?,
-            })
+            let bias = n.strip_suffix(".weight").map(|s| format!("{s}.bias")).filter(|b| base.contains_key(b));
+            Ok(Linear { w: get(n)?, adapter, b: bias.map(|b| get(&b)).transpose()? })
         };
         let mut layers = Vec::with_capacity(cfg.n_layers);
         for i in 0..cfg.n_layers {
@@ -179,36 +146,16 @@ impl Model {
                 v: lin(&format!("{p}.self_attn.v_proj.weight"))?,
                 o: lin(&format!("{p}.self_attn.o_proj.weight"))?,
                 mlp_norm: get(&format!("{p}.post_attention_layernorm.weight"))?,
-                gate: if cfg.mlp == Mlp::Gated {
-                    Some(lin(&format!("{p}.mlp.gate_proj.weight"))?)
-                } else {
-                    None
-                },
+                gate: if cfg.mlp == Mlp::Gated { Some(lin(&format!("{p}.mlp.gate_proj.weight"))?) } else { None },
                 up: lin(&format!("{p}.mlp.up_proj.weight"))?,
                 down: lin(&format!("{p}.mlp.down_proj.weight"))?,
             });
         }
         let embed = get("model.embed_tokens.weight")?;
-        let head = if cfg.tie_embeddings {
-            embed.clone()
-        } else {
-            get("lm_head.weight")?
-        };
+        let head = if cfg.tie_embeddings { embed.clone() } else { get("lm_head.weight")? };
         let norm = get("model.norm.weight")?;
         let (cos, sin) = rope_tables(&cfg, cfg.max_seq, dev)?;
-        Ok(Model {
-            cfg,
-            lora,
-            base,
-            adapters,
-            embed,
-            layers,
-            norm,
-            head,
-            cos,
-            sin,
-            device: dev.clone(),
-        })
+        Ok(Model { cfg, lora, base, adapters, embed, layers, norm, head, cos, sin, device: dev.clone() })
     }
 
     pub fn device(&self) -> &Device {
@@ -227,36 +174,22 @@ impl Model {
 
     /// The variables an optimizer should update, by name: every weight, or only the adapters with LoRA.
     pub fn trainable(&self) -> Vec<(String, Var)> {
-        let src = if self.lora.is_some() {
-            &self.adapters
-        } else {
-            &self.base
-        };
+        let src = if self.lora.is_some() { &self.adapters } else { &self.base };
         src.iter().map(|(n, v)| (n.clone(), v.clone())).collect()
     }
 
     /// Every tensor of the model (base weights and adapters), for saving.
     pub fn state(&self) -> BTreeMap<String, Tensor> {
-        self.base
-            .iter()
-            .chain(self.adapters.iter())
-            .map(|(n, v)| (n.clone(), v.as_tensor().clone()))
-            .collect()
+        self.base.iter().chain(self.adapters.iter()).map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect()
     }
 
     /// Base weights only.
     pub fn base_state(&self) -> BTreeMap<String, Tensor> {
-        self.base
-            .iter()
-            .map(|(n, v)| (n.clone(), v.as_tensor().clone()))
-            .collect()
+        self.base.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect()
     }
 
     pub fn adapter_state(&self) -> BTreeMap<String, Tensor> {
-        self.adapters
-            .iter()
-            .map(|(n, v)| (n.clone(), v.as_tensor().clone()))
-            .collect()
+        self.adapters.iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect()
     }
 
     /// Fold the adapters into the base weights: a plain model that decodes as fast as the base.
@@ -264,16 +197,9 @@ impl Model {
         let mut w = BTreeMap::new();
         for (name, v) in &self.base {
             let mut t = v.as_tensor().copy()?;
-            if let (Some(a), Some(b)) = (
-                self.adapters.get(&format!("lora.{name}.a")),
-                self.adapters.get(&format!("lora.{name}.b")),
-            ) {
+            if let (Some(a), Some(b)) = (self.adapters.get(&format!("lora.{name}.a")), self.adapters.get(&format!("lora.{name}.b"))) {
                 let scale = self.lora.as_ref().map_or(1.0, |l| l.scale());
-                let ad = Adapter {
-                    a: a.clone(),
-                    b: b.clone(),
-                    scale,
-                };
+                let ad = Adapter { a: a.clone(), b: b.clone(), scale };
                 t = (t + ad.delta()?)?;
             }
             w.insert(name.clone(), t);
@@ -287,20 +213,13 @@ impl Model {
         let s = ids.dim(1)?;
         let offset = cache.as_ref().map_or(0, |c| c.len());
         if offset + s > self.cfg.max_seq {
-            candle_core::bail!(
-                "sequence of {} tokens exceeds max_seq {}",
-                offset + s,
-                self.cfg.max_seq
-            );
+            candle_core::bail!("sequence of {} tokens exceeds max_seq {}", offset + s, self.cfg.max_seq);
         }
         if let Some(c) = cache.as_mut() {
             c.layers.resize(self.layers.len(), None);
         }
         let (b, _) = ids.dims2()?;
-        let mut x =
-            self.embed
-                .index_select(&ids.flatten_all()?, 0)?
-                .reshape((b, s, self.cfg.d_model))?;
+        let mut x = self.embed.index_select(&ids.flatten_all()?, 0)?.reshape((b, s, self.cfg.d_model))?;
         let cos = self.cos.narrow(0, offset, s)?;
         let sin = self.sin.narrow(0, offset, s)?;
         for (i, layer) in self.layers.iter().enumerate() {
@@ -318,40 +237,16 @@ impl Model {
 
     /// Project normed hidden states (…, d) to logits (…, vocab).
     pub fn lm_head(&self, h: &Tensor) -> Result<Tensor> {
-        Linear {
-            w: self.head.clone(),
-            adapter: None,
-            b: None,
-        }
-        .forward(h)
+        Linear { w: self.head.clone(), adapter: None, b: None }.forward(h)
     }
 
-    fn block(
-        &self,
-        l: &Layer,
-        x: &Tensor,
-        cos: &Tensor,
-        sin: &Tensor,
-        cache: Option<&mut Option<(Tensor, Tensor)>>,
-    ) -> Result<Tensor> {
+    fn block(&self, l: &Layer, x: &Tensor, cos: &Tensor, sin: &Tensor, cache: Option<&mut Option<(Tensor, Tensor)>>) -> Result<Tensor> {
         let (b, s, d) = x.dims3()?;
         let (nh, nkv, hd) = (self.cfg.n_heads, self.cfg.n_kv_heads, self.cfg.head_dim());
         let h = rms_norm(x, &l.attn_norm, self.cfg.norm_eps)?;
-        let q =
-            l.q.forward(&h)?
-                .reshape((b, s, nh, hd))?
-                .transpose(1, 2)?
-                .contiguous()?;
-        let k =
-            l.k.forward(&h)?
-                .reshape((b, s, nkv, hd))?
-                .transpose(1, 2)?
-                .contiguous()?;
-        let v =
-            l.v.forward(&h)?
-                .reshape((b, s, nkv, hd))?
-                .transpose(1, 2)?
-                .contiguous()?;
+        let q = l.q.forward(&h)?.reshape((b, s, nh, hd))?.transpose(1, 2)?.contiguous()?;
+        let k = l.k.forward(&h)?.reshape((b, s, nkv, hd))?.transpose(1, 2)?.contiguous()?;
+        let v = l.v.forward(&h)?.reshape((b, s, nkv, hd))?.transpose(1, 2)?.contiguous()?;
         let q = rope(&q, cos, sin)?;
         let mut k = rope(&k, cos, sin)?;
         let mut v = v;
@@ -371,10 +266,7 @@ impl Model {
         let k = k.reshape((b * nkv, t, hd))?;
         let att = bmm(&q, &k.t()?)?.reshape((b, nh, s, t))?;
         let att = causal_softmax(&att)?.reshape((b * nkv, group * s, t))?;
-        let y = bmm(&att, &v.reshape((b * nkv, t, hd))?)?
-            .reshape((b, nh, s, hd))?
-            .transpose(1, 2)?
-            .reshape((b, s, d))?;
+        let y = bmm(&att, &v.reshape((b * nkv, t, hd))?)?.reshape((b, nh, s, hd))?.transpose(1, 2)?.reshape((b, s, d))?;
         let x = (x + l.o.forward(&y)?)?;
         let h = rms_norm(&x, &l.mlp_norm, self.cfg.norm_eps)?;
         let up = l.up.forward(&h)?;
@@ -411,9 +303,7 @@ pub fn log_softmax_last(x: &Tensor) -> Result<Tensor> {
 /// cos/sin tables (T, head_dim), rotate-half layout (both halves share the frequencies).
 fn rope_tables(cfg: &Config, len: usize, dev: &Device) -> Result<(Tensor, Tensor)> {
     let hd = cfg.head_dim();
-    let inv: Vec<f64> = (0..hd / 2)
-        .map(|i| 1.0 / cfg.rope_theta.powf(2.0 * i as f64 / hd as f64))
-        .collect();
+    let inv: Vec<f64> = (0..hd / 2).map(|i| 1.0 / cfg.rope_theta.powf(2.0 * i as f64 / hd as f64)).collect();
     let mut cos = Vec::with_capacity(len * hd);
     let mut sin = Vec::with_capacity(len * hd);
     for t in 0..len {
@@ -426,8 +316,5 @@ fn rope_tables(cfg: &Config, len: usize, dev: &Device) -> Result<(Tensor, Tensor
             }
         }
     }
-    Ok((
-        Tensor::from_vec(cos, (len, hd), dev)?,
-        Tensor::from_vec(sin, (len, hd), dev)?,
-    ))
+    Ok((Tensor::from_vec(cos, (len, hd), dev)?, Tensor::from_vec(sin, (len, hd), dev)?))
 }

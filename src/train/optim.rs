@@ -21,13 +21,7 @@ pub struct AdamWParams {
 impl Default for AdamWParams {
     /// The PyTorch baseline's settings: lr 3e-4, betas (0.9, 0.95), eps 1e-8, weight decay 0.1.
     fn default() -> Self {
-        AdamWParams {
-            lr: 3e-4,
-            beta1: 0.9,
-            beta2: 0.95,
-            eps: 1e-8,
-            weight_decay: 0.1,
-        }
+        AdamWParams { lr: 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1 }
     }
 }
 
@@ -48,19 +42,8 @@ pub struct AdamW {
 
 impl AdamW {
     pub fn new(vars: Vec<(String, Var)>, params: AdamWParams) -> AdamW {
-        let moments = vars
-            .iter()
-            .map(|(_, v)| Moments {
-                m: vec![0.0; v.elem_count()],
-                v: vec![0.0; v.elem_count()],
-            })
-            .collect();
-        AdamW {
-            params,
-            vars,
-            moments,
-            t: 0,
-        }
+        let moments = vars.iter().map(|(_, v)| Moments { m: vec![0.0; v.elem_count()], v: vec![0.0; v.elem_count()] }).collect();
+        AdamW { params, vars, moments, t: 0 }
     }
 
     /// One update with learning rate `lr`; `grads[i]` belongs to `vars[i]` (None: variable skipped).
@@ -70,19 +53,11 @@ impl AdamW {
         let bc1 = 1.0 - p.beta1.powi(self.t as i32);
         let bc2 = 1.0 - p.beta2.powi(self.t as i32);
         for (i, g) in grads.iter().enumerate() {
-            let (Some(g), Some((_, var))) = (g, self.vars.get(i)) else {
-                continue;
-            };
+            let (Some(g), Some((_, var))) = (g, self.vars.get(i)) else { continue };
             let g = g.to_dtype(DType::F32)?.contiguous()?;
             let mom = &mut self.moments[i];
             if var.device().is_cpu() && var.dtype() == DType::F32 {
-                let op = FusedAdamW {
-                    m: Mutex::new((&mut mom.m, &mut mom.v)),
-                    lr,
-                    p,
-                    bc1,
-                    bc2,
-                };
+                let op = FusedAdamW { m: Mutex::new((&mut mom.m, &mut mom.v)), lr, p, bc1, bc2 };
                 var.as_tensor().inplace_op2(&g, &op)?;
             } else {
                 let dev = var.device();
@@ -114,24 +89,14 @@ impl candle_core::InplaceOp2 for FusedAdamW<'_> {
     fn name(&self) -> &'static str {
         "fused-adamw"
     }
-    fn cpu_fwd(
-        &self,
-        s1: &mut CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<()> {
+    fn cpu_fwd(&self, s1: &mut CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<()> {
         let (CpuStorage::F32(theta), CpuStorage::F32(grad)) = (s1, s2) else {
             candle_core::bail!("fused-adamw: f32 tensors expected");
         };
-        let (Some((a1, b1)), Some((a2, b2))) = (l1.contiguous_offsets(), l2.contiguous_offsets())
-        else {
+        let (Some((a1, b1)), Some((a2, b2))) = (l1.contiguous_offsets(), l2.contiguous_offsets()) else {
             candle_core::bail!("fused-adamw: contiguous tensors expected");
         };
-        let mut guard = self
-            .m
-            .lock()
-            .map_err(|_| candle_core::Error::msg("fused-adamw: poisoned lock"))?;
+        let mut guard = self.m.lock().map_err(|_| candle_core::Error::msg("fused-adamw: poisoned lock"))?;
         let (m, v) = &mut *guard;
         let theta = &mut theta[a1..b1];
         let grad = &grad[a2..b2];
@@ -172,16 +137,13 @@ impl Schedule {
         }
         let span = self.total.saturating_sub(self.warmup).max(1);
         let progress = ((step - self.warmup) as f64 / span as f64).min(1.0);
-        self.min_lr
-            + 0.5 * (self.peak - self.min_lr) * (1.0 + (std::f64::consts::PI * progress).cos())
+        self.min_lr + 0.5 * (self.peak - self.min_lr) * (1.0 + (std::f64::consts::PI * progress).cos())
     }
 }
 
 /// The gradients of `vars` from a backward pass, in the same order.
 pub fn collect_grads(store: &GradStore, vars: &[(String, Var)]) -> Vec<Option<Tensor>> {
-    vars.iter()
-        .map(|(_, v)| store.get(v.as_tensor()).cloned())
-        .collect()
+    vars.iter().map(|(_, v)| store.get(v.as_tensor()).cloned()).collect()
 }
 
 /// Add `more` into `acc` (gradient accumulation across micro-batches).
@@ -203,11 +165,7 @@ pub fn accumulate(acc: &mut Vec<Option<Tensor>>, more: Vec<Option<Tensor>>) -> R
 pub fn global_norm(grads: &[Option<Tensor>]) -> Result<f64> {
     let mut sum = 0.0f64;
     for g in grads.iter().flatten() {
-        sum += g
-            .sqr()?
-            .sum_all()?
-            .to_dtype(DType::F64)?
-            .to_scalar::<f64>()?;
+        sum += g.sqr()?.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?;
     }
     Ok(sum.sqrt())
 }

@@ -9,28 +9,11 @@ const H: u32 = 480;
 const PAD: i64 = 40;
 
 /// Draw the curves and write a PNG. Empty series give an empty chart.
-pub fn loss_png(
-    path: &Path,
-    train: &[(u64, f64)],
-    val: &[(u64, f64)],
-) -> Result<(), image::ImageError> {
+pub fn loss_png(path: &Path, train: &[(u64, f64)], val: &[(u64, f64)]) -> Result<(), image::ImageError> {
     let mut img = RgbImage::from_pixel(W, H, Rgb([255, 255, 255]));
     let finite = |&&(_, l): &&(u64, f64)| l.is_finite();
-    let max_step = train
-        .iter()
-        .chain(val)
-        .map(|p| p.0)
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let max_loss = train
-        .iter()
-        .chain(val)
-        .filter(finite)
-        .map(|p| p.1)
-        .fold(0.0f64, f64::max)
-        .max(1e-6)
-        * 1.05;
+    let max_step = train.iter().chain(val).map(|p| p.0).max().unwrap_or(1).max(1) as f64;
+    let max_loss = train.iter().chain(val).filter(finite).map(|p| p.1).fold(0.0f64, f64::max).max(1e-6) * 1.05;
     let (x0, y0, x1, y1) = (PAD, H as i64 - PAD, W as i64 - PAD / 2, PAD / 2);
     let to_px = |s: u64, l: f64| -> (i64, i64) {
         let x = x0 as f64 + (s as f64 / max_step) * (x1 - x0) as f64;
@@ -46,11 +29,7 @@ pub fn loss_png(
     }
     line(&mut img, (x0, y0), (x1, y0), Rgb([0, 0, 0]));
     line(&mut img, (x0, y0), (x0, y1), Rgb([0, 0, 0]));
-    let pts: Vec<(i64, i64)> = train
-        .iter()
-        .filter(finite)
-        .map(|&(s, l)| to_px(s, l))
-        .collect();
+    let pts: Vec<(i64, i64)> = train.iter().filter(finite).map(|&(s, l)| to_px(s, l)).collect();
     for w in pts.windows(2) {
         line(&mut img, w[0], w[1], Rgb([31, 119, 180]));
     }
@@ -69,11 +48,7 @@ pub fn loss_png(
 
 fn nice_step(x: f64) -> f64 {
     let p = 10f64.powf(x.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * p)
-        .find(|&s| s >= x)
-        .unwrap_or(10.0 * p)
+    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|&s| s >= x).unwrap_or(10.0 * p)
 }
 
 fn put(img: &mut RgbImage, x: i64, y: i64, c: Rgb<u8>) {

@@ -63,20 +63,11 @@ fn requantized(c: &Content, f: &mut std::fs::File) -> Result<std::io::Cursor<Vec
     for (name, info) in &c.tensor_infos {
         let q = c.tensor(f, name, &cpu)?;
         let row = info.shape.dims().last().copied().unwrap_or(0);
-        let q = if slow_kernel(info.ggml_dtype) && row % GgmlDType::Q8_0.block_size() == 0 {
-            QTensor::quantize(&q.dequantize(&cpu)?, GgmlDType::Q8_0)?
-        } else {
-            q
-        };
+        let q = if slow_kernel(info.ggml_dtype) && row % GgmlDType::Q8_0.block_size() == 0 { QTensor::quantize(&q.dequantize(&cpu)?, GgmlDType::Q8_0)? } else { q };
         tensors.push((name.as_str(), q));
     }
     // `write` aligns tensors to 32 bytes, the default a reader assumes without this key.
-    let md: Vec<(&str, &gguf_file::Value)> = c
-        .metadata
-        .iter()
-        .filter(|(k, _)| k.as_str() != "general.alignment")
-        .map(|(k, v)| (k.as_str(), v))
-        .collect();
+    let md: Vec<(&str, &gguf_file::Value)> = c.metadata.iter().filter(|(k, _)| k.as_str() != "general.alignment").map(|(k, v)| (k.as_str(), v)).collect();
     let refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, q)| (*n, q)).collect();
     let mut buf = std::io::Cursor::new(Vec::new());
     gguf_file::write(&mut buf, &md, &refs)?;
@@ -91,35 +82,17 @@ impl QuantizedLlama {
     }
 
     /// [`QuantizedLlama::load`] with a choice of [`Kernels`].
-    pub fn load_with(
-        path: &Path,
-        dev: &Device,
-        kernels: Kernels,
-    ) -> std::result::Result<QuantizedLlama, Diagnostic> {
+    pub fn load_with(path: &Path, dev: &Device, kernels: Kernels) -> std::result::Result<QuantizedLlama, Diagnostic> {
         let mut f = std::fs::File::open(path).map_err(|e| err(path, e))?;
         let c = Content::read(&mut f).map_err(|e| err(path, e))?;
-        let arch = c
-            .metadata
-            .get("general.architecture")
-            .and_then(|v| v.to_string().ok())
-            .cloned()
-            .unwrap_or_default();
+        let arch = c.metadata.get("general.architecture").and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
         if arch != "llama" {
-            return Err(err(
-                path,
-                format!("architecture {arch:?} is not supported (llama only)"),
-            ));
+            return Err(err(path, format!("architecture {arch:?} is not supported (llama only)")));
         }
         let tok = super::gguf::tokenizer(&c).map_err(|e| err(path, e))?;
-        let ctx = c
-            .metadata
-            .get("llama.context_length")
-            .and_then(|v| v.to_u32().ok())
-            .map_or(2048, |x| x as usize);
+        let ctx = c.metadata.get("llama.context_length").and_then(|v| v.to_u32().ok()).map_or(2048, |x| x as usize);
         let vocab = tok.get_vocab_size(true);
-        let model = if kernels == Kernels::Fast
-            && c.tensor_infos.values().any(|t| slow_kernel(t.ggml_dtype))
-        {
+        let model = if kernels == Kernels::Fast && c.tensor_infos.values().any(|t| slow_kernel(t.ggml_dtype)) {
             let mut buf = requantized(&c, &mut f).map_err(|e| err(path, e))?;
             let c = Content::read(&mut buf).map_err(|e| err(path, e))?;
             ModelWeights::from_gguf(c, &mut buf, dev)
@@ -127,14 +100,7 @@ impl QuantizedLlama {
             ModelWeights::from_gguf(c, &mut f, dev)
         }
         .map_err(|e| err(path, e))?;
-        Ok(QuantizedLlama {
-            model,
-            tok,
-            max_seq: ctx.min(MAX_SEQ_LEN),
-            vocab,
-            last_prefill_s: 0.0,
-            device: dev.clone(),
-        })
+        Ok(QuantizedLlama { model, tok, max_seq: ctx.min(MAX_SEQ_LEN), vocab, last_prefill_s: 0.0, device: dev.clone() })
     }
 
     /// Last-position logits (vocab,) for `ids` placed at `pos` (the KV cache must hold exactly `pos`
@@ -144,11 +110,7 @@ impl QuantizedLlama {
             candle_core::bail!("no tokens");
         }
         if pos + ids.len() > self.max_seq {
-            candle_core::bail!(
-                "sequence of {} tokens exceeds max_seq {}",
-                pos + ids.len(),
-                self.max_seq
-            );
+            candle_core::bail!("sequence of {} tokens exceeds max_seq {}", pos + ids.len(), self.max_seq);
         }
         if pos == 0 {
             self.model.clear_kv_cache();
@@ -164,9 +126,7 @@ impl QuantizedLlama {
         if prompt.is_empty() {
             candle_core::bail!("empty prompt");
         }
-        let prompt = &prompt[prompt
-            .len()
-            .saturating_sub(self.max_seq.saturating_sub(1).max(1))..];
+        let prompt = &prompt[prompt.len().saturating_sub(self.max_seq.saturating_sub(1).max(1))..];
         let temp = (opts.temperature > 0.0).then_some(opts.temperature);
         let mut sampler = LogitsProcessor::new(opts.seed, temp, None);
         let t0 = Instant::now();

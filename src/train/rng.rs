@@ -37,8 +37,6 @@ impl Rng {
         (0..n).map(|_| (self.normal() * std) as f32).collect()
     }
     pub fn uniform_vec(&mut self, n: usize, bound: f64) -> Vec<f32> {
-        (0..n)
-            .map(|_| ((self.uniform() * 2.0 - 1.0) * bound) as f32)
-            .collect()
+        (0..n).map(|_| ((self.uniform() * 2.0 - 1.0) * bound) as f32).collect()
     }
 }

@@ -3,13 +3,11 @@
 //! batches depend only on (seed, step), so a resumed run continues exactly where the saved one was.
 
 use super::checkpoint::{self, Hyper, TrainState};
-use super::cpu_grad;
 use super::data::{make_batch, Order, Sample};
+use super::cpu_grad;
 use super::loss::batch_loss;
 use super::model::Model;
-use super::optim::{
-    accumulate, clip_grad_norm, collect_grads, AdamW, AdamWParams, Moments, Schedule,
-};
+use super::optim::{accumulate, clip_grad_norm, collect_grads, AdamW, AdamWParams, Moments, Schedule};
 use crate::diag::{Code, Diagnostic};
 use candle_core::{Device, Tensor};
 use std::collections::BTreeMap;
@@ -42,23 +40,9 @@ pub fn internal(e: candle_core::Error) -> Diagnostic {
 
 impl Trainer {
     /// A fresh run. `base` records how the model was given (see [`TrainState::base`]).
-    pub fn new(
-        model: Model,
-        train: Vec<Sample>,
-        val: Vec<Sample>,
-        hyper: Hyper,
-        base: &str,
-    ) -> Trainer {
-        let adamw = AdamWParams {
-            lr: hyper.lr,
-            ..AdamWParams::default()
-        };
-        let schedule = Schedule {
-            peak: hyper.lr,
-            min_lr: hyper.lr * hyper.min_lr_frac,
-            warmup: hyper.warmup,
-            total: hyper.steps,
-        };
+    pub fn new(model: Model, train: Vec<Sample>, val: Vec<Sample>, hyper: Hyper, base: &str) -> Trainer {
+        let adamw = AdamWParams { lr: hyper.lr, ..AdamWParams::default() };
+        let schedule = Schedule { peak: hyper.lr, min_lr: hyper.lr * hyper.min_lr_frac, warmup: hyper.warmup, total: hyper.steps };
         let opt = AdamW::new(model.trainable(), adamw);
         let order = Order::bucketed(&train, hyper.batch, hyper.seed);
         let state = TrainState {
@@ -75,14 +59,7 @@ impl Trainer {
             tokens_seen: 0,
             adam_t: 0,
         };
-        Trainer {
-            model,
-            opt,
-            state,
-            train,
-            val,
-            order,
-        }
+        Trainer { model, opt, state, train, val, order }
     }
 
     pub fn step(&self) -> u64 {
@@ -119,25 +96,14 @@ impl Trainer {
                 cpu_grad::loss_and_grads(&self.model, b, denom, &vars).map_err(internal)?
             } else {
                 let l = batch_loss(&self.model, b, denom).map_err(internal)?;
-                (
-                    l.to_scalar::<f32>().map_err(internal)?,
-                    collect_grads(&l.backward().map_err(internal)?, &vars),
-                )
+                (l.to_scalar::<f32>().map_err(internal)?, collect_grads(&l.backward().map_err(internal)?, &vars))
             };
             loss += l as f64;
             accumulate(&mut grads, g).map_err(internal)?;
         }
-        let grad_norm = if grads.is_empty() {
-            0.0
-        } else {
-            clip_grad_norm(&mut grads, self.state.hyper.clip).map_err(internal)?
-        };
+        let grad_norm = if grads.is_empty() { 0.0 } else { clip_grad_norm(&mut grads, self.state.hyper.clip).map_err(internal)? };
         if !loss.is_finite() {
-            return Err(Diagnostic::new(
-                Code::E499,
-                format!("training diverged at step {step}: loss {loss}"),
-            )
-            .help("lower --lr"));
+            return Err(Diagnostic::new(Code::E499, format!("training diverged at step {step}: loss {loss}")).help("lower --lr"));
         }
         if !grads.is_empty() {
             self.opt.step(&grads, lr).map_err(internal)?;
@@ -145,14 +111,7 @@ impl Trainer {
         self.state.step += 1;
         self.state.tokens_seen += tokens as u64;
         self.state.train_loss.push((self.state.step, loss));
-        Ok(StepStats {
-            step: self.state.step,
-            loss,
-            grad_norm,
-            lr,
-            tokens,
-            targets,
-        })
+        Ok(StepStats { step: self.state.step, loss, grad_norm, lr, tokens, targets })
     }
 
     /// Mean target NLL over a set of samples (the validation set by default), in batches.
@@ -162,8 +121,7 @@ impl Trainer {
         let mut count = 0usize;
         for chunk in samples.chunks(h.batch.max(1)) {
             let refs: Vec<&Sample> = chunk.iter().collect();
-            let b =
-                make_batch(&refs, h.max_seq, h.pad_id, self.model.device()).map_err(internal)?;
+            let b = make_batch(&refs, h.max_seq, h.pad_id, self.model.device()).map_err(internal)?;
             if b.n_targets == 0 {
                 continue;
             }
@@ -186,25 +144,15 @@ impl Trainer {
     /// Tensors of a checkpoint: model (base only when `has_base`), adapters, and AdamW moments.
     fn checkpoint_tensors(&self) -> Result<BTreeMap<String, Tensor>, Diagnostic> {
         let mut t = BTreeMap::new();
-        let model = if self.state.has_base {
-            self.model.state()
-        } else {
-            self.model.adapter_state()
-        };
+        let model = if self.state.has_base { self.model.state() } else { self.model.adapter_state() };
         for (k, v) in model {
             t.insert(format!("model.{k}"), v);
         }
         let dev = Device::Cpu;
         for ((name, var), m) in self.opt.vars.iter().zip(&self.opt.moments) {
             let shape = var.shape().clone();
-            t.insert(
-                format!("adam.m.{name}"),
-                Tensor::from_slice(&m.m, shape.clone(), &dev).map_err(internal)?,
-            );
-            t.insert(
-                format!("adam.v.{name}"),
-                Tensor::from_slice(&m.v, shape, &dev).map_err(internal)?,
-            );
+            t.insert(format!("adam.m.{name}"), Tensor::from_slice(&m.m, shape.clone(), &dev).map_err(internal)?);
+            t.insert(format!("adam.v.{name}"), Tensor::from_slice(&m.v, shape, &dev).map_err(internal)?);
         }
         Ok(t)
     }
@@ -219,13 +167,7 @@ impl Trainer {
 
     /// Continue a run from a checkpoint. `base_weights` supplies the base model when the checkpoint
     /// holds only adapters.
-    pub fn resume(
-        path: &Path,
-        train: Vec<Sample>,
-        val: Vec<Sample>,
-        base_weights: Option<BTreeMap<String, Tensor>>,
-        dev: &Device,
-    ) -> Result<Trainer, Diagnostic> {
+    pub fn resume(path: &Path, train: Vec<Sample>, val: Vec<Sample>, base_weights: Option<BTreeMap<String, Tensor>>, dev: &Device) -> Result<Trainer, Diagnostic> {
         let (tensors, state) = checkpoint::load(path, dev)?;
         let mut weights = base_weights.unwrap_or_default();
         let mut moments: BTreeMap<String, (Option<Tensor>, Option<Tensor>)> = BTreeMap::new();
@@ -238,40 +180,18 @@ impl Trainer {
                 moments.entry(n.to_string()).or_default().1 = Some(v);
             }
         }
-        let model =
-            Model::from_weights(&state.config, weights, state.lora.clone(), dev).map_err(|e| {
-                Diagnostic::new(Code::E402, format!("checkpoint {}: {e}", path.display()))
-            })?;
+        let model = Model::from_weights(&state.config, weights, state.lora.clone(), dev)
+            .map_err(|e| Diagnostic::new(Code::E402, format!("checkpoint {}: {e}", path.display())))?;
         let mut opt = AdamW::new(model.trainable(), state.adamw);
         opt.t = state.adam_t;
         for ((name, _), slot) in opt.vars.iter().zip(opt.moments.iter_mut()) {
             let Some((Some(m), Some(v))) = moments.remove(name) else {
-                return Err(Diagnostic::new(
-                    Code::E402,
-                    format!(
-                        "checkpoint {}: optimizer state for {name} missing",
-                        path.display()
-                    ),
-                ));
+                return Err(Diagnostic::new(Code::E402, format!("checkpoint {}: optimizer state for {name} missing", path.display())));
             };
-            let to_vec = |t: Tensor| {
-                t.flatten_all()
-                    .and_then(|t| t.to_vec1::<f32>())
-                    .map_err(internal)
-            };
-            *slot = Moments {
-                m: to_vec(m)?,
-                v: to_vec(v)?,
-            };
+            let to_vec = |t: Tensor| t.flatten_all().and_then(|t| t.to_vec1::<f32>()).map_err(internal);
+            *slot = Moments { m: to_vec(m)?, v: to_vec(v)? };
         }
         let order = Order::bucketed(&train, state.hyper.batch, state.hyper.seed);
-        Ok(Trainer {
-            model,
-            opt,
-            state,
-            train,
-            val,
-            order,
-        })
+        Ok(Trainer { model, opt, state, train, val, order })
     }
 }

@@ -35,13 +35,7 @@ pub struct GenConfig {
 
 impl Default for GenConfig {
     fn default() -> Self {
-        GenConfig {
-            seed: 0,
-            n: 100,
-            width: 320,
-            height: 240,
-            questions_per_scene: 8,
-        }
+        GenConfig { seed: 0, n: 100, width: 320, height: 240, questions_per_scene: 8 }
     }
 }
 
@@ -67,60 +61,30 @@ pub fn make_scene(cfg: &GenConfig, i: usize) -> (image::RgbImage, Scene, Vec<Ite
 /// Write a dataset to `out` (created if needed). Returns the number of questions.
 pub fn generate(out: &Path, cfg: &GenConfig) -> Result<usize, Diagnostic> {
     if cfg.width < 120 || cfg.height < 90 || cfg.width > 4096 || cfg.height > 4096 {
-        return Err(Diagnostic::new(
-            Code::E402,
-            format!("image size {}x{} is out of range", cfg.width, cfg.height),
-        )
-        .help("use at least 120x90 and at most 4096x4096 (default 320x240)"));
+        return Err(Diagnostic::new(Code::E402, format!("image size {}x{} is out of range", cfg.width, cfg.height))
+            .help("use at least 120x90 and at most 4096x4096 (default 320x240)"));
     }
     std::fs::create_dir_all(out.join("images")).map_err(|e| io_err(out, e))?;
-    let mut scenes_f = std::io::BufWriter::new(
-        std::fs::File::create(out.join("scenes.jsonl")).map_err(|e| io_err(out, e))?,
-    );
-    let mut qs_f = std::io::BufWriter::new(
-        std::fs::File::create(out.join("questions.jsonl")).map_err(|e| io_err(out, e))?,
-    );
-    let mut splits: BTreeMap<&str, Vec<String>> =
-        BTreeMap::from([("train", vec![]), ("val", vec![]), ("test", vec![])]);
+    let mut scenes_f = std::io::BufWriter::new(std::fs::File::create(out.join("scenes.jsonl")).map_err(|e| io_err(out, e))?);
+    let mut qs_f = std::io::BufWriter::new(std::fs::File::create(out.join("questions.jsonl")).map_err(|e| io_err(out, e))?);
+    let mut splits: BTreeMap<&str, Vec<String>> = BTreeMap::from([("train", vec![]), ("val", vec![]), ("test", vec![])]);
     let mut nq = 0;
     for i in 0..cfg.n {
         let (img, scene, qs) = make_scene(cfg, i);
         let path = out.join(&scene.file);
         img.save(&path).map_err(|e| io_err(&path, e))?;
         for q in &qs {
-            writeln!(
-                qs_f,
-                "{}",
-                serde_json::to_string(q).map_err(|e| io_err(out, e))?
-            )
-            .map_err(|e| io_err(out, e))?;
+            writeln!(qs_f, "{}", serde_json::to_string(q).map_err(|e| io_err(out, e))?).map_err(|e| io_err(out, e))?;
         }
         nq += qs.len();
-        splits
-            .entry(split_key(&scene.split))
-            .or_default()
-            .push(scene.id.clone());
-        writeln!(
-            scenes_f,
-            "{}",
-            serde_json::to_string(&scene).map_err(|e| io_err(out, e))?
-        )
-        .map_err(|e| io_err(out, e))?;
+        splits.entry(split_key(&scene.split)).or_default().push(scene.id.clone());
+        writeln!(scenes_f, "{}", serde_json::to_string(&scene).map_err(|e| io_err(out, e))?).map_err(|e| io_err(out, e))?;
     }
     scenes_f.flush().map_err(|e| io_err(out, e))?;
     qs_f.flush().map_err(|e| io_err(out, e))?;
-    let meta =
-        serde_json::json!({"format": FORMAT, "config": cfg, "scenes": cfg.n, "questions": nq});
-    std::fs::write(
-        out.join("meta.json"),
-        serde_json::to_string_pretty(&meta).unwrap_or_default() + "\n",
-    )
-    .map_err(|e| io_err(out, e))?;
-    std::fs::write(
-        out.join("splits.json"),
-        serde_json::to_string_pretty(&splits).unwrap_or_default() + "\n",
-    )
-    .map_err(|e| io_err(out, e))?;
+    let meta = serde_json::json!({"format": FORMAT, "config": cfg, "scenes": cfg.n, "questions": nq});
+    std::fs::write(out.join("meta.json"), serde_json::to_string_pretty(&meta).unwrap_or_default() + "\n").map_err(|e| io_err(out, e))?;
+    std::fs::write(out.join("splits.json"), serde_json::to_string_pretty(&splits).unwrap_or_default() + "\n").map_err(|e| io_err(out, e))?;
     Ok(nq)
 }
 
@@ -137,29 +101,17 @@ fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Dia
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| io_err(path, format!("line {}: {e}", i + 1)))
-        })
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| io_err(path, format!("line {}: {e}", i + 1))))
         .collect()
 }
 
 impl Dataset {
     pub fn load(dir: &Path) -> Result<Dataset, Diagnostic> {
         if !dir.join("scenes.jsonl").is_file() {
-            return Err(Diagnostic::new(
-                Code::E402,
-                format!(
-                    "{} is not a bench-world dataset (no scenes.jsonl)",
-                    dir.display()
-                ),
-            )
-            .help("create one with `dwim bench-world generate --out DIR`"));
+            return Err(Diagnostic::new(Code::E402, format!("{} is not a bench-world dataset (no scenes.jsonl)", dir.display()))
+                .help("create one with `dwim bench-world generate --out DIR`"));
         }
-        Ok(Dataset {
-            dir: dir.to_path_buf(),
-            scenes: read_jsonl(&dir.join("scenes.jsonl"))?,
-            questions: read_jsonl(&dir.join("questions.jsonl"))?,
-        })
+        Ok(Dataset { dir: dir.to_path_buf(), scenes: read_jsonl(&dir.join("scenes.jsonl"))?, questions: read_jsonl(&dir.join("questions.jsonl"))? })
     }
 
     pub fn scene(&self, id: &str) -> Option<&Scene> {
@@ -172,8 +124,6 @@ impl Dataset {
 
     /// Scenes of a split (`all` for every scene).
     pub fn split<'a>(&'a self, split: &'a str) -> impl Iterator<Item = &'a Scene> + 'a {
-        self.scenes
-            .iter()
-            .filter(move |s| split == "all" || s.split == split)
+        self.scenes.iter().filter(move |s| split == "all" || s.split == split)
     }
 }

@@ -15,11 +15,7 @@ pub struct Object {
 
 impl Object {
     pub fn new(shape: &str, color: &str, bbox: [u32; 4]) -> Object {
-        Object {
-            shape: shape.into(),
-            color: color.into(),
-            bbox,
-        }
+        Object { shape: shape.into(), color: color.into(), bbox }
     }
 }
 

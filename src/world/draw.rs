@@ -8,9 +8,7 @@ pub struct Canvas {
 
 impl Canvas {
     pub fn new(w: u32, h: u32, bg: [u8; 3]) -> Canvas {
-        Canvas {
-            img: RgbImage::from_pixel(w, h, Rgb(bg)),
-        }
+        Canvas { img: RgbImage::from_pixel(w, h, Rgb(bg)) }
     }
 
     fn put(&mut self, x: i64, y: i64, c: [u8; 3]) {
@@ -45,28 +43,14 @@ impl Canvas {
     /// Fill the triangle with the given vertices.
     pub fn triangle(&mut self, p: [(f64, f64); 3], c: [u8; 3]) {
         let minx = p.iter().map(|q| q.0).fold(f64::INFINITY, f64::min).floor() as i64;
-        let maxx = p
-            .iter()
-            .map(|q| q.0)
-            .fold(f64::NEG_INFINITY, f64::max)
-            .ceil() as i64;
+        let maxx = p.iter().map(|q| q.0).fold(f64::NEG_INFINITY, f64::max).ceil() as i64;
         let miny = p.iter().map(|q| q.1).fold(f64::INFINITY, f64::min).floor() as i64;
-        let maxy = p
-            .iter()
-            .map(|q| q.1)
-            .fold(f64::NEG_INFINITY, f64::max)
-            .ceil() as i64;
-        let edge = |a: (f64, f64), b: (f64, f64), x: f64, y: f64| {
-            (b.0 - a.0) * (y - a.1) - (b.1 - a.1) * (x - a.0)
-        };
+        let maxy = p.iter().map(|q| q.1).fold(f64::NEG_INFINITY, f64::max).ceil() as i64;
+        let edge = |a: (f64, f64), b: (f64, f64), x: f64, y: f64| (b.0 - a.0) * (y - a.1) - (b.1 - a.1) * (x - a.0);
         for y in miny..maxy {
             for x in minx..maxx {
                 let (px, py) = (x as f64 + 0.5, y as f64 + 0.5);
-                let e = [
-                    edge(p[0], p[1], px, py),
-                    edge(p[1], p[2], px, py),
-                    edge(p[2], p[0], px, py),
-                ];
+                let e = [edge(p[0], p[1], px, py), edge(p[1], p[2], px, py), edge(p[2], p[0], px, py)];
                 if e.iter().all(|&v| v >= 0.0) || e.iter().all(|&v| v <= 0.0) {
                     self.put(x, y, c);
                 }
@@ -77,12 +61,7 @@ impl Canvas {
     /// Draw a named shape filling the box `[x0, x1) × [y0, y1)`.
     pub fn shape(&mut self, shape: &str, x0: f64, y0: f64, x1: f64, y1: f64, c: [u8; 3]) {
         match shape {
-            "circle" => self.circle(
-                (x0 + x1) / 2.0,
-                (y0 + y1) / 2.0,
-                (x1 - x0).min(y1 - y0) / 2.0,
-                c,
-            ),
+            "circle" => self.circle((x0 + x1) / 2.0, (y0 + y1) / 2.0, (x1 - x0).min(y1 - y0) / 2.0, c),
             "triangle" => self.triangle([((x0 + x1) / 2.0, y0), (x1, y1), (x0, y1)], c),
             _ => self.rect(x0 as i64, y0 as i64, x1 as i64, y1 as i64, c),
         }

@@ -8,16 +8,7 @@ use super::templates;
 use crate::data::{Answer, Item};
 use dwim_perception::Query;
 
-pub const FAMILIES: &[&str] = &[
-    "exists",
-    "count",
-    "attribute",
-    "spatial",
-    "compare",
-    "logic",
-    "read_text",
-    "grounding",
-];
+pub const FAMILIES: &[&str] = &["exists", "count", "attribute", "spatial", "compare", "logic", "read_text", "grounding"];
 
 /// A question before it is tied to a scene: family, text, answer, reference workflow.
 pub struct Draft {
@@ -59,11 +50,7 @@ pub fn questions_for(scene: &Scene, per_scene: usize, rng: &mut SplitMix) -> Vec
 /// Objects of a scene matching a query, the way a perfect detector sees them.
 pub fn matching<'s>(scene: &'s Scene, query: &str) -> Vec<&'s SceneObject> {
     let q = Query::parse(query);
-    scene
-        .objects
-        .iter()
-        .filter(|o| q.matches(&o.size, &o.color, &o.shape))
-        .collect()
+    scene.objects.iter().filter(|o| q.matches(&o.size, &o.color, &o.shape)).collect()
 }
 
 /// The shortest description (from `styles`) that picks out `o` alone: e.g. "triangle",

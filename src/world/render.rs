@@ -39,14 +39,8 @@ pub fn render_scene(seed: u64, index: u64, w: u32, h: u32) -> (RgbImage, Scene) 
             let o = &objects[*id as usize - 1];
             let (x, y) = ((i % wu) as u32, (i / wu) as u32);
             base[i] = match o.text_at {
-                Some([tx, ty, s])
-                    if x >= tx
-                        && y >= ty
-                        && ink(o.text.as_deref().unwrap_or(""), s, x - tx, y - ty)
-                        && y - ty < 7 * s =>
-                {
-                    o.ink()
-                }
+                Some([tx, ty, s]) if x >= tx && y >= ty && ink(o.text.as_deref().unwrap_or(""), s, x - tx, y - ty)
+                    && y - ty < 7 * s => o.ink(),
                 _ => o.rgb(),
             };
         }
@@ -69,22 +63,12 @@ pub fn render_scene(seed: u64, index: u64, w: u32, h: u32) -> (RgbImage, Scene) 
         let n = noise3(sseed, i as u64);
         let mut out = [0u8; 3];
         for ch in 0..3 {
-            out[ch] = (c[ch] as f64 * gain + cast[ch] + n[ch] * sigma)
-                .round()
-                .clamp(0.0, 255.0) as u8;
+            out[ch] = (c[ch] as f64 * gain + cast[ch] + n[ch] * sigma).round().clamp(0.0, 255.0) as u8;
         }
         img.put_pixel(x, y, image::Rgb(out));
     }
-    let scene = Scene {
-        id: format!("scene_{index:05}"),
-        file: format!("images/scene_{index:05}.png"),
-        width: w,
-        height: h,
-        seed: sseed,
-        split: split_of(index).into(),
-        difficulty,
-        objects,
-    };
+    let scene = Scene { id: format!("scene_{index:05}"), file: format!("images/scene_{index:05}.png"), width: w, height: h,
+        seed: sseed, split: split_of(index).into(), difficulty, objects };
     (img, scene)
 }
 
@@ -128,22 +112,11 @@ fn annotate(objects: &mut [SceneObject], ids: &[u8], totals: &[u32], w: u32) {
 
 /// Specks and thin strokes in muted colours: too small or thin to be objects, but they break up
 /// the background and sometimes touch objects.
-fn draw_clutter(
-    rng: &mut SplitMix,
-    base: &mut [[u8; 3]],
-    w: u32,
-    h: u32,
-    bg: [u8; 3],
-    difficulty: u32,
-) {
+fn draw_clutter(rng: &mut SplitMix, base: &mut [[u8; 3]], w: u32, h: u32, bg: [u8; 3], difficulty: u32) {
     let n = 8 + difficulty * 14 + rng.below(10) as u32;
     for _ in 0..n {
         let f = 0.55 + rng.below(70) as f64 / 100.0;
-        let tint = [
-            rng.below(40) as f64 - 20.0,
-            rng.below(40) as f64 - 20.0,
-            rng.below(40) as f64 - 20.0,
-        ];
+        let tint = [rng.below(40) as f64 - 20.0, rng.below(40) as f64 - 20.0, rng.below(40) as f64 - 20.0];
         let c = [0, 1, 2].map(|i| (bg[i] as f64 * f + tint[i]).clamp(0.0, 255.0) as u8);
         let (x, y) = (rng.below(w as u64) as i64, rng.below(h as u64) as i64);
         let mut put = |px: i64, py: i64| {

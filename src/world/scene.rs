@@ -42,11 +42,7 @@ impl SceneObject {
     }
     /// Ink colour of its label: black on light objects, white on dark ones.
     pub fn ink(&self) -> [u8; 3] {
-        if luma(self.rgb()) > 128 {
-            [20, 20, 20]
-        } else {
-            [248, 248, 248]
-        }
+        if luma(self.rgb()) > 128 { [20, 20, 20] } else { [248, 248, 248] }
     }
     /// Is pixel (x, y) inside the object's outline (ignoring occlusion)?
     pub fn covers(&self, x: u32, y: u32) -> bool {
@@ -58,11 +54,7 @@ impl SceneObject {
         let (fx0, fy0, fx1, fy1) = (x0 as f64, y0 as f64, x1 as f64, y1 as f64);
         match self.shape.as_str() {
             "circle" => {
-                let (cx, cy, r) = (
-                    (fx0 + fx1) / 2.0,
-                    (fy0 + fy1) / 2.0,
-                    (fx1 - fx0).min(fy1 - fy0) / 2.0,
-                );
+                let (cx, cy, r) = ((fx0 + fx1) / 2.0, (fy0 + fy1) / 2.0, (fx1 - fx0).min(fy1 - fy0) / 2.0);
                 (px - cx).powi(2) + (py - cy).powi(2) <= r * r
             }
             "triangle" => {
@@ -116,42 +108,23 @@ pub fn layout(rng: &mut SplitMix, w: u32, h: u32) -> Vec<SceneObject> {
         };
         let (bw, bh) = if shape == "rectangle" {
             let short = long * (45 + rng.below(16) as u32) / 100;
-            if rng.below(2) == 0 {
-                (long, short)
-            } else {
-                (short, long)
-            }
+            if rng.below(2) == 0 { (long, short) } else { (short, long) }
         } else {
             (long, long)
         };
         if bw + 8 >= w || bh + 8 >= h {
             continue;
         }
-        let (mut x0, mut y0) = (
-            4 + rng.below((w - 8 - bw) as u64) as u32,
-            4 + rng.below((h - 8 - bh) as u64) as u32,
-        );
+        let (mut x0, mut y0) = (4 + rng.below((w - 8 - bw) as u64) as u32, 4 + rng.below((h - 8 - bh) as u64) as u32);
         if !objs.is_empty() && rng.below(10) < 3 {
             // next to an earlier object, touching or overlapping it a little
             let o = &objs[rng.below(objs.len() as u64) as usize].bbox;
             let bite = rng.below(8) as i64;
             let (nx, ny) = match rng.below(4) {
-                0 => (
-                    o[2] as i64 - bite,
-                    o[1] as i64 + rng.below(o[3] as u64 - o[1] as u64) as i64 - bh as i64 / 2,
-                ),
-                1 => (
-                    o[0] as i64 - bw as i64 + bite,
-                    o[1] as i64 + rng.below(o[3] as u64 - o[1] as u64) as i64 - bh as i64 / 2,
-                ),
-                2 => (
-                    o[0] as i64 + rng.below(o[2] as u64 - o[0] as u64) as i64 - bw as i64 / 2,
-                    o[3] as i64 - bite,
-                ),
-                _ => (
-                    o[0] as i64 + rng.below(o[2] as u64 - o[0] as u64) as i64 - bw as i64 / 2,
-                    o[1] as i64 - bh as i64 + bite,
-                ),
+                0 => (o[2] as i64 - bite, o[1] as i64 + rng.below(o[3] as u64 - o[1] as u64) as i64 - bh as i64 / 2),
+                1 => (o[0] as i64 - bw as i64 + bite, o[1] as i64 + rng.below(o[3] as u64 - o[1] as u64) as i64 - bh as i64 / 2),
+                2 => (o[0] as i64 + rng.below(o[2] as u64 - o[0] as u64) as i64 - bw as i64 / 2, o[3] as i64 - bite),
+                _ => (o[0] as i64 + rng.below(o[2] as u64 - o[0] as u64) as i64 - bw as i64 / 2, o[1] as i64 - bh as i64 + bite),
             };
             x0 = nx.clamp(4, (w - 4 - bw) as i64) as u32;
             y0 = ny.clamp(4, (h - 4 - bh) as i64) as u32;
@@ -192,9 +165,7 @@ fn place_text(rng: &mut SplitMix, o: &mut SceneObject) {
         ih = ih * 7 / 10;
     }
     let want = 2 + rng.below(3) as u32;
-    let text: String = (0..want)
-        .map(|_| TEXT_CHARS[rng.below(TEXT_CHARS.len() as u64) as usize] as char)
-        .collect();
+    let text: String = (0..want).map(|_| TEXT_CHARS[rng.below(TEXT_CHARS.len() as u64) as usize] as char).collect();
     for scale in [2, 1] {
         for n in (2..=want).rev() {
             let (tw, th) = (text_width(n, scale), GLYPH_H * scale);
@@ -214,15 +185,6 @@ pub fn area(b: &[u32; 4]) -> u32 {
 }
 
 pub fn overlap(a: &[u32; 4], b: &[u32; 4]) -> u32 {
-    let (x0, y0, x1, y1) = (
-        a[0].max(b[0]),
-        a[1].max(b[1]),
-        a[2].min(b[2]),
-        a[3].min(b[3]),
-    );
-    if x1 > x0 && y1 > y0 {
-        (x1 - x0) * (y1 - y0)
-    } else {
-        0
-    }
+    let (x0, y0, x1, y1) = (a[0].max(b[0]), a[1].max(b[1]), a[2].min(b[2]), a[3].min(b[3]));
+    if x1 > x0 && y1 > y0 { (x1 - x0) * (y1 - y0) } else { 0 }
 }

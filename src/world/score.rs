@@ -21,11 +21,7 @@ pub struct Ratio {
 
 impl Ratio {
     pub fn rate(&self) -> f64 {
-        if self.total == 0 {
-            0.0
-        } else {
-            self.hits as f64 / self.total as f64
-        }
+        if self.total == 0 { 0.0 } else { self.hits as f64 / self.total as f64 }
     }
     fn add(&mut self, hit: bool) {
         self.hits += hit as usize;
@@ -60,21 +56,11 @@ pub struct ToolMetrics {
 
 fn vbox(o: &SceneObject) -> BBox {
     let b = o.visible_box;
-    BBox {
-        x0: b[0] as f64,
-        y0: b[1] as f64,
-        x1: b[2] as f64,
-        y1: b[3] as f64,
-    }
+    BBox { x0: b[0] as f64, y0: b[1] as f64, x1: b[2] as f64, y1: b[3] as f64 }
 }
 
 fn rbox(r: &Rect) -> BBox {
-    BBox {
-        x0: r.x0 as f64,
-        y0: r.y0 as f64,
-        x1: r.x1 as f64,
-        y1: r.y1 as f64,
-    }
+    BBox { x0: r.x0 as f64, y0: r.y0 as f64, x1: r.x1 as f64, y1: r.y1 as f64 }
 }
 
 /// Greedy one-to-one matching by IoU ≥ 0.5: (matched detections, matched truths).
@@ -102,16 +88,11 @@ fn match_boxes(found: &[BBox], truth: &[BBox]) -> (Vec<bool>, Vec<bool>) {
 /// Measure every pixel tool on one scene, adding to `m`.
 pub fn measure_scene(m: &mut ToolMetrics, scene: &Scene, image: &Image) {
     let px = image.pixels();
-    let Some(img) = Img::new(px.width(), px.height(), px.as_raw()) else {
-        return;
-    };
+    let Some(img) = Img::new(px.width(), px.height(), px.as_raw()) else { return };
     m.scenes += 1;
     let all = detect(&img, img.full(), "object");
     let truth: Vec<BBox> = scene.objects.iter().map(vbox).collect();
-    let (df, dt) = match_boxes(
-        &all.iter().map(|d| rbox(&d.rect)).collect::<Vec<_>>(),
-        &truth,
-    );
+    let (df, dt) = match_boxes(&all.iter().map(|d| rbox(&d.rect)).collect::<Vec<_>>(), &truth);
     df.iter().for_each(|&h| m.detect_precision.add(h));
     for (o, &hit) in scene.objects.iter().zip(&dt) {
         m.detect_recall.add(hit);
@@ -122,24 +103,12 @@ pub fn measure_scene(m: &mut ToolMetrics, scene: &Scene, image: &Image) {
             m.detect_recall_occluded.add(hit);
         }
     }
-    let mut pairs: Vec<(String, String)> = scene
-        .objects
-        .iter()
-        .map(|o| (o.color.clone(), o.shape.clone()))
-        .collect();
+    let mut pairs: Vec<(String, String)> = scene.objects.iter().map(|o| (o.color.clone(), o.shape.clone())).collect();
     pairs.sort();
     pairs.dedup();
     for (c, s) in &pairs {
-        let found: Vec<BBox> = detect(&img, img.full(), &format!("{c} {s}"))
-            .iter()
-            .map(|d| rbox(&d.rect))
-            .collect();
-        let t: Vec<BBox> = scene
-            .objects
-            .iter()
-            .filter(|o| &o.color == c && &o.shape == s)
-            .map(vbox)
-            .collect();
+        let found: Vec<BBox> = detect(&img, img.full(), &format!("{c} {s}")).iter().map(|d| rbox(&d.rect)).collect();
+        let t: Vec<BBox> = scene.objects.iter().filter(|o| &o.color == c && &o.shape == s).map(vbox).collect();
         let (df, dt) = match_boxes(&found, &t);
         df.iter().for_each(|&h| m.query_precision.add(h));
         dt.iter().for_each(|&h| m.query_recall.add(h));
@@ -148,12 +117,9 @@ pub fn measure_scene(m: &mut ToolMetrics, scene: &Scene, image: &Image) {
         let roi = rect_of(&vbox(o));
         if o.occluded <= 0.5 {
             let main = main_object(&img, roi);
-            m.color_accuracy
-                .add(main.as_ref().is_some_and(|d| d.color == o.color));
-            m.shape_accuracy
-                .add(main.as_ref().is_some_and(|d| d.shape == o.shape));
-            m.vqa_color_accuracy
-                .add(vqa(&img, roi, "What color is this?") == o.color);
+            m.color_accuracy.add(main.as_ref().is_some_and(|d| d.color == o.color));
+            m.shape_accuracy.add(main.as_ref().is_some_and(|d| d.shape == o.shape));
+            m.vqa_color_accuracy.add(vqa(&img, roi, "What color is this?") == o.color);
         }
         match &o.text {
             Some(t) if o.occluded <= 0.3 => m.read_text_accuracy.add(&read_text(&img, roi) == t),
@@ -173,24 +139,15 @@ pub fn tool_metrics(ds: &Dataset, split: &str) -> Result<ToolMetrics, Diagnostic
 }
 
 /// Reference workflows run with a tool set: correct answers per family (and `all`).
-pub fn workflow_accuracy(
-    ds: &Dataset,
-    split: &str,
-    registry: &Registry,
-) -> Result<BTreeMap<String, Ratio>, Diagnostic> {
+pub fn workflow_accuracy(ds: &Dataset, split: &str, registry: &Registry) -> Result<BTreeMap<String, Ratio>, Diagnostic> {
     let mut out: BTreeMap<String, Ratio> = BTreeMap::new();
     let mut images: BTreeMap<String, Image> = BTreeMap::new();
-    for q in ds
-        .questions
-        .iter()
-        .filter(|q| split == "all" || q.split == split)
-    {
+    for q in ds.questions.iter().filter(|q| split == "all" || q.split == split) {
         let Some(prog) = &q.program else { continue };
         if !images.contains_key(&q.image) {
             images.insert(q.image.clone(), Image::load(&ds.dir.join(&q.image))?);
         }
-        let ok = run_reference(registry, &images[&q.image], &q.id, prog)
-            .is_some_and(|v| q.is_correct(&v));
+        let ok = run_reference(registry, &images[&q.image], &q.id, prog).is_some_and(|v| q.is_correct(&v));
         out.entry(q.family.clone()).or_default().add(ok);
         out.entry("all".into()).or_default().add(ok);
     }

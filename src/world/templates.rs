@@ -42,24 +42,14 @@ fn some_desc(scene: &Scene, rng: &mut SplitMix) -> String {
             return format!("{} {}", o.color, o.shape);
         }
     }
-    format!(
-        "{} {}",
-        pick(rng, OBJECT_COLORS).unwrap_or(&"red"),
-        pick(rng, SHAPES).unwrap_or(&"circle")
-    )
+    format!("{} {}", pick(rng, OBJECT_COLORS).unwrap_or(&"red"), pick(rng, SHAPES).unwrap_or(&"circle"))
 }
 
 /// A category for counting: a colour, a shape, or both.
 fn category(scene: &Scene, rng: &mut SplitMix) -> String {
     let o = pick(rng, &scene.objects);
-    let color = o
-        .filter(|_| rng.below(10) < 7)
-        .map(|o| o.color.clone())
-        .unwrap_or_else(|| pick(rng, OBJECT_COLORS).unwrap_or(&"red").to_string());
-    let shape = o
-        .filter(|_| rng.below(10) < 7)
-        .map(|o| o.shape.clone())
-        .unwrap_or_else(|| pick(rng, SHAPES).unwrap_or(&"circle").to_string());
+    let color = o.filter(|_| rng.below(10) < 7).map(|o| o.color.clone()).unwrap_or_else(|| pick(rng, OBJECT_COLORS).unwrap_or(&"red").to_string());
+    let shape = o.filter(|_| rng.below(10) < 7).map(|o| o.shape.clone()).unwrap_or_else(|| pick(rng, SHAPES).unwrap_or(&"circle").to_string());
     match rng.below(3) {
         0 => format!("{color} object"),
         1 => shape,
@@ -98,16 +88,11 @@ fn attribute(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
             1 => (&["co", "zco"], "shape"),
             _ => (&["s", "cs", "zcs"], "size"),
         };
-        let Some(desc) = unique_desc(scene, o, styles) else {
-            continue;
-        };
+        let Some(desc) = unique_desc(scene, o, styles) else { continue };
         let (ask, answer) = match what {
             "color" => ("color(o)".to_string(), o.color.clone()),
             "shape" => ("shape(o)".to_string(), o.shape.clone()),
-            _ => (
-                "vqa(o, \"What size is this object?\")".to_string(),
-                o.size.clone(),
-            ),
+            _ => ("vqa(o, \"What size is this object?\")".to_string(), o.size.clone()),
         };
         return Some(Draft {
             family: "attribute",
@@ -128,19 +113,14 @@ fn center(o: &SceneObject) -> (f64, f64) {
 /// An object and the description that picks it out.
 type Referent<'s> = (&'s SceneObject, String);
 
-fn two_referents<'s>(
-    scene: &'s Scene,
-    rng: &mut SplitMix,
-    styles: &[&str],
-) -> Option<(Referent<'s>, Referent<'s>)> {
+fn two_referents<'s>(scene: &'s Scene, rng: &mut SplitMix, styles: &[&str]) -> Option<(Referent<'s>, Referent<'s>)> {
     let refs = referents(scene);
     for _ in 0..8 {
         let (a, b) = (*pick(rng, &refs)?, *pick(rng, &refs)?);
         if a.id == b.id {
             continue;
         }
-        if let (Some(da), Some(db)) = (unique_desc(scene, a, styles), unique_desc(scene, b, styles))
-        {
+        if let (Some(da), Some(db)) = (unique_desc(scene, a, styles), unique_desc(scene, b, styles)) {
             return Some(((a, da), (b, db)));
         }
     }
@@ -155,12 +135,8 @@ fn spatial(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
     }
     let ((a, da), (b, db)) = two_referents(scene, rng, &["s", "cs", "zcs"])?;
     let (pa, pb) = (center(a), center(b));
-    let rels = [
-        ("to the left of", "left_of", pb.0 - pa.0),
-        ("to the right of", "right_of", pa.0 - pb.0),
-        ("above", "above", pb.1 - pa.1),
-        ("below", "below", pa.1 - pb.1),
-    ];
+    let rels = [("to the left of", "left_of", pb.0 - pa.0), ("to the right of", "right_of", pa.0 - pb.0),
+        ("above", "above", pb.1 - pa.1), ("below", "below", pa.1 - pb.1)];
     let (words, tool, margin) = rels[rng.below(4) as usize];
     if margin.abs() < 12.0 {
         return None;
@@ -179,15 +155,8 @@ fn nearest(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
     let a = *pick(rng, &refs)?;
     let da = unique_desc(scene, a, &["s", "cs", "zcs"])?;
     let pa = center(a);
-    let mut d: Vec<(f64, &SceneObject)> = scene
-        .objects
-        .iter()
-        .filter(|o| o.id != a.id)
-        .map(|o| {
-            let p = center(o);
-            ((p.0 - pa.0).powi(2) + (p.1 - pa.1).powi(2), o)
-        })
-        .collect();
+    let mut d: Vec<(f64, &SceneObject)> = scene.objects.iter().filter(|o| o.id != a.id)
+        .map(|o| { let p = center(o); ((p.0 - pa.0).powi(2) + (p.1 - pa.1).powi(2), o) }).collect();
     d.sort_by(|x, y| x.0.total_cmp(&y.0));
     let (first, second) = (d.first()?, d.get(1));
     if second.is_some_and(|s| s.0 < first.0 * 1.6) {
@@ -204,12 +173,8 @@ fn nearest(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
 
 fn compare(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
     if rng.below(3) == 0 {
-        let ((a, da), (b, db)) = if rng.below(2) == 0 {
-            same_color_pair(scene)
-        } else {
-            None
-        }
-        .or_else(|| two_referents(scene, rng, &["s", "zs"]))?;
+        let ((a, da), (b, db)) = if rng.below(2) == 0 { same_color_pair(scene) } else { None }
+            .or_else(|| two_referents(scene, rng, &["s", "zs"]))?;
         return Some(Draft {
             family: "compare",
             question: format!("Do the {da} and the {db} have the same color?"),
@@ -223,11 +188,7 @@ fn compare(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
     if x == y || nx == ny {
         return None;
     }
-    let (word, op) = if rng.below(2) == 0 {
-        ("more", ">")
-    } else {
-        ("fewer", "<")
-    };
+    let (word, op) = if rng.below(2) == 0 { ("more", ">") } else { ("fewer", "<") };
     Some(Draft {
         family: "compare",
         question: format!("Are there {word} {} than {}?", plural(&x), plural(&y)),
@@ -244,10 +205,7 @@ fn same_color_pair(scene: &Scene) -> Option<(Referent<'_>, Referent<'_>)> {
     for (i, a) in refs.iter().enumerate() {
         for b in &refs[i + 1..] {
             if a.color == b.color {
-                if let (Some(da), Some(db)) = (
-                    unique_desc(scene, a, &["s", "zs"]),
-                    unique_desc(scene, b, &["s", "zs"]),
-                ) {
+                if let (Some(da), Some(db)) = (unique_desc(scene, a, &["s", "zs"]), unique_desc(scene, b, &["s", "zs"])) {
                     return Some(((a, da), (b, db)));
                 }
             }
@@ -261,52 +219,26 @@ fn logic(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
     if x == y {
         return None;
     }
-    let (ex, ey) = (
-        !matching(scene, &x).is_empty(),
-        !matching(scene, &y).is_empty(),
-    );
+    let (ex, ey) = (!matching(scene, &x).is_empty(), !matching(scene, &y).is_empty());
     let (question, ans, expr) = match rng.below(3) {
-        0 => (
-            format!("Is there a {x} and a {y}?"),
-            ex && ey,
-            "exists(x) and exists(y)",
-        ),
-        1 => (
-            format!("Is there a {x} or a {y}?"),
-            ex || ey,
-            "exists(x) or exists(y)",
-        ),
-        _ => (
-            format!("Is there a {x} but no {y}?"),
-            ex && !ey,
-            "exists(x) and not exists(y)",
-        ),
+        0 => (format!("Is there a {x} and a {y}?"), ex && ey, "exists(x) and exists(y)"),
+        1 => (format!("Is there a {x} or a {y}?"), ex || ey, "exists(x) or exists(y)"),
+        _ => (format!("Is there a {x} but no {y}?"), ex && !ey, "exists(x) and not exists(y)"),
     };
     Some(Draft {
         family: "logic",
         question,
         answer: yes(ans),
-        program: format!(
-            "x = detect(image, \"{x}\")\ny = detect(image, \"{y}\")\nanswer to_yesno({expr})\n"
-        ),
+        program: format!("x = detect(image, \"{x}\")\ny = detect(image, \"{y}\")\nanswer to_yesno({expr})\n"),
         iou: None,
     })
 }
 
 fn read_text(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
-    let labelled: Vec<&SceneObject> = scene
-        .objects
-        .iter()
-        .filter(|o| o.text.is_some() && o.occluded <= 0.3)
-        .collect();
+    let labelled: Vec<&SceneObject> = scene.objects.iter().filter(|o| o.text.is_some() && o.occluded <= 0.3).collect();
     let o = *pick(rng, &labelled)?;
     let text = o.text.clone()?;
-    let unique_text = scene
-        .objects
-        .iter()
-        .filter(|p| p.text.as_deref() == Some(&text))
-        .count()
-        == 1;
+    let unique_text = scene.objects.iter().filter(|p| p.text.as_deref() == Some(&text)).count() == 1;
     if rng.below(2) == 0 && unique_text {
         return Some(Draft {
             family: "read_text",
@@ -336,22 +268,13 @@ fn grounding(scene: &Scene, rng: &mut SplitMix) -> Option<Draft> {
         if right {
             objs.reverse();
         }
-        if objs.len() >= 2
-            && (center(objs[0]).0 - center(objs[1]).0).abs() >= 8.0
-            && objs[0].occluded <= 0.5
-        {
-            let (word, tool) = if right {
-                ("rightmost", "max_by")
-            } else {
-                ("leftmost", "min_by")
-            };
+        if objs.len() >= 2 && (center(objs[0]).0 - center(objs[1]).0).abs() >= 8.0 && objs[0].occluded <= 0.5 {
+            let (word, tool) = if right { ("rightmost", "max_by") } else { ("leftmost", "min_by") };
             return Some(Draft {
                 family: "grounding",
                 question: format!("Find the {word} {shape}."),
                 answer: b(objs[0]),
-                program: format!(
-                    "objs = detect(image, \"{shape}\")\nanswer {tool}(objs, o -> o.cx)\n"
-                ),
+                program: format!("objs = detect(image, \"{shape}\")\nanswer {tool}(objs, o -> o.cx)\n"),
                 iou: Some(0.5),
             });
         }

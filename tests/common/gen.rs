@@ -3,75 +3,11 @@
 use proptest::prelude::*;
 
 pub const TOKENS: &[&str] = &[
-    "x",
-    "y",
-    "objs",
-    "image",
-    "=",
-    "==",
-    "!=",
-    "<",
-    ">=",
-    "+",
-    "-",
-    "*",
-    "/",
-    "%",
-    "(",
-    ")",
-    "[",
-    "]",
-    ",",
-    ".",
-    "->",
-    "not",
-    "and",
-    "or",
-    "if",
-    "then",
-    "else",
-    "answer",
-    "think",
-    "rethink",
-    "\n",
-    ";",
-    "0",
-    "1",
-    "-3",
-    "2.5",
-    "1e9",
-    "\"red\"",
-    "\"a\\nb\"",
-    "true",
-    "false",
-    "none",
-    "segment",
-    "color",
-    "shape",
-    "crop",
-    "filter",
-    "map",
-    "sort_by",
-    "count",
-    "area",
-    "box",
-    "first",
-    "max_by",
-    "left_of",
-    "nearest",
-    "join",
-    "len",
-    "o",
-    "cx",
-    "width",
-    "label",
-    "min_area",
-    "pad",
-    "# c\n",
-    "\"",
-    "\\",
-    "é",
-    "🙂",
+    "x", "y", "objs", "image", "=", "==", "!=", "<", ">=", "+", "-", "*", "/", "%", "(", ")", "[", "]", ",", ".", "->",
+    "not", "and", "or", "if", "then", "else", "answer", "think", "rethink", "\n", ";", "0", "1", "-3", "2.5", "1e9",
+    "\"red\"", "\"a\\nb\"", "true", "false", "none", "segment", "color", "shape", "crop", "filter", "map", "sort_by",
+    "count", "area", "box", "first", "max_by", "left_of", "nearest", "join", "len", "o", "cx", "width", "label", "min_area",
+    "pad", "# c\n", "\"", "\\", "é", "🙂",
 ];
 
 pub fn token_soup() -> impl Strategy<Value = String> {
@@ -84,33 +20,20 @@ pub fn expr() -> impl Strategy<Value = String> {
         Just("objs".to_string()),
         Just("x".to_string()),
         (-5i32..300).prop_map(|n| n.to_string()),
-        prop::sample::select(vec!["\"red\"", "\"circle\"", "true", "false", "none", "[]"])
-            .prop_map(String::from),
+        prop::sample::select(vec!["\"red\"", "\"circle\"", "true", "false", "none", "[]"]).prop_map(String::from),
     ];
     leaf.prop_recursive(5, 48, 4, |inner| {
         prop_oneof![
-            (
-                inner.clone(),
-                prop::sample::select(vec!["+", "-", "*", "/", "==", "<", "and", "or"]),
-                inner.clone()
-            )
+            (inner.clone(), prop::sample::select(vec!["+", "-", "*", "/", "==", "<", "and", "or"]), inner.clone())
                 .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
-            (
-                prop::sample::select(vec![
-                    "count", "area", "color", "shape", "first", "len", "abs", "segment", "exists"
-                ]),
-                inner.clone()
-            )
+            (prop::sample::select(vec!["count", "area", "color", "shape", "first", "len", "abs", "segment", "exists"]), inner.clone())
                 .prop_map(|(f, a)| format!("{f}({a})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("crop({a}, {b}, pad=2)")),
-            (inner.clone(), inner.clone())
-                .prop_map(|(a, b)| format!("filter({a}, o -> area(o) > {b})")),
-            (inner.clone(), inner.clone())
-                .prop_map(|(a, b)| format!("sort_by({a}, o -> o.cx + {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("filter({a}, o -> area(o) > {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("sort_by({a}, o -> o.cx + {b})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a}[{b}]")),
             inner.clone().prop_map(|a| format!("{a}.width")),
-            (inner.clone(), inner.clone(), inner.clone())
-                .prop_map(|(c, a, b)| format!("if {c} then {a} else {b}")),
+            (inner.clone(), inner.clone(), inner.clone()).prop_map(|(c, a, b)| format!("if {c} then {a} else {b}")),
             prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(", "))),
             inner.prop_map(|a| format!("not {a}")),
         ]
@@ -130,3 +53,4 @@ pub fn program() -> impl Strategy<Value = String> {
     )
     .prop_flat_map(|steps| expr().prop_map(move |e| format!("{}\nanswer {e}\n", steps.join("\n"))))
 }
+

@@ -17,12 +17,8 @@ pub fn golden(path: &Path, actual: &str) {
         std::fs::write(path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
-        panic!(
-            "missing golden file {} (run with UPDATE_GOLDEN=1)",
-            path.display()
-        )
-    });
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|_| panic!("missing golden file {} (run with UPDATE_GOLDEN=1)", path.display()));
     if expected != actual {
         panic!("golden mismatch for {}\n--- expected\n{expected}\n--- actual\n{actual}\n(run with UPDATE_GOLDEN=1 to accept)", path.display());
     }
@@ -43,9 +39,7 @@ pub fn scene_from_header(src: &str) -> Option<Vec<Object>> {
 }
 
 pub fn expect_from_header(src: &str) -> Option<String> {
-    src.lines()
-        .find_map(|l| l.strip_prefix("# expect:"))
-        .map(|s| s.trim().to_string())
+    src.lines().find_map(|l| l.strip_prefix("# expect:")).map(|s| s.trim().to_string())
 }
 
 pub fn scene_png(objects: &[Object], dir: &Path, name: &str) -> PathBuf {

@@ -64,10 +64,7 @@ pub fn render(font: &FontVec, lines: &[&str], px: f32, fg: [u8; 3], bg: [u8; 3])
         for c in line.chars() {
             let g = f.scaled_glyph(c);
             let adv = f.h_advance(g.id);
-            let g = ab_glyph::Glyph {
-                position: ab_glyph::point(x, baseline),
-                ..g
-            };
+            let g = ab_glyph::Glyph { position: ab_glyph::point(x, baseline), ..g };
             if let Some(outline) = font.outline_glyph(g) {
                 let bb = outline.px_bounds();
                 outline.draw(|gx, gy, cov| {

@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/wasm")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wasm").join(name)
 }
 
 /// The prebuilt example plugins: `$DWIM_TEST_PLUGINS` (set by tools-wasm/build.sh --check to
@@ -28,9 +26,7 @@ pub fn dist() -> PathBuf {
 pub fn opts() -> LoadOptions {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     let dir = DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"));
-    LoadOptions {
-        cache_dir: Some(dir.path().to_path_buf()),
-    }
+    LoadOptions { cache_dir: Some(dir.path().to_path_buf()) }
 }
 
 pub fn load(path: &Path) -> WasmTool {
@@ -58,12 +54,7 @@ impl Applier for NoLambdas {
 }
 
 pub fn call_with(tool: &WasmTool, args: Vec<Value>, limits: Limits) -> Result<Value, Diagnostic> {
-    let names = tool
-        .signature()
-        .params
-        .iter()
-        .map(|p| p.name.clone())
-        .collect();
+    let names = tool.signature().params.iter().map(|p| p.name.clone()).collect();
     let mut applier = NoLambdas(limits);
     tool.call(&Args::new(names, args), &mut ToolCtx::new(&mut applier))
 }
@@ -93,9 +84,5 @@ pub fn dwim(args: &[&str], cwd: &Path) -> (i32, String, String) {
         .env_remove("DWIM_PLUGINS")
         .output()
         .expect("run dwim");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }

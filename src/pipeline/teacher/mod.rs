@@ -43,19 +43,10 @@ pub fn extract_step(reply: &str) -> String {
             text = rest;
         }
     }
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("```"))
-        .unwrap_or("");
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("```")).unwrap_or("");
     let line = line.strip_suffix("</code>").unwrap_or(line);
     let line = match line.split_once(':') {
-        Some((head, rest))
-            if head.starts_with("Step ")
-                && head[5..].trim().chars().all(|c| c.is_ascii_digit()) =>
-        {
-            rest.trim()
-        }
+        Some((head, rest)) if head.starts_with("Step ") && head[5..].trim().chars().all(|c| c.is_ascii_digit()) => rest.trim(),
         _ => line,
     };
     line.trim().to_string()

@@ -39,9 +39,7 @@ impl OpenAiTeacher {
             temperature: 0.2,
             max_tokens: 128,
             few_shot: FEW_SHOT.to_string(),
-            agent: ureq::AgentBuilder::new()
-                .timeout(Duration::from_secs(120))
-                .build(),
+            agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).build(),
         }
     }
 
@@ -62,27 +60,19 @@ impl OpenAiTeacher {
         let mut k = 1;
         for t in input.history {
             match t {
-                Turn::Ran {
-                    source,
-                    observation,
-                } => {
+                Turn::Ran { source, observation } => {
                     k += 1;
                     msgs.push(json!({"role": "assistant", "content": source}));
                     msgs.push(json!({"role": "user", "content": format!("Result {}: {observation}\nStep {k}:", k - 1)}));
                 }
-                Turn::Rejected {
-                    source,
-                    diagnostics,
-                } => {
+                Turn::Rejected { source, diagnostics } => {
                     msgs.push(json!({"role": "assistant", "content": source}));
                     msgs.push(json!({"role": "user", "content": format!("That step was rejected: {diagnostics}\nWrite step {k} again.")}));
                 }
                 Turn::Discrepancy { message } => {
                     if let Some(last) = msgs.last_mut() {
                         let c = last["content"].as_str().unwrap_or("").to_string();
-                        last["content"] = json!(format!(
-                            "{c}\nDiscrepancy: {message}. Reply with a rethink step naming it."
-                        ));
+                        last["content"] = json!(format!("{c}\nDiscrepancy: {message}. Reply with a rethink step naming it."));
                     }
                 }
             }
@@ -104,11 +94,7 @@ impl Teacher for OpenAiTeacher {
 
 impl OpenAiTeacher {
     /// One chat completion: the reply's text.
-    pub fn chat(
-        &self,
-        messages: Vec<serde_json::Value>,
-        max_tokens: u32,
-    ) -> Result<String, Diagnostic> {
+    pub fn chat(&self, messages: Vec<serde_json::Value>, max_tokens: u32) -> Result<String, Diagnostic> {
         let url = format!("{}/chat/completions", self.base);
         let body = json!({
             "model": self.model,
@@ -121,19 +107,12 @@ impl OpenAiTeacher {
         if let Some(k) = &self.api_key {
             req = req.set("Authorization", &format!("Bearer {k}"));
         }
-        let fail = |m: String| {
-            Diagnostic::new(Code::E401, m).tool("teacher").help("is the endpoint an OpenAI-compatible chat server? e.g. `llama-server -m model.gguf --port 8080`")
-        };
+        let fail = |m: String| Diagnostic::new(Code::E401, m).tool("teacher").help("is the endpoint an OpenAI-compatible chat server? e.g. `llama-server -m model.gguf --port 8080`");
         let resp: serde_json::Value = match req.send_json(body) {
-            Ok(r) => r
-                .into_json()
-                .map_err(|e| fail(format!("{url}: unreadable reply: {e}")))?,
+            Ok(r) => r.into_json().map_err(|e| fail(format!("{url}: unreadable reply: {e}")))?,
             Err(ureq::Error::Status(code, r)) => {
                 let text = r.into_string().unwrap_or_default();
-                return Err(fail(format!(
-                    "{url}: HTTP {code}: {}",
-                    text.chars().take(300).collect::<String>()
-                )));
+                return Err(fail(format!("{url}: HTTP {code}: {}", text.chars().take(300).collect::<String>())));
             }
             Err(e) => return Err(fail(format!("{url}: {e}"))),
         };

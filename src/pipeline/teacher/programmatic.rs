@@ -36,14 +36,7 @@ pub struct Fallibility {
 
 impl Default for Fallibility {
     fn default() -> Self {
-        Fallibility {
-            wrong_query: 0.2,
-            wrong_tool: 0.15,
-            typo: 0.08,
-            useless: 0.12,
-            habits: 0.25,
-            max_rethinks: 2,
-        }
+        Fallibility { wrong_query: 0.2, wrong_tool: 0.15, typo: 0.08, useless: 0.12, habits: 0.25, max_rethinks: 2 }
     }
 }
 
@@ -71,11 +64,7 @@ const PERCEPTION: &[&str] = &["detect(", "color(", "shape(", "read_text(", "vqa(
 /// `answer color(o)` → `result = color(o)` + `answer result`.
 pub fn hoist_answer(program: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for line in program
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
+    for line in program.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
         match line.strip_prefix("answer ") {
             Some(expr) if PERCEPTION.iter().any(|p| expr.contains(p)) => {
                 out.push(format!("result = {expr}"));
@@ -87,9 +76,7 @@ pub fn hoist_answer(program: &str) -> Vec<String> {
     out
 }
 
-const COLORS: &[&str] = &[
-    "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "gray", "white", "black",
-];
+const COLORS: &[&str] = &["red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "gray", "white", "black"];
 const SHAPES: &[&str] = &["circle", "square", "rectangle", "triangle"];
 
 fn confusable(color: &str) -> &'static str {
@@ -120,14 +107,8 @@ fn wrong_query(q: &str, rng: &mut SplitMix) -> String {
     if let Some(c) = words.iter().find(|w| COLORS.contains(w)) {
         return q.replacen(c, confusable(c), 1);
     }
-    if let Some(s) = words
-        .iter()
-        .find(|w| SHAPES.contains(&w.trim_end_matches('s')))
-    {
-        let other = SHAPES[(SHAPES.iter().position(|x| s.starts_with(x)).unwrap_or(0)
-            + 1
-            + rng.below(3) as usize)
-            % SHAPES.len()];
+    if let Some(s) = words.iter().find(|w| SHAPES.contains(&w.trim_end_matches('s'))) {
+        let other = SHAPES[(SHAPES.iter().position(|x| s.starts_with(x)).unwrap_or(0) + 1 + rng.below(3) as usize) % SHAPES.len()];
         return q.replacen(s.trim_end_matches('s'), other, 1);
     }
     format!("{} {q}", if rng.below(2) == 0 { "small" } else { "large" })
@@ -138,11 +119,7 @@ fn wrong_query(q: &str, rng: &mut SplitMix) -> String {
 pub fn habit_words(seed: u64, share: f64) -> Vec<&'static str> {
     let mut out = Vec::new();
     for words in [dwim_perception::palette::OBJECT_COLORS, SHAPES] {
-        let k = if share > 0.0 {
-            ((share * words.len() as f64).round() as usize).clamp(1, words.len())
-        } else {
-            0
-        };
+        let k = if share > 0.0 { ((share * words.len() as f64).round() as usize).clamp(1, words.len()) } else { 0 };
         let mut ranked: Vec<&'static str> = words.to_vec();
         ranked.sort_by_key(|w| SplitMix(seed ^ fxhash(w) ^ 0x6861_6269_7473).next_u64());
         out.extend(ranked.into_iter().take(k));
@@ -153,16 +130,10 @@ pub fn habit_words(seed: u64, share: f64) -> Vec<&'static str> {
 /// A query with its first habitual word mistaken the teacher's habitual way, if it has one.
 fn habitual_query(q: &str, habits: &[&str]) -> Option<String> {
     let words: Vec<&str> = q.split_whitespace().collect();
-    if let Some(c) = words
-        .iter()
-        .find(|w| COLORS.contains(w) && habits.contains(w))
-    {
+    if let Some(c) = words.iter().find(|w| COLORS.contains(w) && habits.contains(w)) {
         return Some(q.replacen(c, confusable(c), 1));
     }
-    let s = words
-        .iter()
-        .map(|w| w.trim_end_matches('s'))
-        .find(|w| SHAPES.contains(w) && habits.contains(w))?;
+    let s = words.iter().map(|w| w.trim_end_matches('s')).find(|w| SHAPES.contains(w) && habits.contains(w))?;
     let other = match s {
         "square" => "rectangle",
         "rectangle" => "square",
@@ -174,9 +145,7 @@ fn habitual_query(q: &str, habits: &[&str]) -> Option<String> {
 
 /// Rewrites of a step that reach the same value another way (for tool failures).
 fn alternatives(line: &str) -> Vec<String> {
-    let Some((lhs, rhs)) = line.split_once(" = ") else {
-        return Vec::new();
-    };
+    let Some((lhs, rhs)) = line.split_once(" = ") else { return Vec::new() };
     let mut out = Vec::new();
     if let Some((open, close)) = query_span(line) {
         let q = &line[open..close];
@@ -191,38 +160,20 @@ fn alternatives(line: &str) -> Vec<String> {
                 }
             })
             .collect();
-        let index = if rhs.trim_end().ends_with("[0]") {
-            "[0]"
-        } else {
-            ""
-        };
-        let cond = if tests.is_empty() {
-            "true".to_string()
-        } else {
-            tests.join(" and ")
-        };
+        let index = if rhs.trim_end().ends_with("[0]") { "[0]" } else { "" };
+        let cond = if tests.is_empty() { "true".to_string() } else { tests.join(" and ") };
         let detect_expr = &rhs[rhs.find("detect(").unwrap_or(0)..];
         if detect_expr.starts_with("detect(image,") && rhs.starts_with("detect(") {
-            out.push(format!(
-                "{lhs} = filter(detect(image, \"object\"), o -> {cond}){index}"
-            ));
-            out.push(format!(
-                "{lhs} = filter(segment(image), o -> {cond}){index}"
-            ));
+            out.push(format!("{lhs} = filter(detect(image, \"object\"), o -> {cond}){index}"));
+            out.push(format!("{lhs} = filter(segment(image), o -> {cond}){index}"));
         }
     }
-    for (tool, q) in [
-        ("color(", "what color is it?"),
-        ("shape(", "what shape is it?"),
-    ] {
+    for (tool, q) in [("color(", "what color is it?"), ("shape(", "what shape is it?")] {
         if let Some(arg) = rhs.strip_prefix(tool).and_then(|r| r.strip_suffix(')')) {
             out.push(format!("{lhs} = vqa({arg}, \"{q}\")"));
         }
     }
-    if let Some(arg) = rhs
-        .strip_prefix("read_text(")
-        .and_then(|r| r.strip_suffix(')'))
-    {
+    if let Some(arg) = rhs.strip_prefix("read_text(").and_then(|r| r.strip_suffix(')')) {
         out.push(format!("{lhs} = read_text(crop(image, {arg}, pad=3))"));
     }
     out
@@ -237,28 +188,16 @@ impl ProgrammaticTeacher {
         let p = |x: f64, rng: &mut SplitMix| (rng.below(1_000_000) as f64) < x * 1_000_000.0;
         for line in hoist_answer(reference) {
             if !line.starts_with("answer") && p(cfg.useless, &mut rng) {
-                plan.push_back(Planned {
-                    first: "n_objects = count(detect(image, \"object\"))".into(),
-                    alternatives: VecDeque::new(),
-                });
+                plan.push_back(Planned { first: "n_objects = count(detect(image, \"object\"))".into(), alternatives: VecDeque::new() });
             }
             let mut first = line.clone();
             let mut alts: VecDeque<String> = alternatives(&line).into();
-            let habit = query_span(&line).and_then(|(open, close)| {
-                Some((open, close, habitual_query(&line[open..close], &habits)?))
-            });
+            let habit = query_span(&line).and_then(|(open, close)| Some((open, close, habitual_query(&line[open..close], &habits)?)));
             if let Some((open, close, wrong)) = habit {
                 first = format!("{}{wrong}{}", &line[..open], &line[close..]);
                 alts.push_front(line.clone());
-            } else if let Some((open, close)) =
-                query_span(&line).filter(|_| p(cfg.wrong_query, &mut rng))
-            {
-                first = format!(
-                    "{}{}{}",
-                    &line[..open],
-                    wrong_query(&line[open..close], &mut rng),
-                    &line[close..]
-                );
+            } else if let Some((open, close)) = query_span(&line).filter(|_| p(cfg.wrong_query, &mut rng)) {
+                first = format!("{}{}{}", &line[..open], wrong_query(&line[open..close], &mut rng), &line[close..]);
                 alts.push_front(line.clone());
             } else if p(cfg.wrong_tool, &mut rng) {
                 let swapped = if line.contains("color(") {
@@ -273,20 +212,10 @@ impl ProgrammaticTeacher {
                     alts.push_front(line.clone());
                 }
             }
-            plan.push_back(Planned {
-                first,
-                alternatives: alts,
-            });
+            plan.push_back(Planned { first, alternatives: alts });
         }
         let typo_at = plan.iter().position(|_| p(cfg.typo, &mut rng));
-        let mut t = ProgrammaticTeacher {
-            plan,
-            queue: VecDeque::new(),
-            last_fix: None,
-            current: None,
-            rethinks: 0,
-            cfg,
-        };
+        let mut t = ProgrammaticTeacher { plan, queue: VecDeque::new(), last_fix: None, current: None, rethinks: 0, cfg };
         if let Some(i) = typo_at {
             let step = &mut t.plan[i];
             if let Some(pos) = step.first.find('(') {
@@ -305,19 +234,7 @@ impl ProgrammaticTeacher {
 
 /// Repair a typo'd step: the planned step as it should have been.
 fn repaired(step: &str) -> String {
-    for tool in [
-        "detect",
-        "color",
-        "shape",
-        "read_text",
-        "vqa",
-        "filter",
-        "count",
-        "to_yesno",
-        "exists",
-        "nearest",
-        "crop",
-    ] {
+    for tool in ["detect", "color", "shape", "read_text", "vqa", "filter", "count", "to_yesno", "exists", "nearest", "crop"] {
         let broken = &tool[..tool.len() - 1];
         let pat = format!("{broken}(");
         if let Some(pos) = step.find(&pat) {
@@ -346,11 +263,7 @@ impl Teacher for ProgrammaticTeacher {
                 }
             }
             Some(Turn::Discrepancy { message }) if self.rethinks < self.cfg.max_rethinks => {
-                if let Some(alt) = self
-                    .current
-                    .as_mut()
-                    .and_then(|c| c.alternatives.pop_front())
-                {
+                if let Some(alt) = self.current.as_mut().and_then(|c| c.alternatives.pop_front()) {
                     self.rethinks += 1;
                     self.queue.push_back(alt);
                     let text = message.replace('"', "'");
@@ -362,9 +275,7 @@ impl Teacher for ProgrammaticTeacher {
         if let Some(q) = self.queue.pop_front() {
             return self.send(q, None);
         }
-        let Some(next) = self.plan.pop_front() else {
-            return Ok(String::new());
-        };
+        let Some(next) = self.plan.pop_front() else { return Ok(String::new()) };
         self.rethinks = 0;
         let first = next.first.clone();
         let fix = (repaired(&first) != first).then(|| repaired(&first));
@@ -379,80 +290,35 @@ mod tests {
 
     #[test]
     fn answers_with_perception_are_hoisted() {
-        assert_eq!(
-            hoist_answer("o = detect(image, \"red circle\")[0]\nanswer color(o)\n"),
-            [
-                "o = detect(image, \"red circle\")[0]",
-                "result = color(o)",
-                "answer result"
-            ]
-        );
-        assert_eq!(
-            hoist_answer("x = detect(image, \"a\")\nanswer count(x)"),
-            ["x = detect(image, \"a\")", "answer count(x)"]
-        );
+        assert_eq!(hoist_answer("o = detect(image, \"red circle\")[0]\nanswer color(o)\n"), ["o = detect(image, \"red circle\")[0]", "result = color(o)", "answer result"]);
+        assert_eq!(hoist_answer("x = detect(image, \"a\")\nanswer count(x)"), ["x = detect(image, \"a\")", "answer count(x)"]);
     }
 
     #[test]
     fn alternatives_reach_the_same_value_another_way() {
         let a = alternatives("o = detect(image, \"red circle\")[0]");
         assert_eq!(a[0], "o = filter(detect(image, \"object\"), o -> color(o) == \"red\" and shape(o) == \"circle\")[0]");
-        assert_eq!(
-            alternatives("result = color(o)"),
-            ["result = vqa(o, \"what color is it?\")"]
-        );
-        assert_eq!(
-            alternatives("result = read_text(o)"),
-            ["result = read_text(crop(image, o, pad=3))"]
-        );
-        assert_eq!(
-            repaired("x = detec(image, \"a\")"),
-            "x = detect(image, \"a\")"
-        );
+        assert_eq!(alternatives("result = color(o)"), ["result = vqa(o, \"what color is it?\")"]);
+        assert_eq!(alternatives("result = read_text(o)"), ["result = read_text(crop(image, o, pad=3))"]);
+        assert_eq!(repaired("x = detec(image, \"a\")"), "x = detect(image, \"a\")");
     }
 
     #[test]
     fn habits_are_a_fixed_share_of_words_and_always_applied() {
         let h = habit_words(7, 0.25);
-        assert_eq!(
-            h.iter()
-                .filter(|w| dwim_perception::palette::OBJECT_COLORS.contains(w))
-                .count(),
-            2,
-            "{h:?}"
-        );
+        assert_eq!(h.iter().filter(|w| dwim_perception::palette::OBJECT_COLORS.contains(w)).count(), 2, "{h:?}");
         assert_eq!(h.iter().filter(|w| SHAPES.contains(w)).count(), 1);
-        assert_eq!(
-            h,
-            habit_words(7, 0.25),
-            "the same seed gives the same habits"
-        );
+        assert_eq!(h, habit_words(7, 0.25), "the same seed gives the same habits");
         assert_ne!(habit_words(7, 0.25), habit_words(8, 0.25));
         assert!(habit_words(7, 0.0).is_empty());
         // Every question asking for a habitual colour starts with the same mistake.
         let c = *h.iter().find(|w| COLORS.contains(w)).unwrap();
-        let cfg = Fallibility {
-            wrong_query: 0.0,
-            wrong_tool: 0.0,
-            typo: 0.0,
-            useless: 0.0,
-            ..Fallibility::default()
-        };
+        let cfg = Fallibility { wrong_query: 0.0, wrong_tool: 0.0, typo: 0.0, useless: 0.0, ..Fallibility::default() };
         for id in ["q1", "q2", "q3"] {
             let program = format!("objs = detect(image, \"{c} object\")\nanswer count(objs)");
             let mut t = ProgrammaticTeacher::new(&program, id, 7, cfg.clone());
-            let step = t
-                .next_step(&TeacherInput {
-                    question: "",
-                    target: "",
-                    tools: "",
-                    history: &[],
-                })
-                .unwrap();
-            assert_eq!(
-                step,
-                format!("objs = detect(image, \"{} object\")", confusable(c))
-            );
+            let step = t.next_step(&TeacherInput { question: "", target: "", tools: "", history: &[] }).unwrap();
+            assert_eq!(step, format!("objs = detect(image, \"{} object\")", confusable(c)));
         }
     }
 

@@ -7,6 +7,7 @@ use crate::value::{BBox, Region, Value};
 use dwim_perception::{Img, Rect};
 use std::sync::Arc;
 
+
 struct PixelTool {
     sig: Signature,
     op: Op,
@@ -24,12 +25,7 @@ pub fn tools() -> Vec<Arc<dyn Tool>> {
 /// The pixel rectangle covering a region's box.
 pub fn rect_of(b: &BBox) -> Rect {
     let c = |v: f64| if v.is_finite() { v.max(0.0) as u32 } else { 0 };
-    Rect {
-        x0: c(b.x0.floor()),
-        y0: c(b.y0.floor()),
-        x1: c(b.x1.ceil()),
-        y1: c(b.y1.ceil()),
-    }
+    Rect { x0: c(b.x0.floor()), y0: c(b.y0.floor()), x1: c(b.x1.ceil()), y1: c(b.y1.ceil()) }
 }
 
 impl Tool for PixelTool {
@@ -39,50 +35,25 @@ impl Tool for PixelTool {
     fn call(&self, args: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
         let region = args.visual(0)?;
         let px = region.image.pixels();
-        let img = Img::new(px.width(), px.height(), px.as_raw())
-            .ok_or_else(|| Diagnostic::new(Code::E499, "image buffer has the wrong size"))?;
+        let img = Img::new(px.width(), px.height(), px.as_raw()).ok_or_else(|| Diagnostic::new(Code::E499, "image buffer has the wrong size"))?;
         let roi = rect_of(&region.bbox);
-        let none = || {
-            Diagnostic::new(Code::E401, "no object found in this region")
-                .help("detect objects first and pass one of them")
-        };
+        let none = || Diagnostic::new(Code::E401, "no object found in this region").help("detect objects first and pass one of them");
         Ok(match self.op {
             Op::Detect => {
                 let found = dwim_perception::detect(&img, roi, args.text(1)?);
                 if found.len() > ctx.limits().max_list_len {
-                    return Err(Diagnostic::new(
-                        Code::E303,
-                        format!("more than {} detections", ctx.limits().max_list_len),
-                    ));
+                    return Err(Diagnostic::new(Code::E303, format!("more than {} detections", ctx.limits().max_list_len)));
                 }
-                Value::list(
-                    found
-                        .iter()
-                        .map(|d| {
-                            let b = BBox {
-                                x0: d.rect.x0 as f64,
-                                y0: d.rect.y0 as f64,
-                                x1: d.rect.x1 as f64,
-                                y1: d.rect.y1 as f64,
-                            };
-                            let mut r = Region::new(region.image.clone(), b);
-                            r.label = Some(d.label().into());
-                            r.score = Some((d.score as f64 * 100.0).round() / 100.0);
-                            Value::Region(r)
-                        })
-                        .collect(),
-                )
+                Value::list(found.iter().map(|d| {
+                    let b = BBox { x0: d.rect.x0 as f64, y0: d.rect.y0 as f64, x1: d.rect.x1 as f64, y1: d.rect.y1 as f64 };
+                    let mut r = Region::new(region.image.clone(), b);
+                    r.label = Some(d.label().into());
+                    r.score = Some((d.score as f64 * 100.0).round() / 100.0);
+                    Value::Region(r)
+                }).collect())
             }
-            Op::Color => Value::text(
-                dwim_perception::detect::main_object(&img, roi)
-                    .ok_or_else(none)?
-                    .color,
-            ),
-            Op::Shape => Value::text(
-                dwim_perception::detect::main_object(&img, roi)
-                    .ok_or_else(none)?
-                    .shape,
-            ),
+            Op::Color => Value::text(dwim_perception::detect::main_object(&img, roi).ok_or_else(none)?.color),
+            Op::Shape => Value::text(dwim_perception::detect::main_object(&img, roi).ok_or_else(none)?.shape),
             Op::ReadText => Value::text(dwim_perception::read_text(&img, roi)),
             Op::Vqa => Value::text(dwim_perception::vqa(&img, roi, args.text(1)?)),
         })

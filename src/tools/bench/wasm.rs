@@ -16,26 +16,12 @@ pub const WHO: &str = "pixel perception, WASM";
 
 macro_rules! plugin {
     ($name:literal) => {
-        (
-            $name,
-            include_bytes!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tools-wasm/dist/perception/",
-                $name,
-                ".wasm"
-            )) as &[u8],
-        )
+        ($name, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tools-wasm/dist/perception/", $name, ".wasm")) as &[u8])
     };
 }
 
 /// The embedded plugins, in the order of [`signatures`].
-pub const PLUGINS: [(&str, &[u8]); 5] = [
-    plugin!("detect"),
-    plugin!("color"),
-    plugin!("shape"),
-    plugin!("read_text"),
-    plugin!("vqa"),
-];
+pub const PLUGINS: [(&str, &[u8]); 5] = [plugin!("detect"), plugin!("color"), plugin!("shape"), plugin!("read_text"), plugin!("vqa")];
 
 /// Load the embedded perception plugins (default manifest: the host's limits). Each must
 /// describe exactly the signature of its native twin, else E409.
@@ -50,11 +36,7 @@ pub fn perception_plugins(opts: &LoadOptions) -> Result<Vec<Arc<WasmTool>>, Diag
             if crate::tools::Tool::signature(&tool) != want {
                 return Err(Diagnostic::new(
                     Code::E409,
-                    format!(
-                        "{path}: describes `{}`, but the benchmark needs `{}`",
-                        crate::tools::Tool::signature(&tool).render(),
-                        want.render()
-                    ),
+                    format!("{path}: describes `{}`, but the benchmark needs `{}`", crate::tools::Tool::signature(&tool).render(), want.render()),
                 )
                 .help("rebuild the plugins with tools-wasm/build.sh"));
             }

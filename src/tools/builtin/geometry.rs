@@ -57,24 +57,12 @@ fn crop(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     let r = a.region(1)?;
     let pad = a.number(2)?;
     if !pad.is_finite() || pad < 0.0 {
-        return Err(Diagnostic::new(
-            Code::E205,
-            format!("`pad` must be a non-negative number, got {pad}"),
-        ));
+        return Err(Diagnostic::new(Code::E205, format!("`pad` must be a non-negative number, got {pad}")));
     }
     let b = r.bbox;
-    let grown = BBox {
-        x0: b.x0 - pad,
-        y0: b.y0 - pad,
-        x1: b.x1 + pad,
-        y1: b.y1 + pad,
-    }
-    .intersect(&outer.bbox);
+    let grown = BBox { x0: b.x0 - pad, y0: b.y0 - pad, x1: b.x1 + pad, y1: b.y1 + pad }.intersect(&outer.bbox);
     if grown.area() <= 0.0 {
-        return Err(
-            Diagnostic::new(Code::E205, "the region lies outside the image")
-                .help("check the region came from this image"),
-        );
+        return Err(Diagnostic::new(Code::E205, "the region lies outside the image").help("check the region came from this image"));
     }
     let mut out = Region::new(outer.image.clone(), grown);
     out.label = r.label.clone();
@@ -94,52 +82,26 @@ fn side(a: &Args, s: Side) -> Result<Value, Diagnostic> {
     let (cx, cy) = a.region(1)?.bbox.center();
     let o = outer.bbox;
     let b = match s {
-        Side::Left => BBox {
-            x1: cx.min(o.x1),
-            ..o
-        },
-        Side::Right => BBox {
-            x0: cx.max(o.x0),
-            ..o
-        },
-        Side::Above => BBox {
-            y1: cy.min(o.y1),
-            ..o
-        },
-        Side::Below => BBox {
-            y0: cy.max(o.y0),
-            ..o
-        },
+        Side::Left => BBox { x1: cx.min(o.x1), ..o },
+        Side::Right => BBox { x0: cx.max(o.x0), ..o },
+        Side::Above => BBox { y1: cy.min(o.y1), ..o },
+        Side::Below => BBox { y0: cy.max(o.y0), ..o },
     };
     if b.area() <= 0.0 {
-        return Err(Diagnostic::new(
-            Code::E205,
-            "nothing of the image lies on that side of the region",
-        ));
+        return Err(Diagnostic::new(Code::E205, "nothing of the image lies on that side of the region"));
     }
     Ok(Value::Region(Region::new(outer.image, b)))
 }
 
 fn make_box(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     let img = a.image(0)?.clone();
-    let b = BBox {
-        x0: a.number(1)?,
-        y0: a.number(2)?,
-        x1: a.number(3)?,
-        y1: a.number(4)?,
-    };
+    let b = BBox { x0: a.number(1)?, y0: a.number(2)?, x1: a.number(3)?, y1: a.number(4)? };
     if ![b.x0, b.y0, b.x1, b.y1].iter().all(|v| v.is_finite()) || b.x1 <= b.x0 || b.y1 <= b.y0 {
-        return Err(Diagnostic::new(
-            Code::E205,
-            "a box needs x0 < x1 and y0 < y1",
-        ));
+        return Err(Diagnostic::new(Code::E205, "a box needs x0 < x1 and y0 < y1"));
     }
     let r = Region::new(img, b);
     if r.bbox.area() <= 0.0 {
-        return Err(Diagnostic::new(
-            Code::E205,
-            "the box lies outside the image",
-        ));
+        return Err(Diagnostic::new(Code::E205, "the box lies outside the image"));
     }
     Ok(Value::Region(r))
 }
@@ -150,10 +112,7 @@ fn dist(a: &BBox, b: &BBox) -> f64 {
 }
 
 fn rel(a: &Args, f: fn((f64, f64), (f64, f64)) -> bool) -> Result<Value, Diagnostic> {
-    Ok(Value::Bool(f(
-        a.region(0)?.bbox.center(),
-        a.region(1)?.bbox.center(),
-    )))
+    Ok(Value::Bool(f(a.region(0)?.bbox.center(), a.region(1)?.bbox.center())))
 }
 
 fn nearest(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
@@ -161,10 +120,7 @@ fn nearest(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     let mut best: Option<(f64, &Region)> = None;
     for v in a.list(0)?.iter() {
         let Value::Region(r) = v else {
-            return Err(Diagnostic::new(
-                Code::E201,
-                format!("`regions` must hold regions, found {}", v.kind()),
-            ));
+            return Err(Diagnostic::new(Code::E201, format!("`regions` must hold regions, found {}", v.kind())));
         };
         if r.bbox == to.bbox {
             continue;

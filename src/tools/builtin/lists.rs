@@ -15,128 +15,20 @@ pub fn tools() -> Vec<FnTool> {
     let list = || Param::req("list", Type::list(Type::Any));
     let func = || Param::req("fn", Type::Fn);
     vec![
-        t(
-            Signature::new(
-                "len",
-                vec![Param::req("value", Type::Any)],
-                Type::Number,
-                "Number of items in a list, or characters in a text.",
-            ),
-            len,
-        ),
-        t(
-            Signature::new(
-                "count",
-                vec![list()],
-                Type::Number,
-                "Number of items in a list.",
-            ),
-            |a, _| Ok(Value::Number(a.list(0)?.len() as f64)),
-        ),
-        t(
-            Signature::new("exists", vec![list()], Type::Bool, "Is the list non-empty?"),
-            |a, _| Ok(Value::Bool(!a.list(0)?.is_empty())),
-        ),
-        t(
-            Signature::new(
-                "filter",
-                vec![list(), func()],
-                Type::list(Type::Any),
-                "The items for which `fn` returns true.",
-            )
-            .like(0),
-            filter,
-        ),
-        t(
-            Signature::new(
-                "map",
-                vec![list(), func()],
-                Type::list(Type::Any),
-                "`fn` applied to every item.",
-            ),
-            map,
-        ),
-        t(
-            Signature::new(
-                "sort_by",
-                vec![
-                    list(),
-                    func(),
-                    Param::opt("descending", Type::Bool, json!(false)),
-                ],
-                Type::list(Type::Any),
-                "The items ordered by the number or text `fn` returns (stable).",
-            )
-            .like(0),
-            sort_by,
-        ),
-        t(
-            Signature::new(
-                "max_by",
-                vec![list(), func()],
-                Type::Any,
-                "The item for which `fn` returns the largest number.",
-            )
-            .elem_of(0),
-            |a, c| extreme_by(a, c, true),
-        ),
-        t(
-            Signature::new(
-                "min_by",
-                vec![list(), func()],
-                Type::Any,
-                "The item for which `fn` returns the smallest number.",
-            )
-            .elem_of(0),
-            |a, c| extreme_by(a, c, false),
-        ),
-        t(
-            Signature::new(
-                "max",
-                vec![Param::req("list", Type::list(Type::Number))],
-                Type::Number,
-                "Largest number in a list.",
-            ),
-            |a, _| extreme(a, true),
-        ),
-        t(
-            Signature::new(
-                "min",
-                vec![Param::req("list", Type::list(Type::Number))],
-                Type::Number,
-                "Smallest number in a list.",
-            ),
-            |a, _| extreme(a, false),
-        ),
-        t(
-            Signature::new(
-                "sum",
-                vec![Param::req("list", Type::list(Type::Number))],
-                Type::Number,
-                "Sum of a list of numbers.",
-            ),
-            sum,
-        ),
-        t(
-            Signature::new(
-                "first",
-                vec![list()],
-                Type::Any,
-                "The first item (error if empty).",
-            )
-            .elem_of(0),
-            |a, _| end(a, true),
-        ),
-        t(
-            Signature::new(
-                "last",
-                vec![list()],
-                Type::Any,
-                "The last item (error if empty).",
-            )
-            .elem_of(0),
-            |a, _| end(a, false),
-        ),
+        t(Signature::new("len", vec![Param::req("value", Type::Any)], Type::Number, "Number of items in a list, or characters in a text."), len),
+        t(Signature::new("count", vec![list()], Type::Number, "Number of items in a list."), |a, _| Ok(Value::Number(a.list(0)?.len() as f64))),
+        t(Signature::new("exists", vec![list()], Type::Bool, "Is the list non-empty?"), |a, _| Ok(Value::Bool(!a.list(0)?.is_empty()))),
+        t(Signature::new("filter", vec![list(), func()], Type::list(Type::Any), "The items for which `fn` returns true.").like(0), filter),
+        t(Signature::new("map", vec![list(), func()], Type::list(Type::Any), "`fn` applied to every item."), map),
+        t(Signature::new("sort_by", vec![list(), func(), Param::opt("descending", Type::Bool, json!(false))], Type::list(Type::Any),
+            "The items ordered by the number or text `fn` returns (stable).").like(0), sort_by),
+        t(Signature::new("max_by", vec![list(), func()], Type::Any, "The item for which `fn` returns the largest number.").elem_of(0), |a, c| extreme_by(a, c, true)),
+        t(Signature::new("min_by", vec![list(), func()], Type::Any, "The item for which `fn` returns the smallest number.").elem_of(0), |a, c| extreme_by(a, c, false)),
+        t(Signature::new("max", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Largest number in a list."), |a, _| extreme(a, true)),
+        t(Signature::new("min", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Smallest number in a list."), |a, _| extreme(a, false)),
+        t(Signature::new("sum", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Sum of a list of numbers."), sum),
+        t(Signature::new("first", vec![list()], Type::Any, "The first item (error if empty).").elem_of(0), |a, _| end(a, true)),
+        t(Signature::new("last", vec![list()], Type::Any, "The last item (error if empty).").elem_of(0), |a, _| end(a, false)),
     ]
 }
 
@@ -144,10 +36,7 @@ fn len(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     match a.get(0) {
         Value::List(l) => Ok(Value::Number(l.len() as f64)),
         Value::Text(t) => Ok(Value::Number(t.chars().count() as f64)),
-        v => Err(Diagnostic::new(
-            Code::E201,
-            format!("len needs a list or text, got {}", v.kind()),
-        )),
+        v => Err(Diagnostic::new(Code::E201, format!("len needs a list or text, got {}", v.kind()))),
     }
 }
 
@@ -158,12 +47,7 @@ fn filter(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
         match ctx.apply(&f, item.clone())? {
             Value::Bool(true) => out.push(item.clone()),
             Value::Bool(false) => {}
-            v => {
-                return Err(Diagnostic::new(
-                    Code::E201,
-                    format!("the filter function must return a bool, got {}", v.kind()),
-                ))
-            }
+            v => return Err(Diagnostic::new(Code::E201, format!("the filter function must return a bool, got {}", v.kind()))),
         }
     }
     Ok(Value::list(out))
@@ -171,11 +55,7 @@ fn filter(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
 
 fn map(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     let f = a.lambda(1)?.clone();
-    let out = a
-        .list(0)?
-        .iter()
-        .map(|item| ctx.apply(&f, item.clone()))
-        .collect::<Result<Vec<_>, _>>()?;
+    let out = a.list(0)?.iter().map(|item| ctx.apply(&f, item.clone())).collect::<Result<Vec<_>, _>>()?;
     Ok(Value::list(out))
 }
 
@@ -187,13 +67,7 @@ fn keys(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Vec<(Value, Value)>, Diagnost
             let k = ctx.apply(&f, item.clone())?;
             match k {
                 Value::Number(_) | Value::Text(_) => Ok((k, item.clone())),
-                v => Err(Diagnostic::new(
-                    Code::E201,
-                    format!(
-                        "the key function must return a number or text, got {}",
-                        v.kind()
-                    ),
-                )),
+                v => Err(Diagnostic::new(Code::E201, format!("the key function must return a number or text, got {}", v.kind()))),
             }
         })
         .collect()
@@ -211,13 +85,7 @@ fn cmp_key(x: &Value, y: &Value) -> Ordering {
 fn sort_by(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     let desc = a.bool(2)?;
     let mut ks = keys(a, ctx)?;
-    ks.sort_by(|x, y| {
-        if desc {
-            cmp_key(&y.0, &x.0)
-        } else {
-            cmp_key(&x.0, &y.0)
-        }
-    });
+    ks.sort_by(|x, y| if desc { cmp_key(&y.0, &x.0) } else { cmp_key(&x.0, &y.0) });
     Ok(Value::list(ks.into_iter().map(|(_, v)| v).collect()))
 }
 
@@ -228,8 +96,7 @@ fn extreme_by(a: &Args, ctx: &mut ToolCtx<'_>, largest: bool) -> Result<Value, D
     } else {
         ks.into_iter().min_by(|x, y| cmp_key(&x.0, &y.0))
     };
-    best.map(|(_, v)| v)
-        .ok_or_else(|| Diagnostic::new(Code::E205, "the list is empty"))
+    best.map(|(_, v)| v).ok_or_else(|| Diagnostic::new(Code::E205, "the list is empty"))
 }
 
 fn numbers(a: &Args) -> Result<Vec<f64>, Diagnostic> {
@@ -237,10 +104,7 @@ fn numbers(a: &Args) -> Result<Vec<f64>, Diagnostic> {
         .iter()
         .map(|v| match v {
             Value::Number(n) => Ok(*n),
-            v => Err(Diagnostic::new(
-                Code::E201,
-                format!("expected a list of numbers, found {}", v.kind()),
-            )),
+            v => Err(Diagnostic::new(Code::E201, format!("expected a list of numbers, found {}", v.kind()))),
         })
         .collect()
 }
@@ -248,13 +112,8 @@ fn numbers(a: &Args) -> Result<Vec<f64>, Diagnostic> {
 fn extreme(a: &Args, largest: bool) -> Result<Value, Diagnostic> {
     let ns = numbers(a)?;
     let it = ns.into_iter();
-    let r = if largest {
-        it.max_by(f64::total_cmp)
-    } else {
-        it.min_by(f64::total_cmp)
-    };
-    r.map(Value::Number)
-        .ok_or_else(|| Diagnostic::new(Code::E205, "the list is empty"))
+    let r = if largest { it.max_by(f64::total_cmp) } else { it.min_by(f64::total_cmp) };
+    r.map(Value::Number).ok_or_else(|| Diagnostic::new(Code::E205, "the list is empty"))
 }
 
 fn sum(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
@@ -264,6 +123,5 @@ fn sum(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
 fn end(a: &Args, first: bool) -> Result<Value, Diagnostic> {
     let l = a.list(0)?;
     let v = if first { l.first() } else { l.last() };
-    v.cloned()
-        .ok_or_else(|| Diagnostic::new(Code::E202, "the list is empty"))
+    v.cloned().ok_or_else(|| Diagnostic::new(Code::E202, "the list is empty"))
 }

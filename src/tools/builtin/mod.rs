@@ -15,9 +15,7 @@ pub fn all() -> Vec<Arc<dyn Tool>> {
     v.extend(lists::tools());
     v.extend(text::tools());
     v.extend(pixels::tools());
-    v.into_iter()
-        .map(|t| Arc::new(t) as Arc<dyn Tool>)
-        .collect()
+    v.into_iter().map(|t| Arc::new(t) as Arc<dyn Tool>).collect()
 }
 
 pub use text::{normalize, plain_text as plain};

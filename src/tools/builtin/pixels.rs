@@ -58,13 +58,7 @@ fn background(img: &Image) -> [f64; 3] {
         border.push(p.get_pixel(0, y).0);
         border.push(p.get_pixel(w - 1, y).0);
     }
-    median(
-        &border
-            .iter()
-            .map(|c| [c[0] as f64, c[1] as f64, c[2] as f64])
-            .collect::<Vec<_>>(),
-    )
-    .unwrap_or([0.0; 3])
+    median(&border.iter().map(|c| [c[0] as f64, c[1] as f64, c[2] as f64]).collect::<Vec<_>>()).unwrap_or([0.0; 3])
 }
 
 fn median(cs: &[[f64; 3]]) -> Option<[f64; 3]> {
@@ -87,36 +81,21 @@ struct Foreground {
 
 fn pixel_bounds(r: &Region) -> (u32, u32, u32, u32) {
     let b = r.bbox;
-    (
-        b.x0.floor() as u32,
-        b.y0.floor() as u32,
-        (b.x1.ceil() as u32).min(r.image.width()),
-        (b.y1.ceil() as u32).min(r.image.height()),
-    )
+    (b.x0.floor() as u32, b.y0.floor() as u32, (b.x1.ceil() as u32).min(r.image.width()), (b.y1.ceil() as u32).min(r.image.height()))
 }
 
 fn foreground(r: &Region, bg: [f64; 3]) -> Foreground {
     let p = r.image.pixels();
     let (x0, y0, x1, y1) = pixel_bounds(r);
     let mut colors = Vec::new();
-    let mut bb = BBox {
-        x0: f64::MAX,
-        y0: f64::MAX,
-        x1: f64::MIN,
-        y1: f64::MIN,
-    };
+    let mut bb = BBox { x0: f64::MAX, y0: f64::MAX, x1: f64::MIN, y1: f64::MIN };
     for y in y0..y1 {
         for x in x0..x1 {
             let c = p.get_pixel(x, y).0;
             let c = [c[0] as f64, c[1] as f64, c[2] as f64];
             if distance2(c, bg) > FG_THRESHOLD {
                 colors.push(c);
-                bb = BBox {
-                    x0: bb.x0.min(x as f64),
-                    y0: bb.y0.min(y as f64),
-                    x1: bb.x1.max(x as f64 + 1.0),
-                    y1: bb.y1.max(y as f64 + 1.0),
-                };
+                bb = BBox { x0: bb.x0.min(x as f64), y0: bb.y0.min(y as f64), x1: bb.x1.max(x as f64 + 1.0), y1: bb.y1.max(y as f64 + 1.0) };
             }
         }
     }
@@ -175,18 +154,10 @@ fn segment(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
                     stack.push(j);
                 }
             };
-            if x > 0 {
-                visit(x - 1, y)
-            }
-            if x + 1 < w {
-                visit(x + 1, y)
-            }
-            if y > 0 {
-                visit(x, y - 1)
-            }
-            if y + 1 < h {
-                visit(x, y + 1)
-            }
+            if x > 0 { visit(x - 1, y) }
+            if x + 1 < w { visit(x + 1, y) }
+            if y > 0 { visit(x, y - 1) }
+            if y + 1 < h { visit(x, y + 1) }
         }
         if members.len() < min_area {
             continue;
@@ -200,29 +171,17 @@ fn segment(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
             by1 = by1.max(y + 1);
         }
         let colors: Vec<[f64; 3]> = members.iter().map(|&i| px(i % w, i / w)).collect();
-        let bbox = BBox {
-            x0: (x0 as usize + bx0) as f64,
-            y0: (y0 as usize + by0) as f64,
-            x1: (x0 as usize + bx1) as f64,
-            y1: (y0 as usize + by1) as f64,
-        };
+        let bbox = BBox { x0: (x0 as usize + bx0) as f64, y0: (y0 as usize + by0) as f64, x1: (x0 as usize + bx1) as f64, y1: (y0 as usize + by1) as f64 };
         let name = nearest_name(median(&colors).unwrap_or(bg));
         let mut reg = Region::new(r.image.clone(), bbox);
         reg.label = Some(format!("{name} {}", classify_shape(members.len(), &bbox)).into());
         out.push(Value::Region(reg));
         if out.len() > ctx.limits().max_list_len {
-            return Err(Diagnostic::new(
-                Code::E303,
-                format!("more than {} blobs", ctx.limits().max_list_len),
-            ));
+            return Err(Diagnostic::new(Code::E303, format!("more than {} blobs", ctx.limits().max_list_len)));
         }
     }
     out.sort_by(|a, b| match (a, b) {
-        (Value::Region(p), Value::Region(q)) => p
-            .bbox
-            .x0
-            .total_cmp(&q.bbox.x0)
-            .then(p.bbox.y0.total_cmp(&q.bbox.y0)),
+        (Value::Region(p), Value::Region(q)) => p.bbox.x0.total_cmp(&q.bbox.x0).then(p.bbox.y0.total_cmp(&q.bbox.y0)),
         _ => std::cmp::Ordering::Equal,
     });
     Ok(Value::list(out))

@@ -13,122 +13,36 @@ fn t(sig: Signature, f: fn(&Args, &mut ToolCtx<'_>) -> Result<Value, Diagnostic>
 pub fn tools() -> Vec<FnTool> {
     let text = |n: &str| Param::req(n, Type::Text);
     vec![
-        t(
-            Signature::new("lower", vec![text("text")], Type::Text, "Lower-case text."),
-            |a, _| Ok(Value::text(a.text(0)?.to_lowercase())),
-        ),
-        t(
-            Signature::new("upper", vec![text("text")], Type::Text, "Upper-case text."),
-            |a, _| Ok(Value::text(a.text(0)?.to_uppercase())),
-        ),
-        t(
-            Signature::new(
-                "contains",
-                vec![
-                    Param::req("container", Type::Any),
-                    Param::req("item", Type::Any),
-                ],
-                Type::Bool,
-                "Does a text contain a text, or a list contain a value?",
-            ),
-            contains,
-        ),
-        t(
-            Signature::new(
-                "to_yesno",
-                vec![Param::req("value", Type::Bool)],
-                Type::Text,
-                "\"yes\" for true, \"no\" for false.",
-            ),
-            |a, _| Ok(Value::text(if a.bool(0)? { "yes" } else { "no" })),
-        ),
-        t(
-            Signature::new(
-                "text",
-                vec![Param::req("value", Type::Any)],
-                Type::Text,
-                "A value as text (numbers without trailing zeros).",
-            ),
-            to_text,
-        ),
-        t(
-            Signature::new(
-                "number",
-                vec![text("text")],
-                Type::Number,
-                "Parse a number from text.",
-            ),
-            |a, _| {
-                let s = a.text(0)?.trim();
-                s.parse::<f64>()
-                    .ok()
-                    .filter(|n| n.is_finite())
-                    .map(Value::Number)
-                    .ok_or_else(|| Diagnostic::new(Code::E205, format!("{s:?} is not a number")))
-            },
-        ),
-        t(
-            Signature::new(
-                "join",
-                vec![
-                    Param::req("list", Type::list(Type::Any)),
-                    Param::opt("sep", Type::Text, json!(", ")),
-                ],
-                Type::Text,
-                "Join items as text with a separator.",
-            ),
-            join,
-        ),
-        t(
-            Signature::new(
-                "round",
-                vec![
-                    Param::req("value", Type::Number),
-                    Param::opt("digits", Type::Number, json!(0)),
-                ],
-                Type::Number,
-                "Round to `digits` decimal places.",
-            ),
-            |a, _| {
-                let d = a.number(1)?.clamp(0.0, 12.0) as i32;
-                let m = 10f64.powi(d);
-                Ok(Value::Number((a.number(0)? * m).round() / m))
-            },
-        ),
-        t(
-            Signature::new(
-                "abs",
-                vec![Param::req("value", Type::Number)],
-                Type::Number,
-                "Absolute value.",
-            ),
-            |a, _| Ok(Value::Number(a.number(0)?.abs())),
-        ),
-        t(
-            Signature::new(
-                "same_text",
-                vec![text("a"), text("b")],
-                Type::Bool,
-                "Equal after VQA normalisation (case, punctuation, articles, surrounding space).",
-            ),
-            |a, _| Ok(Value::Bool(normalize(a.text(0)?) == normalize(a.text(1)?))),
-        ),
+        t(Signature::new("lower", vec![text("text")], Type::Text, "Lower-case text."), |a, _| Ok(Value::text(a.text(0)?.to_lowercase()))),
+        t(Signature::new("upper", vec![text("text")], Type::Text, "Upper-case text."), |a, _| Ok(Value::text(a.text(0)?.to_uppercase()))),
+        t(Signature::new("contains", vec![Param::req("container", Type::Any), Param::req("item", Type::Any)], Type::Bool,
+            "Does a text contain a text, or a list contain a value?"), contains),
+        t(Signature::new("to_yesno", vec![Param::req("value", Type::Bool)], Type::Text, "\"yes\" for true, \"no\" for false."),
+            |a, _| Ok(Value::text(if a.bool(0)? { "yes" } else { "no" }))),
+        t(Signature::new("text", vec![Param::req("value", Type::Any)], Type::Text, "A value as text (numbers without trailing zeros)."), to_text),
+        t(Signature::new("number", vec![text("text")], Type::Number, "Parse a number from text."), |a, _| {
+            let s = a.text(0)?.trim();
+            s.parse::<f64>().ok().filter(|n| n.is_finite()).map(Value::Number)
+                .ok_or_else(|| Diagnostic::new(Code::E205, format!("{s:?} is not a number")))
+        }),
+        t(Signature::new("join", vec![Param::req("list", Type::list(Type::Any)), Param::opt("sep", Type::Text, json!(", "))], Type::Text,
+            "Join items as text with a separator."), join),
+        t(Signature::new("round", vec![Param::req("value", Type::Number), Param::opt("digits", Type::Number, json!(0))], Type::Number,
+            "Round to `digits` decimal places."), |a, _| {
+            let d = a.number(1)?.clamp(0.0, 12.0) as i32;
+            let m = 10f64.powi(d);
+            Ok(Value::Number((a.number(0)? * m).round() / m))
+        }),
+        t(Signature::new("abs", vec![Param::req("value", Type::Number)], Type::Number, "Absolute value."), |a, _| Ok(Value::Number(a.number(0)?.abs()))),
+        t(Signature::new("same_text", vec![text("a"), text("b")], Type::Bool,
+            "Equal after VQA normalisation (case, punctuation, articles, surrounding space)."),
+            |a, _| Ok(Value::Bool(normalize(a.text(0)?) == normalize(a.text(1)?)))),
     ]
 }
 
 /// VQA-style answer normalisation: lower case, no punctuation, no articles, single spaces.
 pub fn normalize(s: &str) -> String {
-    let cleaned: String = s
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '.' {
-                c
-            } else {
-                ' '
-            }
-        })
-        .collect();
+    let cleaned: String = s.to_lowercase().chars().map(|c| if c.is_alphanumeric() || c == '.' { c } else { ' ' }).collect();
     cleaned
         .split_whitespace()
         .map(|w| w.trim_end_matches('.'))
@@ -141,10 +55,7 @@ fn contains(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     match (a.get(0), a.get(1)) {
         (Value::Text(h), Value::Text(n)) => Ok(Value::Bool(h.contains(n.as_ref()))),
         (Value::List(l), item) => Ok(Value::Bool(l.iter().any(|v| v.equals(item)))),
-        (c, _) => Err(Diagnostic::new(
-            Code::E201,
-            format!("contains needs a text or a list, got {}", c.kind()),
-        )),
+        (c, _) => Err(Diagnostic::new(Code::E201, format!("contains needs a text or a list, got {}", c.kind()))),
     }
 }
 
@@ -164,12 +75,7 @@ fn to_text(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
 
 fn join(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     let sep = a.text(1)?;
-    let s = a
-        .list(0)?
-        .iter()
-        .map(plain_text)
-        .collect::<Vec<_>>()
-        .join(sep);
+    let s = a.list(0)?.iter().map(plain_text).collect::<Vec<_>>().join(sep);
     check_len(&s, ctx)?;
     Ok(Value::text(s))
 }
@@ -177,10 +83,7 @@ fn join(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
 fn check_len(s: &str, ctx: &mut ToolCtx<'_>) -> Result<(), Diagnostic> {
     let max = ctx.limits().max_text_len;
     if s.len() > max {
-        return Err(Diagnostic::new(
-            Code::E304,
-            format!("text of {} bytes exceeds the limit of {max}", s.len()),
-        ));
+        return Err(Diagnostic::new(Code::E304, format!("text of {} bytes exceeds the limit of {max}", s.len())));
     }
     Ok(())
 }

@@ -35,23 +35,12 @@ where
         }
     }
     let Some(any) = slot.get().cloned() else {
-        return Err(Diagnostic::new(
-            crate::diag::Code::E499,
-            format!("model cache slot {key} is empty"),
-        ));
+        return Err(Diagnostic::new(crate::diag::Code::E499, format!("model cache slot {key} is empty")));
     };
-    any.downcast::<T>().map_err(|_| {
-        Diagnostic::new(
-            crate::diag::Code::E499,
-            format!("model cache key {key} holds another type"),
-        )
-    })
+    any.downcast::<T>().map_err(|_| Diagnostic::new(crate::diag::Code::E499, format!("model cache key {key} holds another type")))
 }
 
 /// How many models are loaded (for tests and `dwim tools --native`).
 pub fn loaded() -> usize {
-    slots()
-        .lock()
-        .map(|m| m.values().filter(|s| s.get().is_some()).count())
-        .unwrap_or(0)
+    slots().lock().map(|m| m.values().filter(|s| s.get().is_some()).count()).unwrap_or(0)
 }

@@ -74,28 +74,13 @@ fn scale() -> f32 {
 
 impl Default for HfTextConfig {
     fn default() -> Self {
-        HfTextConfig {
-            vocab_size: 49408,
-            hidden_size: 512,
-            intermediate_size: 2048,
-            max_position_embeddings: 77,
-            num_hidden_layers: 12,
-            num_attention_heads: 8,
-        }
+        HfTextConfig { vocab_size: 49408, hidden_size: 512, intermediate_size: 2048, max_position_embeddings: 77, num_hidden_layers: 12, num_attention_heads: 8 }
     }
 }
 
 impl Default for HfVisionConfig {
     fn default() -> Self {
-        HfVisionConfig {
-            hidden_size: 768,
-            intermediate_size: 3072,
-            num_hidden_layers: 12,
-            num_attention_heads: 12,
-            image_size: 224,
-            patch_size: 32,
-            num_channels: 3,
-        }
+        HfVisionConfig { hidden_size: 768, intermediate_size: 3072, num_hidden_layers: 12, num_attention_heads: 12, image_size: 224, patch_size: 32, num_channels: 3 }
     }
 }
 
@@ -147,55 +132,30 @@ impl ClipScorer {
         let key = cfg.key("clip", &paths);
         let dev = cfg.device.device()?;
         let dtype = cfg.precision.dtype();
-        cache::shared(&key, || {
-            ClipScorer::from_files(&paths[0], &paths[1], &paths[2], &dev, dtype)
-        })
+        cache::shared(&key, || ClipScorer::from_files(&paths[0], &paths[1], &paths[2], &dev, dtype))
     }
 
     pub fn from_dir(dir: &Path, device: &Device, dtype: DType) -> Result<ClipScorer, Diagnostic> {
         let p: Vec<_> = FILES.iter().map(|f| dir.join(f)).collect();
         if let Some(f) = p.iter().find(|f| !f.is_file()) {
-            return Err(Diagnostic::new(
-                Code::E411,
-                format!("weight file `{}` not found", f.display()),
-            ));
+            return Err(Diagnostic::new(Code::E411, format!("weight file `{}` not found", f.display())));
         }
         ClipScorer::from_files(&p[0], &p[1], &p[2], device, dtype)
     }
 
-    fn from_files(
-        config: &Path,
-        weights: &Path,
-        tok: &Path,
-        device: &Device,
-        dtype: DType,
-    ) -> Result<ClipScorer, Diagnostic> {
+    fn from_files(config: &Path, weights: &Path, tok: &Path, device: &Device, dtype: DType) -> Result<ClipScorer, Diagnostic> {
         let hf: HfClipConfig = read_json(config)?;
         let cfg = hf.to_candle();
-        if cfg.vision_config.patch_size == 0
-            || !cfg.image_size.is_multiple_of(cfg.vision_config.patch_size)
-        {
-            return Err(Diagnostic::new(
-                Code::E401,
-                "CLIP config: image_size must be a multiple of patch_size",
-            ));
+        if cfg.vision_config.patch_size == 0 || !cfg.image_size.is_multiple_of(cfg.vision_config.patch_size) {
+            return Err(Diagnostic::new(Code::E401, "CLIP config: image_size must be a multiple of patch_size"));
         }
-        let mut tokenizer = Tokenizer::from_file(tok).map_err(|e| {
-            Diagnostic::new(
-                Code::E401,
-                format!("cannot load tokenizer {}: {e}", tok.display()),
-            )
-        })?;
+        let mut tokenizer = Tokenizer::from_file(tok)
+            .map_err(|e| Diagnostic::new(Code::E401, format!("cannot load tokenizer {}: {e}", tok.display())))?;
         tokenizer.with_padding(None);
         let _ = tokenizer.with_truncation(None);
         // SAFETY: read-only memory map of a weight file dwim does not modify.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], dtype, device) }
-            .map_err(|e| {
-                Diagnostic::new(
-                    Code::E411,
-                    format!("cannot read {}: {e}", weights.display()),
-                )
-            })?;
+            .map_err(|e| Diagnostic::new(Code::E411, format!("cannot read {}: {e}", weights.display())))?;
         let model = ClipModel::new(vb, &cfg).map_err(model_err("loading CLIP"))?;
         Ok(ClipScorer {
             model,
@@ -211,20 +171,12 @@ impl ClipScorer {
         let s = self.image_size as u32;
         let mut data = Vec::with_capacity(regions.len() * 3 * (s * s) as usize);
         for r in regions {
-            data.extend(pixels::chw_normalised(
-                &fill_square(&pixels::crop(r)?, s),
-                MEAN,
-                STD,
-            ));
+            data.extend(pixels::chw_normalised(&fill_square(&pixels::crop(r)?, s), MEAN, STD));
         }
         let err = model_err("CLIP input");
-        Tensor::from_vec(
-            data,
-            (regions.len(), 3, s as usize, s as usize),
-            &self.device,
-        )
-        .and_then(|t| t.to_dtype(self.dtype))
-        .map_err(err)
+        Tensor::from_vec(data, (regions.len(), 3, s as usize, s as usize), &self.device)
+            .and_then(|t| t.to_dtype(self.dtype))
+            .map_err(err)
     }
 
     fn tokens(&self, texts: &[&str]) -> Result<Tensor, Diagnostic> {
@@ -243,34 +195,18 @@ impl ClipScorer {
             }
         }
         let len = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
-        let flat: Vec<u32> = rows
-            .iter()
-            .flat_map(|r| {
-                r.iter()
-                    .copied()
-                    .chain(std::iter::repeat_n(0, len - r.len()))
-            })
-            .collect();
+        let flat: Vec<u32> = rows.iter().flat_map(|r| r.iter().copied().chain(std::iter::repeat_n(0, len - r.len()))).collect();
         Tensor::from_vec(flat, (rows.len(), len), &self.device).map_err(model_err("CLIP tokens"))
     }
 
     /// Scaled cosine logits, one row per region, one column per text.
     pub fn logits(&self, regions: &[Region], texts: &[&str]) -> Result<Vec<Vec<f32>>, Diagnostic> {
         if regions.is_empty() || texts.is_empty() {
-            return Err(Diagnostic::new(
-                Code::E402,
-                "need at least one image and one text",
-            ));
+            return Err(Diagnostic::new(Code::E402, "need at least one image and one text"));
         }
         let (px, ids) = (self.pixels(regions)?, self.tokens(texts)?);
-        let (_, per_image) = self
-            .model
-            .forward(&px, &ids)
-            .map_err(model_err("CLIP forward"))?;
-        per_image
-            .to_dtype(DType::F32)
-            .and_then(|t| t.to_vec2::<f32>())
-            .map_err(model_err("CLIP forward"))
+        let (_, per_image) = self.model.forward(&px, &ids).map_err(model_err("CLIP forward"))?;
+        per_image.to_dtype(DType::F32).and_then(|t| t.to_vec2::<f32>()).map_err(model_err("CLIP forward"))
     }
 
     /// Probability of each text for one region (softmax over the texts).
@@ -282,21 +218,14 @@ impl ClipScorer {
     /// L2-normalised image embeddings.
     pub fn image_embeddings(&self, regions: &[Region]) -> Result<Vec<Vec<f32>>, Diagnostic> {
         let px = self.pixels(regions)?;
-        let f = self
-            .model
-            .get_image_features(&px)
-            .map_err(model_err("CLIP image features"))?;
+        let f = self.model.get_image_features(&px).map_err(model_err("CLIP image features"))?;
         normalise(&f).map_err(model_err("CLIP image features"))
     }
 }
 
 fn normalise(t: &Tensor) -> candle_core::Result<Vec<Vec<f32>>> {
     let t = t.to_dtype(DType::F32)?;
-    let n = t
-        .sqr()?
-        .sum_keepdim(D::Minus1)?
-        .sqrt()?
-        .clamp(1e-12, f64::MAX)?;
+    let n = t.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
     t.broadcast_div(&n)?.to_vec2::<f32>()
 }
 
@@ -311,10 +240,7 @@ pub fn softmax(v: &[f32]) -> Vec<f32> {
 fn fill_square(img: &image::RgbImage, s: u32) -> image::RgbImage {
     let (w, h) = (img.width().max(1) as f64, img.height().max(1) as f64);
     let k = s as f64 / w.min(h);
-    let (nw, nh) = (
-        ((w * k).round() as u32).max(s),
-        ((h * k).round() as u32).max(s),
-    );
+    let (nw, nh) = (((w * k).round() as u32).max(s), ((h * k).round() as u32).max(s));
     let big = pixels::resize_rgb(img, nw, nh);
     image::imageops::crop_imm(&big, (nw - s) / 2, (nh - s) / 2, s, s).to_image()
 }

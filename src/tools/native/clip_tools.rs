@@ -48,10 +48,7 @@ fn texts(list: &[Value], what: &str) -> Result<Vec<String>, Diagnostic> {
         .enumerate()
         .map(|(i, v)| match v {
             Value::Text(t) => Ok(t.to_string()),
-            other => Err(Diagnostic::new(
-                Code::E402,
-                format!("{what}[{i}] is {}, not text", other.kind()),
-            )),
+            other => Err(Diagnostic::new(Code::E402, format!("{what}[{i}] is {}, not text", other.kind()))),
         })
         .collect()
 }
@@ -87,10 +84,7 @@ impl Tool for BestImageMatch {
             .map(|(i, v)| match v {
                 Value::Region(r) => Ok(r.clone()),
                 Value::Image(img) => Ok(Region::whole(img.clone())),
-                other => Err(Diagnostic::new(
-                    Code::E402,
-                    format!("regions[{i}] is {}, not a region", other.kind()),
-                )),
+                other => Err(Diagnostic::new(Code::E402, format!("regions[{i}] is {}, not a region", other.kind()))),
             })
             .collect::<Result<_, _>>()?;
         let logits = ClipScorer::shared(&self.cfg)?.logits(&regions, &[query])?;

@@ -3,9 +3,7 @@
 //! Tensor names follow easyocr's `model/vgg_model.py` (saved from `DataParallel`, hence `module.`).
 
 use candle_core::{DType, Device, IndexOp, Module, ModuleT, Result, Tensor, D};
-use candle_nn::{
-    batch_norm, conv2d, conv2d_no_bias, linear, BatchNorm, Conv2d, Conv2dConfig, Linear, VarBuilder,
-};
+use candle_nn::{batch_norm, conv2d, conv2d_no_bias, linear, BatchNorm, Conv2d, Conv2dConfig, Linear, VarBuilder};
 
 /// easyocr's `english_g2` character list; class 0 is the CTC blank, class i is `CHARSET[i-1]`.
 pub const CHARSET: &str =
@@ -23,11 +21,7 @@ pub struct CrnnConfig {
 
 impl CrnnConfig {
     pub fn english_g2() -> Self {
-        CrnnConfig {
-            output_channel: 256,
-            hidden: 256,
-            classes: CHARSET.chars().count() + 1,
-        }
+        CrnnConfig { output_channel: 256, hidden: 256, classes: CHARSET.chars().count() + 1 }
     }
 }
 
@@ -44,28 +38,17 @@ impl Lstm {
         let w_hh = vb.get((4 * hidden, hidden), &format!("weight_hh_l0{suffix}"))?;
         let b_ih = vb.get(4 * hidden, &format!("bias_ih_l0{suffix}"))?;
         let b_hh = vb.get(4 * hidden, &format!("bias_hh_l0{suffix}"))?;
-        Ok(Lstm {
-            w_ih,
-            w_hh_t: w_hh.t()?.contiguous()?,
-            bias: (b_ih + b_hh)?,
-            hidden,
-        })
+        Ok(Lstm { w_ih, w_hh_t: w_hh.t()?.contiguous()?, bias: (b_ih + b_hh)?, hidden })
     }
 
     /// `x`: [B, T, I] → hidden states [B, T, H], run forward or backward in time (PyTorch gate order i, f, g, o).
     fn run(&self, x: &Tensor, reverse: bool) -> Result<Tensor> {
         let (b, t, _) = x.dims3()?;
-        let xp = x
-            .broadcast_matmul(&self.w_ih.t()?)?
-            .broadcast_add(&self.bias)?;
+        let xp = x.broadcast_matmul(&self.w_ih.t()?)?.broadcast_add(&self.bias)?;
         let mut h = Tensor::zeros((b, self.hidden), x.dtype(), x.device())?;
         let mut c = h.clone();
         let mut out = vec![h.clone(); t];
-        let order: Vec<usize> = if reverse {
-            (0..t).rev().collect()
-        } else {
-            (0..t).collect()
-        };
+        let order: Vec<usize> = if reverse { (0..t).rev().collect() } else { (0..t).collect() };
         for step in order {
             let g = (xp.i((.., step, ..))? + h.matmul(&self.w_hh_t)?)?;
             let chunks = g.chunk(4, 1)?;
@@ -97,10 +80,7 @@ impl BiLstm {
         })
     }
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let both = Tensor::cat(
-            &[self.fwd.run(x, false)?, self.bwd.run(x, true)?],
-            D::Minus1,
-        )?;
+        let both = Tensor::cat(&[self.fwd.run(x, false)?, self.bwd.run(x, true)?], D::Minus1)?;
         self.linear.forward(&both)
     }
 }
@@ -119,10 +99,7 @@ impl Crnn {
         let oc = cfg.output_channel;
         let ch = [oc / 8, oc / 4, oc / 2, oc];
         let fe = vb.pp("FeatureExtraction").pp("ConvNet");
-        let p1 = Conv2dConfig {
-            padding: 1,
-            ..Default::default()
-        };
+        let p1 = Conv2dConfig { padding: 1, ..Default::default() };
         let convs = vec![
             conv2d(1, ch[0], 3, p1, fe.pp("0"))?,
             conv2d(ch[0], ch[1], 3, p1, fe.pp("3"))?,
@@ -132,22 +109,14 @@ impl Crnn {
             conv2d_no_bias(ch[3], ch[3], 3, p1, fe.pp("14"))?,
             conv2d(ch[3], ch[3], 2, Conv2dConfig::default(), fe.pp("18"))?,
         ];
-        let bn = [
-            batch_norm(ch[3], 1e-5, fe.pp("12"))?,
-            batch_norm(ch[3], 1e-5, fe.pp("15"))?,
-        ];
+        let bn = [batch_norm(ch[3], 1e-5, fe.pp("12"))?, batch_norm(ch[3], 1e-5, fe.pp("15"))?];
         let sm = vb.pp("SequenceModeling");
         let seq = [
             BiLstm::load(sm.pp("0"), oc, cfg.hidden, cfg.hidden)?,
             BiLstm::load(sm.pp("1"), cfg.hidden, cfg.hidden, cfg.hidden)?,
         ];
         let prediction = linear(cfg.hidden, cfg.classes, vb.pp("Prediction"))?;
-        Ok(Crnn {
-            convs,
-            bn,
-            seq,
-            prediction,
-        })
+        Ok(Crnn { convs, bn, seq, prediction })
     }
 
     pub fn load_pth(path: &std::path::Path, device: &Device) -> Result<Crnn> {
@@ -160,15 +129,9 @@ impl Crnn {
         let x = c[0].forward(x)?.relu()?.max_pool2d(2)?;
         let x = c[1].forward(&x)?.relu()?.max_pool2d(2)?;
         let x = c[2].forward(&x)?.relu()?;
-        let x = c[3]
-            .forward(&x)?
-            .relu()?
-            .max_pool2d_with_stride((2, 1), (2, 1))?;
+        let x = c[3].forward(&x)?.relu()?.max_pool2d_with_stride((2, 1), (2, 1))?;
         let x = self.bn[0].forward_t(&c[4].forward(&x)?, false)?.relu()?;
-        let x = self.bn[1]
-            .forward_t(&c[5].forward(&x)?, false)?
-            .relu()?
-            .max_pool2d_with_stride((2, 1), (2, 1))?;
+        let x = self.bn[1].forward_t(&c[5].forward(&x)?, false)?.relu()?.max_pool2d_with_stride((2, 1), (2, 1))?;
         let x = c[6].forward(&x)?.relu()?;
         // [B, C, H, W] → [B, W, C]: average over the remaining height.
         let x = x.mean(2)?.transpose(1, 2)?.contiguous()?;

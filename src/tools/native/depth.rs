@@ -81,24 +81,10 @@ pub struct DepthShape {
 impl DepthConfig {
     pub fn resolve(&self) -> Result<DepthShape, Diagnostic> {
         let enc = self.encoder.clone().unwrap_or_else(|| "vits".into());
-        let (dim, depth, heads, feat, out, ids): (
-            usize,
-            usize,
-            usize,
-            usize,
-            [usize; 4],
-            Vec<usize>,
-        ) = match enc.as_str() {
+        let (dim, depth, heads, feat, out, ids): (usize, usize, usize, usize, [usize; 4], Vec<usize>) = match enc.as_str() {
             "vits" => (384, 12, 6, 64, [48, 96, 192, 384], vec![2, 5, 8, 11]),
             "vitb" => (768, 12, 12, 128, [96, 192, 384, 768], vec![2, 5, 8, 11]),
-            "vitl" => (
-                1024,
-                24,
-                16,
-                256,
-                [256, 512, 1024, 1024],
-                vec![4, 11, 17, 23],
-            ),
+            "vitl" => (1024, 24, 16, 256, [256, 512, 1024, 1024], vec![4, 11, 17, 23]),
             other => return Err(bad(format!("unknown encoder `{other}` (vits, vitb, vitl)"))),
         };
         let s = DepthShape {
@@ -112,21 +98,13 @@ impl DepthConfig {
             image_size: self.image_size.unwrap_or(518),
         };
         if s.image_size < PATCH || !s.image_size.is_multiple_of(PATCH) {
-            return Err(bad(format!(
-                "image_size {} is not a positive multiple of {PATCH}",
-                s.image_size
-            )));
+            return Err(bad(format!("image_size {} is not a positive multiple of {PATCH}", s.image_size)));
         }
         if s.num_heads == 0 || !s.embed_dim.is_multiple_of(s.num_heads) || s.features < 2 {
-            return Err(bad(
-                "embed_dim must be a multiple of num_heads, features at least 2".into(),
-            ));
+            return Err(bad("embed_dim must be a multiple of num_heads, features at least 2".into()));
         }
         if s.layer_ids.len() != 4 || s.layer_ids.iter().any(|&i| i >= s.depth) {
-            return Err(bad(format!(
-                "layer_ids must be 4 block indices below depth {}",
-                s.depth
-            )));
+            return Err(bad(format!("layer_ids must be 4 block indices below depth {}", s.depth)));
         }
         Ok(s)
     }
@@ -144,16 +122,7 @@ impl DepthShape {
         format!("dinov2_{}14.safetensors", self.encoder)
     }
     pub(crate) fn candle(&self) -> DepthAnythingV2Config {
-        DepthAnythingV2Config::new(
-            self.out_channels,
-            self.embed_dim,
-            self.features,
-            false,
-            false,
-            self.layer_ids.clone(),
-            self.image_size,
-            self.image_size / PATCH,
-        )
+        DepthAnythingV2Config::new(self.out_channels, self.embed_dim, self.features, false, false, self.layer_ids.clone(), self.image_size, self.image_size / PATCH)
     }
 }
 
@@ -168,22 +137,14 @@ pub struct DepthFiles {
 /// Find the config, the depth file and, if that lacks the backbone, the DINOv2 file.
 pub fn resolve_files(cfg: &NativeConfig) -> Result<DepthFiles, Diagnostic> {
     let conf_path = SOURCE.local_dir(cfg).join("config.json");
-    let conf: DepthConfig = if conf_path.is_file() {
-        read_json(&conf_path)?
-    } else {
-        DepthConfig::default()
-    };
+    let conf: DepthConfig = if conf_path.is_file() { read_json(&conf_path)? } else { DepthConfig::default() };
     let shape = conf.resolve()?;
     let head = SOURCE.file(cfg, &shape.head_file())?;
     let dino = if has_backbone(&head)? {
         None
     } else {
         let beside = SOURCE.local_dir(cfg).join(shape.dino_file());
-        Some(if beside.is_file() {
-            beside
-        } else {
-            DINO_SOURCE.file(cfg, &shape.dino_file())?
-        })
+        Some(if beside.is_file() { beside } else { DINO_SOURCE.file(cfg, &shape.dino_file())? })
     };
     Ok(DepthFiles { shape, head, dino })
 }
@@ -191,26 +152,17 @@ pub fn resolve_files(cfg: &NativeConfig) -> Result<DepthFiles, Diagnostic> {
 /// Whether a safetensors file holds `pretrained.cls_token` (reads the header only).
 fn has_backbone(path: &Path) -> Result<bool, Diagnostic> {
     use std::io::Read;
-    let unreadable = |e: String| {
-        Diagnostic::new(
-            Code::E401,
-            format!("{} is not a safetensors file: {e}", path.display()),
-        )
-    };
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| Diagnostic::new(Code::E411, format!("cannot read {}: {e}", path.display())))?;
+    let unreadable = |e: String| Diagnostic::new(Code::E401, format!("{} is not a safetensors file: {e}", path.display()));
+    let mut f = std::fs::File::open(path).map_err(|e| Diagnostic::new(Code::E411, format!("cannot read {}: {e}", path.display())))?;
     let mut len = [0u8; 8];
-    f.read_exact(&mut len)
-        .map_err(|e| unreadable(e.to_string()))?;
+    f.read_exact(&mut len).map_err(|e| unreadable(e.to_string()))?;
     let n = u64::from_le_bytes(len);
     if n > 100 << 20 {
         return Err(unreadable(format!("header of {n} bytes")));
     }
     let mut header = vec![0u8; n as usize];
-    f.read_exact(&mut header)
-        .map_err(|e| unreadable(e.to_string()))?;
-    let json: serde_json::Value =
-        serde_json::from_slice(&header).map_err(|e| unreadable(e.to_string()))?;
+    f.read_exact(&mut header).map_err(|e| unreadable(e.to_string()))?;
+    let json: serde_json::Value = serde_json::from_slice(&header).map_err(|e| unreadable(e.to_string()))?;
     Ok(json.get("pretrained.cls_token").is_some())
 }
 
@@ -226,10 +178,7 @@ impl DepthMap {
     /// Median depth of the map cells whose centres fall in `region` (the cell nearest the
     /// region's centre when none does).
     pub fn median_in(&self, region: &Region) -> f32 {
-        let (w, h) = (
-            region.image.width().max(1) as f64,
-            region.image.height().max(1) as f64,
-        );
+        let (w, h) = (region.image.width().max(1) as f64, region.image.height().max(1) as f64);
         let (s, b) = (self.size as f64, region.bbox);
         let mut vals = Vec::new();
         for y in 0..self.size {
@@ -252,11 +201,7 @@ impl DepthMap {
         }
         vals.sort_by(f32::total_cmp);
         let n = vals.len();
-        if n % 2 == 1 {
-            vals[n / 2]
-        } else {
-            (vals[n / 2 - 1] + vals[n / 2]) / 2.0
-        }
+        if n % 2 == 1 { vals[n / 2] } else { (vals[n / 2 - 1] + vals[n / 2]) / 2.0 }
     }
 }
 
@@ -278,23 +223,12 @@ impl DepthEstimator {
     }
 
     /// Load from a folder laid out as described in the module docs (tests, benches).
-    pub fn from_dir(
-        dir: &Path,
-        device: super::DeviceChoice,
-        dtype: DType,
-    ) -> Result<DepthEstimator, Diagnostic> {
-        let cfg = NativeConfig::default()
-            .offline()
-            .with_model_dir(SOURCE.name, dir)
-            .with_model_dir(DINO_SOURCE.name, dir);
+    pub fn from_dir(dir: &Path, device: super::DeviceChoice, dtype: DType) -> Result<DepthEstimator, Diagnostic> {
+        let cfg = NativeConfig::default().offline().with_model_dir(SOURCE.name, dir).with_model_dir(DINO_SOURCE.name, dir);
         DepthEstimator::load(resolve_files(&cfg)?, device, dtype)
     }
 
-    fn load(
-        files: DepthFiles,
-        device: super::DeviceChoice,
-        dtype: DType,
-    ) -> Result<DepthEstimator, Diagnostic> {
+    fn load(files: DepthFiles, device: super::DeviceChoice, dtype: DType) -> Result<DepthEstimator, Diagnostic> {
         let size = files.shape.image_size;
         let worker = BatchWorker::spawn(
             "depth",
@@ -304,17 +238,11 @@ impl DepthEstimator {
                 let model = build(&files, &dev, dtype)?;
                 Ok((model, dev, dtype, files.shape.image_size))
             },
-            |(model, dev, dtype, size): &(DepthAnythingV2, Device, DType, usize),
-             inputs: Vec<Vec<f32>>| {
-                forward(model, dev, *dtype, *size, inputs)
-                    .map_err(model_err("Depth-Anything-v2 forward"))
+            |(model, dev, dtype, size): &(DepthAnythingV2, Device, DType, usize), inputs: Vec<Vec<f32>>| {
+                forward(model, dev, *dtype, *size, inputs).map_err(model_err("Depth-Anything-v2 forward"))
             },
         )?;
-        Ok(DepthEstimator {
-            worker,
-            size,
-            maps: Mutex::new(VecDeque::new()),
-        })
+        Ok(DepthEstimator { worker, size, maps: Mutex::new(VecDeque::new()) })
     }
 
     /// The network's input side length.
@@ -325,12 +253,7 @@ impl DepthEstimator {
     /// The depth map of `image`, computed once per image (by pixel hash) and kept.
     pub fn map(&self, image: &Image) -> Result<Arc<DepthMap>, Diagnostic> {
         let key = image.hash().to_string();
-        if let Some(m) = self
-            .lock()
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, m)| m.clone())
-        {
+        if let Some(m) = self.lock().iter().find(|(k, _)| *k == key).map(|(_, m)| m.clone()) {
             return Ok(m);
         }
         let s = self.size as u32;
@@ -356,10 +279,7 @@ impl DepthEstimator {
     /// Forward passes run and the largest batch, for tests and benches.
     pub fn batches(&self) -> (usize, usize) {
         use std::sync::atomic::Ordering::Relaxed;
-        (
-            self.worker.stats().batches.load(Relaxed),
-            self.worker.stats().max_batch.load(Relaxed),
-        )
+        (self.worker.stats().batches.load(Relaxed), self.worker.stats().max_batch.load(Relaxed))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(String, Arc<DepthMap>)>> {
@@ -383,28 +303,15 @@ fn build(files: &DepthFiles, dev: &Device, dtype: DType) -> Result<DepthAnything
     let s = &files.shape;
     let err = model_err("loading Depth-Anything-v2");
     if !map.contains_key("pretrained.head.weight") {
-        map.insert(
-            "pretrained.head.weight".into(),
-            Tensor::zeros((1000, 2 * s.embed_dim), DType::F32, &Device::Cpu).map_err(&err)?,
-        );
-        map.insert(
-            "pretrained.head.bias".into(),
-            Tensor::zeros(1000, DType::F32, &Device::Cpu).map_err(&err)?,
-        );
+        map.insert("pretrained.head.weight".into(), Tensor::zeros((1000, 2 * s.embed_dim), DType::F32, &Device::Cpu).map_err(&err)?);
+        map.insert("pretrained.head.bias".into(), Tensor::zeros(1000, DType::F32, &Device::Cpu).map_err(&err)?);
     }
     let vb = VarBuilder::from_tensors(map, dtype, dev);
-    let dino = DinoVisionTransformer::new(vb.pp("pretrained"), s.depth, s.embed_dim, s.num_heads)
-        .map_err(&err)?;
+    let dino = DinoVisionTransformer::new(vb.pp("pretrained"), s.depth, s.embed_dim, s.num_heads).map_err(&err)?;
     DepthAnythingV2::new(Arc::new(dino), s.candle(), vb).map_err(err)
 }
 
-fn forward(
-    model: &DepthAnythingV2,
-    dev: &Device,
-    dtype: DType,
-    size: usize,
-    inputs: Vec<Vec<f32>>,
-) -> candle_core::Result<Vec<Vec<f32>>> {
+fn forward(model: &DepthAnythingV2, dev: &Device, dtype: DType, size: usize, inputs: Vec<Vec<f32>>) -> candle_core::Result<Vec<Vec<f32>>> {
     let n = inputs.len();
     let flat: Vec<f32> = inputs.into_iter().flatten().collect();
     let x = Tensor::from_vec(flat, (n, 3, size, size), dev)?.to_dtype(dtype)?;
@@ -414,27 +321,17 @@ fn forward(
     if h == size + 2 && w == size + 2 {
         y = y.narrow(2, 1, size)?.narrow(3, 1, size)?;
     }
-    y.to_dtype(DType::F32)?
-        .reshape((n, size * size))?
-        .to_vec2::<f32>()
+    y.to_dtype(DType::F32)?.reshape((n, size * size))?.to_vec2::<f32>()
 }
 
 /// Inverse depth → [0, 1] depth (0 nearest). A flat map (no depth cue) is all zeros.
 fn normalise(disparity: Vec<f32>, size: usize) -> DepthMap {
     let finite = disparity.iter().copied().filter(|v| v.is_finite());
-    let (lo, hi) = finite.fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| {
-        (l.min(v), h.max(v))
-    });
+    let (lo, hi) = finite.fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
     let span = hi - lo;
     let values = disparity
         .iter()
-        .map(|&v| {
-            if span > 0.0 && v.is_finite() {
-                (hi - v) / span
-            } else {
-                0.0
-            }
-        })
+        .map(|&v| if span > 0.0 && v.is_finite() { (hi - v) / span } else { 0.0 })
         .collect();
     DepthMap { size, values }
 }
@@ -449,25 +346,9 @@ mod tests {
         let m = normalise(vec![4.0, 3.0, 2.0, 0.0], 2);
         assert_eq!(m.values, vec![0.0, 0.25, 0.5, 1.0]);
         let img = Image::from_rgb(image::RgbImage::new(20, 20));
-        let top = Region::new(
-            img.clone(),
-            BBox {
-                x0: 0.0,
-                y0: 0.0,
-                x1: 20.0,
-                y1: 9.0,
-            },
-        );
+        let top = Region::new(img.clone(), BBox { x0: 0.0, y0: 0.0, x1: 20.0, y1: 9.0 });
         assert_eq!(m.median_in(&top), 0.125);
-        let tiny = Region::new(
-            img,
-            BBox {
-                x0: 14.0,
-                y0: 14.0,
-                x1: 14.5,
-                y1: 14.5,
-            },
-        );
+        let tiny = Region::new(img, BBox { x0: 14.0, y0: 14.0, x1: 14.5, y1: 14.5 });
         assert_eq!(m.median_in(&tiny), 1.0);
         assert_eq!(normalise(vec![1.0; 4], 2).values, vec![0.0; 4]);
     }
@@ -475,19 +356,10 @@ mod tests {
     #[test]
     fn config_presets_and_checks() {
         let s = DepthConfig::default().resolve().unwrap();
-        assert_eq!(
-            (s.embed_dim, s.image_size, s.head_file().as_str()),
-            (384, 518, "depth_anything_v2_vits.safetensors")
-        );
-        let c = DepthConfig {
-            image_size: Some(500),
-            ..Default::default()
-        };
+        assert_eq!((s.embed_dim, s.image_size, s.head_file().as_str()), (384, 518, "depth_anything_v2_vits.safetensors"));
+        let c = DepthConfig { image_size: Some(500), ..Default::default() };
         assert_eq!(c.resolve().unwrap_err().code, Code::E401);
-        let c = DepthConfig {
-            encoder: Some("vitx".into()),
-            ..Default::default()
-        };
+        let c = DepthConfig { encoder: Some("vitx".into()), ..Default::default() };
         assert!(c.resolve().unwrap_err().message.contains("vitx"));
     }
 }

@@ -30,10 +30,7 @@ impl DeviceChoice {
         match s {
             "cpu" => Some(DeviceChoice::Cpu),
             "cuda" | "gpu" => Some(DeviceChoice::Cuda(0)),
-            _ => s
-                .strip_prefix("cuda:")
-                .and_then(|n| n.parse().ok())
-                .map(DeviceChoice::Cuda),
+            _ => s.strip_prefix("cuda:").and_then(|n| n.parse().ok()).map(DeviceChoice::Cuda),
         }
     }
 

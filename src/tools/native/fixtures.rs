@@ -11,14 +11,12 @@ use serde_json::json;
 use std::path::Path;
 
 pub use super::depth_fixture::{tiny_depth_config, write_tiny_depth};
-pub use super::paligemma_fixture::{
-    tiny_paligemma_config, tiny_paligemma_tokenizer, write_tiny_paligemma, TINY_VLM_WORDS,
-};
+pub use super::paligemma_fixture::{tiny_paligemma_config, tiny_paligemma_tokenizer, write_tiny_paligemma, TINY_VLM_WORDS};
 
 /// Words of the tiny CLIP tokenizer (lower-cased, split on whitespace).
 pub const TINY_CLIP_WORDS: &[&str] = &[
-    "a", "an", "photo", "of", "the", "red", "green", "blue", "yellow", "black", "white", "circle",
-    "square", "triangle", "cat", "dog", "car", "shoe", "person", "sign", "tree", "text",
+    "a", "an", "photo", "of", "the", "red", "green", "blue", "yellow", "black", "white", "circle", "square",
+    "triangle", "cat", "dog", "car", "shoe", "person", "sign", "tree", "text",
 ];
 
 /// A scaled-down CLIP config (ViT: 32 px images, 8 px patches; 2 layers of width 32 each side).
@@ -77,52 +75,24 @@ pub fn write_tiny_clip(dir: &Path, seed: u64) -> Result<(), Diagnostic> {
     std::fs::create_dir_all(dir).map_err(io)?;
     let config = tiny_clip_config();
     std::fs::write(dir.join("config.json"), config.to_string()).map_err(io)?;
-    std::fs::write(
-        dir.join("tokenizer.json"),
-        tiny_clip_tokenizer().to_string(),
-    )
-    .map_err(io)?;
-    let hf: HfClipConfig =
-        serde_json::from_value(config).map_err(|e| Diagnostic::new(Code::E401, e.to_string()))?;
+    std::fs::write(dir.join("tokenizer.json"), tiny_clip_tokenizer().to_string()).map_err(io)?;
+    let hf: HfClipConfig = serde_json::from_value(config).map_err(|e| Diagnostic::new(Code::E401, e.to_string()))?;
     let cfg = hf.to_candle();
     let err = |e: candle_core::Error| Diagnostic::new(Code::E401, format!("tiny CLIP: {e}"));
     let vm = VarMap::new();
     // Tensors the model only reads when present (else it draws them at random): make them exist.
-    vm.get(
-        (),
-        "logit_scale",
-        Init::Const(2.6592),
-        DType::F32,
-        &Device::Cpu,
-    )
-    .map_err(err)?;
-    vm.get(
-        cfg.vision_config.embed_dim,
-        "vision_model.embeddings.class_embedding",
-        Init::Const(0.),
-        DType::F32,
-        &Device::Cpu,
-    )
-    .map_err(err)?;
+    vm.get((), "logit_scale", Init::Const(2.6592), DType::F32, &Device::Cpu).map_err(err)?;
+    vm.get(cfg.vision_config.embed_dim, "vision_model.embeddings.class_embedding", Init::Const(0.), DType::F32, &Device::Cpu)
+        .map_err(err)?;
     ClipModel::new(VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu), &cfg).map_err(err)?;
-    randomise(&vm, seed, |n| {
-        n.contains("layer_norm") || n.contains("layrnorm")
-    })
-    .map_err(err)?;
+    randomise(&vm, seed, |n| n.contains("layer_norm") || n.contains("layrnorm")).map_err(err)?;
     vm.save(dir.join("model.safetensors")).map_err(err)
 }
 
 /// Deterministic small normal-ish values (by seed and tensor name); the tensors `is_norm` picks
 /// get weights 1 and biases 0.
-pub(crate) fn randomise(
-    vm: &VarMap,
-    seed: u64,
-    is_norm: impl Fn(&str) -> bool,
-) -> candle_core::Result<()> {
-    let data = vm
-        .data()
-        .lock()
-        .map_err(|_| candle_core::Error::Msg("var map lock poisoned".into()))?;
+pub(crate) fn randomise(vm: &VarMap, seed: u64, is_norm: impl Fn(&str) -> bool) -> candle_core::Result<()> {
+    let data = vm.data().lock().map_err(|_| candle_core::Error::Msg("var map lock poisoned".into()))?;
     let mut names: Vec<&String> = data.keys().collect();
     names.sort();
     for name in names {
@@ -144,9 +114,7 @@ pub(crate) fn randomise(
 }
 
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }
 
 /// Sum of four uniforms, centred and scaled to unit variance.

@@ -22,19 +22,15 @@ pub fn default_models_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("DWIM_MODELS").filter(|d| !d.is_empty()) {
         return PathBuf::from(d);
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
     home.join(".cache").join("dwim").join("models")
 }
 
 /// True when `HF_HUB_OFFLINE` or `DWIM_OFFLINE` is set to something other than `0`/empty.
 pub fn offline_env() -> bool {
-    ["HF_HUB_OFFLINE", "DWIM_OFFLINE"].iter().any(|v| {
-        std::env::var(v)
-            .map(|s| !s.is_empty() && s != "0")
-            .unwrap_or(false)
-    })
+    ["HF_HUB_OFFLINE", "DWIM_OFFLINE"]
+        .iter()
+        .any(|v| std::env::var(v).map(|s| !s.is_empty() && s != "0").unwrap_or(false))
 }
 
 impl ModelSource {
@@ -60,10 +56,7 @@ impl ModelSource {
             if let Some(p) = cache.model(repo.to_string()).get(file) {
                 return Ok(p);
             }
-            searched.push(format!(
-                "{} (Hugging Face cache, {repo})",
-                cache.path().display()
-            ));
+            searched.push(format!("{} (Hugging Face cache, {repo})", cache.path().display()));
             if cfg.download {
                 match download(repo, file) {
                     Ok(p) => return Ok(p),
@@ -83,28 +76,19 @@ impl ModelSource {
 }
 
 fn download(repo: &str, file: &str) -> Result<PathBuf, String> {
-    let api = hf_hub::api::sync::ApiBuilder::from_env()
-        .with_progress(false)
-        .build()
-        .map_err(|e| e.to_string())?;
-    api.model(repo.to_string())
-        .get(file)
-        .map_err(|e| e.to_string())
+    let api = hf_hub::api::sync::ApiBuilder::from_env().with_progress(false).build().map_err(|e| e.to_string())?;
+    api.model(repo.to_string()).get(file).map_err(|e| e.to_string())
 }
 
 fn missing(src: &ModelSource, file: &str, searched: &[String]) -> Diagnostic {
-    Diagnostic::new(
-        Code::E411,
-        format!("model `{}`: weight file `{file}` not found", src.name),
-    )
-    .label(format!("searched: {}", searched.join("; ")))
-    .help(src.hint.to_string())
+    Diagnostic::new(Code::E411, format!("model `{}`: weight file `{file}` not found", src.name))
+        .label(format!("searched: {}", searched.join("; ")))
+        .help(src.hint.to_string())
 }
 
 /// Read a small JSON config file into `T`, mapping errors to E411/E401.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Diagnostic> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Diagnostic::new(Code::E411, format!("cannot read {}: {e}", path.display())))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Diagnostic::new(Code::E401, format!("bad config {}: {e}", path.display())))
+    serde_json::from_str(&text).map_err(|e| Diagnostic::new(Code::E401, format!("bad config {}: {e}", path.display())))
 }

@@ -39,15 +39,8 @@ pub fn parse_locations(text: &str) -> Vec<Located> {
                 pending.push(n);
                 if pending.len() == 4 {
                     let f = |n: u32| n as f64 / 1024.0;
-                    let (y0, x0, y1, x1) =
-                        (f(pending[0]), f(pending[1]), f(pending[2]), f(pending[3]));
-                    current = Some(Located {
-                        x0: x0.min(x1),
-                        y0: y0.min(y1),
-                        x1: x0.max(x1),
-                        y1: y0.max(y1),
-                        label: String::new(),
-                    });
+                    let (y0, x0, y1, x1) = (f(pending[0]), f(pending[1]), f(pending[2]), f(pending[3]));
+                    current = Some(Located { x0: x0.min(x1), y0: y0.min(y1), x1: x0.max(x1), y1: y0.max(y1), label: String::new() });
                     pending.clear();
                 }
             }
@@ -126,69 +119,34 @@ mod tests {
     use super::*;
 
     fn boxes(text: &str) -> Vec<(f64, f64, f64, f64, String)> {
-        parse_locations(text)
-            .into_iter()
-            .map(|l| {
-                (
-                    l.x0 * 1024.0,
-                    l.y0 * 1024.0,
-                    l.x1 * 1024.0,
-                    l.y1 * 1024.0,
-                    l.label,
-                )
-            })
-            .collect()
+        parse_locations(text).into_iter().map(|l| (l.x0 * 1024.0, l.y0 * 1024.0, l.x1 * 1024.0, l.y1 * 1024.0, l.label)).collect()
     }
 
     #[test]
     fn one_object() {
-        assert_eq!(
-            boxes("<loc0256><loc0128><loc0768><loc0896> cat"),
-            vec![(128.0, 256.0, 896.0, 768.0, "cat".into())]
-        );
+        assert_eq!(boxes("<loc0256><loc0128><loc0768><loc0896> cat"), vec![(128.0, 256.0, 896.0, 768.0, "cat".into())]);
     }
 
     #[test]
     fn several_objects_with_and_without_separators_and_spaces() {
-        let want = vec![
-            (128.0, 256.0, 896.0, 768.0, "red car".into()),
-            (500.0, 100.0, 700.0, 300.0, "dog".into()),
-        ];
+        let want = vec![(128.0, 256.0, 896.0, 768.0, "red car".into()), (500.0, 100.0, 700.0, 300.0, "dog".into())];
         assert_eq!(boxes("<loc0256><loc0128><loc0768><loc0896> red car ; <loc0100><loc0500><loc0300><loc0700> dog"), want);
         assert_eq!(boxes("<loc0256> <loc0128> <loc0768> <loc0896> red  car <loc0100> <loc0500> <loc0300> <loc0700> dog <eos>"), want);
-        assert_eq!(
-            boxes("<loc0256><loc0128><loc0768><loc0896><loc0100><loc0500><loc0300><loc0700>").len(),
-            2
-        );
+        assert_eq!(boxes("<loc0256><loc0128><loc0768><loc0896><loc0100><loc0500><loc0300><loc0700>").len(), 2);
     }
 
     #[test]
     fn malformed_input_is_dropped_not_fatal() {
         assert!(boxes("").is_empty());
         assert!(boxes("no boxes here ; at all").is_empty());
-        assert!(
-            boxes("<loc0001><loc0002> cat").is_empty(),
-            "a partial group"
-        );
-        assert!(
-            boxes("<loc1024><loc0000><loc0010><loc0010> x").is_empty(),
-            "1024 is out of range"
-        );
-        assert!(
-            boxes("<loc0100><loc0100><loc0100><loc0300> flat").is_empty(),
-            "zero height"
-        );
+        assert!(boxes("<loc0001><loc0002> cat").is_empty(), "a partial group");
+        assert!(boxes("<loc1024><loc0000><loc0010><loc0010> x").is_empty(), "1024 is out of range");
+        assert!(boxes("<loc0100><loc0100><loc0100><loc0300> flat").is_empty(), "zero height");
         assert!(boxes("<loc12345><loc0><loc1><loc2> a").is_empty());
         assert!(boxes("<loc0010<loc0020> <<>> <loc").is_empty());
-        assert_eq!(
-            boxes("junk <loc0010><loc0020><loc0030><loc0040> cat <seg001><seg002> ;").len(),
-            1
-        );
+        assert_eq!(boxes("junk <loc0010><loc0020><loc0030><loc0040> cat <seg001><seg002> ;").len(), 1);
         // Corners given the wrong way round are ordered.
-        assert_eq!(
-            boxes("<loc0768><loc0896><loc0256><loc0128> cat"),
-            vec![(128.0, 256.0, 896.0, 768.0, "cat".into())]
-        );
+        assert_eq!(boxes("<loc0768><loc0896><loc0256><loc0128> cat"), vec![(128.0, 256.0, 896.0, 768.0, "cat".into())]);
         // Short digit strings are accepted (some tokenizers drop leading zeros).
         assert_eq!(boxes("<loc1><loc2><loc30><loc40> ab")[0].4, "ab");
         assert!(boxes("ünï <loc0001>çödé<loc0002><loc0003><loc0004><loc0005> é ; ;").len() == 1);

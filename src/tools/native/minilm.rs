@@ -34,9 +34,7 @@ impl TextEmbedder {
         let key = cfg.key("minilm", &paths);
         let dev = cfg.device.device()?;
         let dtype = cfg.precision.dtype();
-        cache::shared(&key, || {
-            TextEmbedder::from_files(&paths[0], &paths[1], &paths[2], &dev, dtype)
-        })
+        cache::shared(&key, || TextEmbedder::from_files(&paths[0], &paths[1], &paths[2], &dev, dtype))
     }
 
     /// Load from a folder holding `config.json`, `model.safetensors`, `tokenizer.json`.
@@ -44,54 +42,26 @@ impl TextEmbedder {
         let p: Vec<_> = FILES.iter().map(|f| dir.join(f)).collect();
         for f in &p {
             if !f.is_file() {
-                return Err(Diagnostic::new(
-                    Code::E411,
-                    format!("weight file `{}` not found", f.display()),
-                ));
+                return Err(Diagnostic::new(Code::E411, format!("weight file `{}` not found", f.display())));
             }
         }
         TextEmbedder::from_files(&p[0], &p[1], &p[2], device, dtype)
     }
 
-    fn from_files(
-        config: &Path,
-        weights: &Path,
-        tok: &Path,
-        device: &Device,
-        dtype: DType,
-    ) -> Result<TextEmbedder, Diagnostic> {
+    fn from_files(config: &Path, weights: &Path, tok: &Path, device: &Device, dtype: DType) -> Result<TextEmbedder, Diagnostic> {
         let config: Config = read_json(config)?;
-        let mut tokenizer = Tokenizer::from_file(tok).map_err(|e| {
-            Diagnostic::new(
-                Code::E401,
-                format!("cannot load tokenizer {}: {e}", tok.display()),
-            )
-        })?;
+        let mut tokenizer = Tokenizer::from_file(tok)
+            .map_err(|e| Diagnostic::new(Code::E401, format!("cannot load tokenizer {}: {e}", tok.display())))?;
         // The shipped tokenizer pads every input to 128 tokens: pad to the longest in the batch.
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            ..Default::default()
-        }));
+        tokenizer.with_padding(Some(PaddingParams { strategy: PaddingStrategy::BatchLongest, ..Default::default() }));
         tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: MAX_TOKENS,
-                ..Default::default()
-            }))
+            .with_truncation(Some(TruncationParams { max_length: MAX_TOKENS, ..Default::default() }))
             .map_err(|e| Diagnostic::new(Code::E401, format!("tokenizer: {e}")))?;
         // SAFETY: the file is memory-mapped read-only; dwim never writes weight files it reads.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], dtype, device) }
-            .map_err(|e| {
-                Diagnostic::new(
-                    Code::E411,
-                    format!("cannot read {}: {e}", weights.display()),
-                )
-            })?;
+            .map_err(|e| Diagnostic::new(Code::E411, format!("cannot read {}: {e}", weights.display())))?;
         let model = BertModel::load(vb, &config).map_err(model_err("loading MiniLM"))?;
-        Ok(TextEmbedder {
-            model,
-            tokenizer,
-            device: device.clone(),
-        })
+        Ok(TextEmbedder { model, tokenizer, device: device.clone() })
     }
 
     /// One unit-length 384-dim vector per input, computed in one batch. Inputs longer than
@@ -115,10 +85,7 @@ impl TextEmbedder {
         let ids = Tensor::from_vec(ids, (n, len), &self.device).map_err(&err)?;
         let mask = Tensor::from_vec(mask, (n, len), &self.device).map_err(&err)?;
         let types = ids.zeros_like().map_err(&err)?;
-        let hidden = self
-            .model
-            .forward(&ids, &types, Some(&mask))
-            .map_err(&err)?;
+        let hidden = self.model.forward(&ids, &types, Some(&mask)).map_err(&err)?;
         let pooled = (|| {
             let m = mask.to_dtype(hidden.dtype())?.unsqueeze(2)?;
             let sum = hidden.broadcast_mul(&m)?.sum(1)?;
@@ -142,9 +109,5 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
     let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
     let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na * nb)
-    }
+    if na == 0.0 || nb == 0.0 { 0.0 } else { dot / (na * nb) }
 }

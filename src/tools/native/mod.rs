@@ -49,11 +49,11 @@ pub mod worker;
 pub use available::{available_models, native_tools_for, NativeModel, MODELS};
 pub use clip::ClipScorer;
 pub use depth::DepthEstimator;
+pub use paligemma::PaliGemma;
 pub use device::{DeviceChoice, Precision};
 pub use loader::ModelSource;
 pub use minilm::TextEmbedder;
 pub use ocr::TextReader;
-pub use paligemma::PaliGemma;
 
 use crate::diag::{Code, Diagnostic};
 use crate::tools::{Registry, Signature, Tool, ToolKind};
@@ -108,12 +108,7 @@ impl NativeConfig {
     /// The cache key part shared by every model: device and precision.
     fn key(&self, kind: &str, paths: &[PathBuf]) -> String {
         let p: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        format!(
-            "{kind}|{:?}|{:?}|{}",
-            self.device,
-            self.precision,
-            p.join("|")
-        )
+        format!("{kind}|{:?}|{:?}|{}", self.device, self.precision, p.join("|"))
     }
 }
 
@@ -137,10 +132,7 @@ pub fn add_native_tools(registry: &mut Registry, cfg: &NativeConfig) {
 
 /// A signature marked as a native tool.
 pub(crate) fn native_sig(sig: Signature) -> Signature {
-    Signature {
-        kind: ToolKind::Native,
-        ..sig
-    }
+    Signature { kind: ToolKind::Native, ..sig }
 }
 
 /// A candle error as a tool failure.

@@ -50,9 +50,8 @@ impl TextReader {
         let key = cfg.key("ocr", std::slice::from_ref(&path));
         let device = cfg.device.device()?;
         cache::shared(&key, || {
-            let crnn = Crnn::load_pth(&path, &device).map_err(|e| {
-                Diagnostic::new(Code::E411, format!("cannot load {}: {e}", path.display()))
-            })?;
+            let crnn = Crnn::load_pth(&path, &device)
+                .map_err(|e| Diagnostic::new(Code::E411, format!("cannot load {}: {e}", path.display())))?;
             Ok(TextReader { crnn, device })
         })
     }
@@ -62,15 +61,10 @@ impl TextReader {
         let g = pixels::gray(&pixels::crop(region)?);
         let mut out = Vec::new();
         for (top, bottom, left, right) in find_lines(&g).into_iter().take(MAX_LINES) {
-            let line =
-                image::imageops::crop_imm(&g, left, top, right - left, bottom - top).to_image();
+            let line = image::imageops::crop_imm(&g, left, top, right - left, bottom - top).to_image();
             let (text, confidence) = self.read_line(&line)?;
             if !text.trim().is_empty() {
-                out.push(Line {
-                    text: text.trim().to_string(),
-                    confidence,
-                    rows: (top, bottom),
-                });
+                out.push(Line { text: text.trim().to_string(), confidence, rows: (top, bottom) });
             }
         }
         Ok(out)
@@ -79,11 +73,7 @@ impl TextReader {
     /// All text in the region, lines joined by a space.
     pub fn read(&self, region: &Region) -> Result<String, Diagnostic> {
         let lines = self.read_lines(region)?;
-        Ok(lines
-            .iter()
-            .map(|l| l.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" "))
+        Ok(lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" "))
     }
 
     /// Read one single-line grayscale crop.
@@ -91,14 +81,9 @@ impl TextReader {
         let (w, h) = (line.width().max(1), line.height().max(1));
         let width = ((IMG_H as f64 * w as f64 / h as f64).ceil() as u32).clamp(16, MAX_LINE_WIDTH);
         let img = pixels::resize_gray(line, width, IMG_H as u32);
-        let data: Vec<f32> = img
-            .as_raw()
-            .iter()
-            .map(|&v| (v as f32 / 255.0 - 0.5) / 0.5)
-            .collect();
+        let data: Vec<f32> = img.as_raw().iter().map(|&v| (v as f32 / 255.0 - 0.5) / 0.5).collect();
         let err = model_err("OCR forward");
-        let x =
-            Tensor::from_vec(data, (1, 1, IMG_H, width as usize), &self.device).map_err(&err)?;
+        let x = Tensor::from_vec(data, (1, 1, IMG_H, width as usize), &self.device).map_err(&err)?;
         let logits = self.crnn.forward(&x).map_err(&err)?;
         let logits = logits.squeeze(0).map_err(&err)?;
         ctc_greedy(&logits).map_err(err)
@@ -134,26 +119,17 @@ pub fn find_lines(g: &GrayImage) -> Vec<(u32, u32, u32, u32)> {
     bands
         .into_iter()
         .filter_map(|(top, bottom)| {
-            let cols: Vec<u32> = (0..w)
-                .filter(|&x| (top..bottom).any(|y| ink(x, y)))
-                .collect();
+            let cols: Vec<u32> = (0..w).filter(|&x| (top..bottom).any(|y| ink(x, y))).collect();
             let (l, r) = (*cols.first()?, *cols.last()? + 1);
             let pad = ((bottom - top) / 4).max(2);
-            Some((
-                top.saturating_sub(pad),
-                (bottom + pad).min(h),
-                l.saturating_sub(pad),
-                (r + pad).min(w),
-            ))
+            Some((top.saturating_sub(pad), (bottom + pad).min(h), l.saturating_sub(pad), (r + pad).min(w)))
         })
         .collect()
 }
 
 fn border_median(g: &GrayImage) -> u8 {
     let (w, h) = g.dimensions();
-    let mut v: Vec<u8> = (0..w)
-        .flat_map(|x| [g.get_pixel(x, 0).0[0], g.get_pixel(x, h - 1).0[0]])
-        .collect();
+    let mut v: Vec<u8> = (0..w).flat_map(|x| [g.get_pixel(x, 0).0[0], g.get_pixel(x, h - 1).0[0]]).collect();
     v.extend((0..h).flat_map(|y| [g.get_pixel(0, y).0[0], g.get_pixel(w - 1, y).0[0]]));
     v.sort_unstable();
     v[v.len() / 2]

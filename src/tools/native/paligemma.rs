@@ -106,9 +106,7 @@ impl HfPaliGemmaConfig {
     pub fn to_candle(&self) -> Result<paligemma::Config, Diagnostic> {
         let (t, v) = (&self.text_config, &self.vision_config);
         let bad = |m: &str| Diagnostic::new(Code::E401, format!("PaliGemma config: {m}"));
-        let side = v
-            .num_image_tokens
-            .map(|n| (n as f64).sqrt().round() as usize * v.patch_size);
+        let side = v.num_image_tokens.map(|n| (n as f64).sqrt().round() as usize * v.patch_size);
         let image_size = v.image_size.or(side).unwrap_or(224);
         if v.patch_size == 0 || image_size % v.patch_size != 0 || image_size == 0 {
             return Err(bad("image_size must be a positive multiple of patch_size"));
@@ -116,14 +114,9 @@ impl HfPaliGemmaConfig {
         if t.num_attention_heads == 0 || t.num_key_value_heads == 0 || v.num_attention_heads == 0 {
             return Err(bad("attention head counts must be positive"));
         }
-        let projection_dim = self
-            .projection_dim
-            .or(v.projection_dim)
-            .unwrap_or(t.hidden_size);
+        let projection_dim = self.projection_dim.or(v.projection_dim).unwrap_or(t.hidden_size);
         if projection_dim != t.hidden_size {
-            return Err(bad(
-                "projection_dim must equal the text model's hidden_size",
-            ));
+            return Err(bad("projection_dim must equal the text model's hidden_size"));
         }
         Ok(paligemma::Config {
             vision_config: siglip::VisionConfig {
@@ -206,22 +199,10 @@ fn weight_files(cfg: &NativeConfig) -> Result<Vec<PathBuf>, Diagnostic> {
     shards.sort_unstable();
     shards.dedup();
     if shards.is_empty() {
-        return Err(Diagnostic::new(
-            Code::E401,
-            format!("{} has no weight_map", index.display()),
-        ));
+        return Err(Diagnostic::new(Code::E401, format!("{} has no weight_map", index.display())));
     }
     let dir = index.parent().map(Path::to_path_buf).unwrap_or_default();
-    shards
-        .iter()
-        .map(|s| {
-            if dir.join(s).is_file() {
-                Ok(dir.join(s))
-            } else {
-                SOURCE.file(cfg, s)
-            }
-        })
-        .collect()
+    shards.iter().map(|s| if dir.join(s).is_file() { Ok(dir.join(s)) } else { SOURCE.file(cfg, s) }).collect()
 }
 
 impl PaliGemma {
@@ -230,40 +211,25 @@ impl PaliGemma {
         let key = cfg.key("paligemma", &paths);
         let dev = cfg.device.device()?;
         let dtype = cfg.precision.dtype();
-        cache::shared(&key, || {
-            PaliGemma::from_files(&paths[0], &paths[1], &paths[2..], &dev, dtype)
-        })
+        cache::shared(&key, || PaliGemma::from_files(&paths[0], &paths[1], &paths[2..], &dev, dtype))
     }
 
     pub fn from_dir(dir: &Path, device: &Device, dtype: DType) -> Result<PaliGemma, Diagnostic> {
-        let cfg = NativeConfig::default()
-            .offline()
-            .with_model_dir(SOURCE.name, dir);
+        let cfg = NativeConfig::default().offline().with_model_dir(SOURCE.name, dir);
         let p = resolve_files(&cfg)?;
         PaliGemma::from_files(&p[0], &p[1], &p[2..], device, dtype)
     }
 
-    fn from_files(
-        config: &Path,
-        tok: &Path,
-        weights: &[PathBuf],
-        device: &Device,
-        dtype: DType,
-    ) -> Result<PaliGemma, Diagnostic> {
+    fn from_files(config: &Path, tok: &Path, weights: &[PathBuf], device: &Device, dtype: DType) -> Result<PaliGemma, Diagnostic> {
         let hf: HfPaliGemmaConfig = read_json(config)?;
         let cfg = hf.to_candle()?;
-        let mut tokenizer = Tokenizer::from_file(tok).map_err(|e| {
-            Diagnostic::new(
-                Code::E401,
-                format!("cannot load tokenizer {}: {e}", tok.display()),
-            )
-        })?;
+        let mut tokenizer = Tokenizer::from_file(tok)
+            .map_err(|e| Diagnostic::new(Code::E401, format!("cannot load tokenizer {}: {e}", tok.display())))?;
         tokenizer.with_padding(None);
         let _ = tokenizer.with_truncation(None);
         // SAFETY: read-only memory maps of weight files dwim does not modify.
-        let vb = unsafe { VarBuilder::from_mmaped_safetensors(weights, dtype, device) }.map_err(
-            |e| Diagnostic::new(Code::E411, format!("cannot read PaliGemma weights: {e}")),
-        )?;
+        let vb = unsafe { VarBuilder::from_mmaped_safetensors(weights, dtype, device) }
+            .map_err(|e| Diagnostic::new(Code::E411, format!("cannot read PaliGemma weights: {e}")))?;
         let model = paligemma::Model::new(&cfg, vb).map_err(model_err("loading PaliGemma"))?;
         let v = &cfg.vision_config;
         Ok(PaliGemma {
@@ -282,11 +248,7 @@ impl PaliGemma {
     /// Pixel input: the region resized to the model's square, scaled to [-1, 1].
     fn pixels(&self, region: &Region) -> Result<Tensor, Diagnostic> {
         let s = self.image_size as u32;
-        let data = pixels::chw_normalised(
-            &pixels::resize_rgb(&pixels::crop(region)?, s, s),
-            [0.5; 3],
-            [0.5; 3],
-        );
+        let data = pixels::chw_normalised(&pixels::resize_rgb(&pixels::crop(region)?, s, s), [0.5; 3], [0.5; 3]);
         Tensor::from_vec(data, (1, 3, s as usize, s as usize), &self.device)
             .and_then(|t| t.to_dtype(self.dtype))
             .map_err(model_err("PaliGemma input"))
@@ -294,49 +256,25 @@ impl PaliGemma {
 
     /// Greedy decoding of at most `max_new` tokens after `prompt` (a line such as
     /// `answer en what colour is the car?` or `detect car`) about `region`.
-    pub fn generate(
-        &self,
-        region: &Region,
-        prompt: &str,
-        max_new: usize,
-    ) -> Result<Generated, Diagnostic> {
+    pub fn generate(&self, region: &Region, prompt: &str, max_new: usize) -> Result<Generated, Diagnostic> {
         let line = format!("{}\n", prompt.replace(['\n', '\r'], " "));
-        let enc = self
-            .tokenizer
-            .encode(line, true)
-            .map_err(|e| Diagnostic::new(Code::E402, format!("cannot tokenize: {e}")))?;
+        let enc = self.tokenizer.encode(line, true).map_err(|e| Diagnostic::new(Code::E402, format!("cannot tokenize: {e}")))?;
         let mut ids = enc.get_ids().to_vec();
         if let Some(b) = self.bos.filter(|b| ids.first() != Some(b)) {
             ids.insert(0, b);
         }
-        let room = self
-            .max_positions
-            .saturating_sub(self.image_tokens + ids.len());
+        let room = self.max_positions.saturating_sub(self.image_tokens + ids.len());
         if room == 0 {
-            return Err(Diagnostic::new(
-                Code::E402,
-                format!("the prompt is too long ({} tokens)", ids.len()),
-            ));
+            return Err(Diagnostic::new(Code::E402, format!("the prompt is too long ({} tokens)", ids.len())));
         }
         let px = self.pixels(region)?;
         let err = model_err("PaliGemma generation");
         let mut model = self.model.clone();
-        let mut input = Tensor::new(ids.as_slice(), &self.device)
-            .and_then(|t| t.unsqueeze(0))
-            .map_err(&err)?;
+        let mut input = Tensor::new(ids.as_slice(), &self.device).and_then(|t| t.unsqueeze(0)).map_err(&err)?;
         let mut out = Vec::new();
         for step in 0..max_new.min(room) {
-            let logits = if step == 0 {
-                model.setup(&px, &input)
-            } else {
-                model.forward(&input)
-            }
-            .map_err(&err)?;
-            let row = logits
-                .flatten_all()
-                .and_then(|t| t.to_dtype(DType::F32))
-                .and_then(|t| t.to_vec1::<f32>())
-                .map_err(&err)?;
+            let logits = if step == 0 { model.setup(&px, &input) } else { model.forward(&input) }.map_err(&err)?;
+            let row = logits.flatten_all().and_then(|t| t.to_dtype(DType::F32)).and_then(|t| t.to_vec1::<f32>()).map_err(&err)?;
             let next = argmax(&row);
             if Some(next) == self.eos {
                 break;
@@ -345,15 +283,9 @@ impl PaliGemma {
             input = Tensor::new(&[[next]], &self.device).map_err(&err)?;
         }
         let decode = |skip: bool| {
-            self.tokenizer
-                .decode(&out, skip)
-                .map_err(|e| Diagnostic::new(Code::E407, format!("cannot decode the answer: {e}")))
+            self.tokenizer.decode(&out, skip).map_err(|e| Diagnostic::new(Code::E407, format!("cannot decode the answer: {e}")))
         };
-        Ok(Generated {
-            text: decode(true)?.trim().to_string(),
-            raw: decode(false)?,
-            ids: out,
-        })
+        Ok(Generated { text: decode(true)?.trim().to_string(), raw: decode(false)?, ids: out })
     }
 }
 

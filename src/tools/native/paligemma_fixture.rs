@@ -14,9 +14,9 @@ use std::path::Path;
 
 /// Words of the tiny tokenizer (lower-cased, split on whitespace and punctuation).
 pub const TINY_VLM_WORDS: &[&str] = &[
-    "answer", "en", "detect", "caption", "what", "color", "colour", "shape", "is", "the", "a",
-    "of", "how", "many", "are", "there", "red", "green", "blue", "yellow", "circle", "square",
-    "triangle", "cat", "dog", "car", "yes", "no", "one", "two", "three", "left", "right", "?", ";",
+    "answer", "en", "detect", "caption", "what", "color", "colour", "shape", "is", "the", "a", "of", "how", "many",
+    "are", "there", "red", "green", "blue", "yellow", "circle", "square", "triangle", "cat", "dog", "car", "yes",
+    "no", "one", "two", "three", "left", "right", "?", ";",
 ];
 const SPECIALS: [&str; 4] = ["<pad>", "<eos>", "<bos>", "<unk>"];
 
@@ -45,14 +45,8 @@ pub fn tiny_paligemma_config() -> serde_json::Value {
 /// `<loc0000>`…`<loc1023>`; `<bos>` is prepended to every text.
 pub fn tiny_paligemma_tokenizer() -> serde_json::Value {
     let mut vocab = serde_json::Map::new();
-    let words = SPECIALS
-        .iter()
-        .map(|s| s.to_string())
-        .chain(TINY_VLM_WORDS.iter().map(|w| w.to_string()));
-    for (i, w) in words
-        .chain((0..1024).map(|n| format!("<loc{n:04}>")))
-        .enumerate()
-    {
+    let words = SPECIALS.iter().map(|s| s.to_string()).chain(TINY_VLM_WORDS.iter().map(|w| w.to_string()));
+    for (i, w) in words.chain((0..1024).map(|n| format!("<loc{n:04}>"))).enumerate() {
         vocab.insert(w, json!(i));
     }
     let added: Vec<serde_json::Value> = SPECIALS
@@ -86,19 +80,10 @@ pub fn write_tiny_paligemma(dir: &Path, seed: u64) -> Result<(), Diagnostic> {
     std::fs::create_dir_all(dir).map_err(io)?;
     let config = tiny_paligemma_config();
     std::fs::write(dir.join("config.json"), config.to_string()).map_err(io)?;
-    std::fs::write(
-        dir.join("tokenizer.json"),
-        tiny_paligemma_tokenizer().to_string(),
-    )
-    .map_err(io)?;
-    let hf: HfPaliGemmaConfig =
-        serde_json::from_value(config).map_err(|e| Diagnostic::new(Code::E401, e.to_string()))?;
+    std::fs::write(dir.join("tokenizer.json"), tiny_paligemma_tokenizer().to_string()).map_err(io)?;
+    let hf: HfPaliGemmaConfig = serde_json::from_value(config).map_err(|e| Diagnostic::new(Code::E401, e.to_string()))?;
     let vm = VarMap::new();
-    paligemma::Model::new(
-        &hf.to_candle()?,
-        VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu),
-    )
-    .map_err(err)?;
+    paligemma::Model::new(&hf.to_candle()?, VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu)).map_err(err)?;
     // Gemma's RMS norms scale by (1 + weight); SigLIP's layer norms by weight.
     randomise(&vm, seed, |n| n.contains("norm")).map_err(err)?;
     vm.save(dir.join("model.safetensors")).map_err(err)

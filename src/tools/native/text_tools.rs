@@ -62,10 +62,7 @@ impl Tool for BestTextMatch {
             match c {
                 Value::Text(t) => inputs.push(t),
                 other => {
-                    return Err(Diagnostic::new(
-                        Code::E402,
-                        format!("candidate {i} is {}, not text", other.kind()),
-                    ))
+                    return Err(Diagnostic::new(Code::E402, format!("candidate {i} is {}, not text", other.kind())))
                 }
             }
         }
@@ -75,10 +72,7 @@ impl Tool for BestTextMatch {
         let v = TextEmbedder::shared(&self.cfg)?.embed(&inputs)?;
         let best = (1..v.len())
             .map(|i| (super::minilm::cosine(&v[0], &v[i]), i))
-            .fold(
-                (f32::NEG_INFINITY, 1),
-                |acc, x| if x.0 > acc.0 { x } else { acc },
-            );
+            .fold((f32::NEG_INFINITY, 1), |acc, x| if x.0 > acc.0 { x } else { acc });
         Ok(Value::text(inputs[best.1]))
     }
 }

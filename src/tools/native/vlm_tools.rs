@@ -63,11 +63,7 @@ impl Tool for Vqa {
     fn call(&self, args: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
         let region = args.visual(0)?;
         let q = nonempty(args.text(1)?, "question")?;
-        let g = PaliGemma::shared(&self.cfg)?.generate(
-            &region,
-            &format!("answer en {q}"),
-            ANSWER_TOKENS,
-        )?;
+        let g = PaliGemma::shared(&self.cfg)?.generate(&region, &format!("answer en {q}"), ANSWER_TOKENS)?;
         Ok(Value::text(g.text))
     }
 }
@@ -79,11 +75,7 @@ impl Tool for Detect {
     fn call(&self, args: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
         let region = args.visual(0)?;
         let q = nonempty(args.text(1)?, "query")?;
-        let g = PaliGemma::shared(&self.cfg)?.generate(
-            &region,
-            &format!("detect {q}"),
-            DETECT_TOKENS,
-        )?;
+        let g = PaliGemma::shared(&self.cfg)?.generate(&region, &format!("detect {q}"), DETECT_TOKENS)?;
         let mut found = regions_from(&g.raw, &region, q)?;
         found.sort_by(|a, b| a.bbox.x0.total_cmp(&b.bbox.x0));
         Ok(Value::list(found.into_iter().map(Value::Region).collect()))
@@ -94,29 +86,14 @@ impl Tool for Detect {
 /// crop); a box with no label gets the query.
 pub fn regions_from(raw: &str, region: &Region, query: &str) -> Result<Vec<Region>, Diagnostic> {
     let crop = pixels::crop(region)?;
-    let (ox, oy) = (
-        region.bbox.x0.floor().max(0.0),
-        region.bbox.y0.floor().max(0.0),
-    );
+    let (ox, oy) = (region.bbox.x0.floor().max(0.0), region.bbox.y0.floor().max(0.0));
     let (cw, ch) = (crop.width() as f64, crop.height() as f64);
     Ok(parse_locations(raw)
         .into_iter()
         .map(|l| {
-            let bbox = BBox {
-                x0: ox + l.x0 * cw,
-                y0: oy + l.y0 * ch,
-                x1: ox + l.x1 * cw,
-                y1: oy + l.y1 * ch,
-            };
-            let label = if l.label.is_empty() {
-                query.to_string()
-            } else {
-                l.label
-            };
-            Region {
-                label: Some(label.into()),
-                ..Region::new(region.image.clone(), bbox)
-            }
+            let bbox = BBox { x0: ox + l.x0 * cw, y0: oy + l.y0 * ch, x1: ox + l.x1 * cw, y1: oy + l.y1 * ch };
+            let label = if l.label.is_empty() { query.to_string() } else { l.label };
+            Region { label: Some(label.into()), ..Region::new(region.image.clone(), bbox) }
         })
         .collect())
 }
@@ -129,30 +106,12 @@ mod tests {
     #[test]
     fn boxes_land_on_the_full_image() {
         let img = Image::from_rgb(image::RgbImage::new(200, 100));
-        let sub = Region::new(
-            img.clone(),
-            BBox {
-                x0: 100.0,
-                y0: 50.0,
-                x1: 200.0,
-                y1: 100.0,
-            },
-        );
-        let r = regions_from(
-            "<loc0000><loc0512><loc0512><loc1023> cat ; <loc0000><loc0000><loc0100><loc0100>",
-            &sub,
-            "animal",
-        )
-        .unwrap();
+        let sub = Region::new(img.clone(), BBox { x0: 100.0, y0: 50.0, x1: 200.0, y1: 100.0 });
+        let r = regions_from("<loc0000><loc0512><loc0512><loc1023> cat ; <loc0000><loc0000><loc0100><loc0100>", &sub, "animal").unwrap();
         assert_eq!(r.len(), 2);
-        assert_eq!(
-            (r[0].bbox.x0, r[0].bbox.y0, r[0].bbox.x1, r[0].bbox.y1),
-            (150.0, 50.0, 100.0 + 1023.0 / 1024.0 * 100.0, 75.0)
-        );
+        assert_eq!((r[0].bbox.x0, r[0].bbox.y0, r[0].bbox.x1, r[0].bbox.y1), (150.0, 50.0, 100.0 + 1023.0 / 1024.0 * 100.0, 75.0));
         assert_eq!(r[0].label.as_deref(), Some("cat"));
         assert_eq!(r[1].label.as_deref(), Some("animal"));
-        assert!(regions_from("nothing", &Region::whole(img), "x")
-            .unwrap()
-            .is_empty());
+        assert!(regions_from("nothing", &Region::whole(img), "x").unwrap().is_empty());
     }
 }

@@ -55,30 +55,17 @@ impl<I: Send + 'static, O: Send + 'static> BatchWorker<I, O> {
                 };
                 serve(&model, &rx, max_batch, &run, &st);
             })
-            .map_err(|e| {
-                Diagnostic::new(
-                    Code::E401,
-                    format!("cannot start the {name} worker thread: {e}"),
-                )
-            })?;
+            .map_err(|e| Diagnostic::new(Code::E401, format!("cannot start the {name} worker thread: {e}")))?;
         match ready_rx.recv() {
-            Ok(Ok(())) => Ok(BatchWorker {
-                name: name.to_string(),
-                jobs,
-                stats,
-            }),
+            Ok(Ok(())) => Ok(BatchWorker { name: name.to_string(), jobs, stats }),
             Ok(Err(d)) => Err(d),
-            Err(_) => Err(Diagnostic::new(
-                Code::E499,
-                format!("the {name} worker stopped while loading"),
-            )),
+            Err(_) => Err(Diagnostic::new(Code::E499, format!("the {name} worker stopped while loading"))),
         }
     }
 
     /// Run one input (possibly batched with other callers' inputs) and wait for its output.
     pub fn call(&self, input: I) -> Result<O, Diagnostic> {
-        let stopped =
-            || Diagnostic::new(Code::E499, format!("the {} worker has stopped", self.name));
+        let stopped = || Diagnostic::new(Code::E499, format!("the {} worker has stopped", self.name));
         let (tx, rx) = channel();
         self.jobs.send((input, tx)).map_err(|_| stopped())?;
         rx.recv().map_err(|_| stopped())?
@@ -113,10 +100,7 @@ where
                 }
             }
             Ok(outs) => {
-                let d = Diagnostic::new(
-                    Code::E499,
-                    format!("batch of {n} gave {} outputs", outs.len()),
-                );
+                let d = Diagnostic::new(Code::E499, format!("batch of {n} gave {} outputs", outs.len()));
                 replies.iter().for_each(|r| drop(r.send(Err(d.clone()))));
             }
             Err(d) => replies.iter().for_each(|r| drop(r.send(Err(d.clone())))),
@@ -132,33 +116,17 @@ mod tests {
     #[test]
     fn calls_queued_during_a_batch_share_the_next_one() {
         let w = Arc::new(
-            BatchWorker::spawn(
-                "test",
-                8,
-                || Ok(()),
-                |_: &(), xs: Vec<u32>| {
-                    std::thread::sleep(Duration::from_millis(150));
-                    Ok(xs.iter().map(|x| x * 2).collect())
-                },
-            )
+            BatchWorker::spawn("test", 8, || Ok(()), |_: &(), xs: Vec<u32>| {
+                std::thread::sleep(Duration::from_millis(150));
+                Ok(xs.iter().map(|x| x * 2).collect())
+            })
             .unwrap(),
         );
-        let first = {
-            let w = w.clone();
-            std::thread::spawn(move || w.call(1))
-        };
+        let first = { let w = w.clone(); std::thread::spawn(move || w.call(1)) };
         std::thread::sleep(Duration::from_millis(40));
-        let rest: Vec<_> = (2..5)
-            .map(|i| {
-                let w = w.clone();
-                std::thread::spawn(move || w.call(i))
-            })
-            .collect();
+        let rest: Vec<_> = (2..5).map(|i| { let w = w.clone(); std::thread::spawn(move || w.call(i)) }).collect();
         assert_eq!(first.join().unwrap().unwrap(), 2);
-        let got: Vec<u32> = rest
-            .into_iter()
-            .map(|h| h.join().unwrap().unwrap())
-            .collect();
+        let got: Vec<u32> = rest.into_iter().map(|h| h.join().unwrap().unwrap()).collect();
         assert_eq!(got, vec![4, 6, 8]);
         assert_eq!(w.stats().batches.load(Ordering::Relaxed), 2);
         assert_eq!(w.stats().max_batch.load(Ordering::Relaxed), 3);
@@ -166,22 +134,9 @@ mod tests {
 
     #[test]
     fn load_errors_and_run_errors_reach_the_caller() {
-        let e = BatchWorker::<u32, u32>::spawn(
-            "bad",
-            1,
-            || Err::<(), _>(Diagnostic::new(Code::E411, "no weights")),
-            |_, x| Ok(x),
-        )
-        .err()
-        .unwrap();
+        let e = BatchWorker::<u32, u32>::spawn("bad", 1, || Err::<(), _>(Diagnostic::new(Code::E411, "no weights")), |_, x| Ok(x)).err().unwrap();
         assert_eq!(e.code, Code::E411);
-        let w = BatchWorker::spawn(
-            "fails",
-            4,
-            || Ok(()),
-            |_: &(), _: Vec<u32>| Err::<Vec<u32>, _>(Diagnostic::new(Code::E401, "boom")),
-        )
-        .unwrap();
+        let w = BatchWorker::spawn("fails", 4, || Ok(()), |_: &(), _: Vec<u32>| Err::<Vec<u32>, _>(Diagnostic::new(Code::E401, "boom"))).unwrap();
         assert_eq!(w.call(1).err().unwrap().code, Code::E401);
     }
 }

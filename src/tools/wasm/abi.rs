@@ -116,10 +116,7 @@ fn encode_value(v: &Value, out: &mut Vec<u8>, images: &mut Vec<Image>) -> Result
             }
         }
         Value::Lambda(_) => {
-            return Err(Diagnostic::new(
-                Code::E402,
-                "a function cannot be passed to a WASM plugin",
-            ));
+            return Err(Diagnostic::new(Code::E402, "a function cannot be passed to a WASM plugin"));
         }
     }
     Ok(())
@@ -138,17 +135,8 @@ pub struct OutputLimits {
 }
 
 /// Decode a guest's output; every malformation is E407.
-pub fn decode_output(
-    bytes: &[u8],
-    inputs: &[Image],
-    lim: &OutputLimits,
-) -> Result<Output, Diagnostic> {
-    let mut r = Reader {
-        bytes,
-        pos: 0,
-        lim,
-        images: inputs.to_vec(),
-    };
+pub fn decode_output(bytes: &[u8], inputs: &[Image], lim: &OutputLimits) -> Result<Output, Diagnostic> {
+    let mut r = Reader { bytes, pos: 0, lim, images: inputs.to_vec() };
     let out = match r.u8()? {
         0 => {
             let n = r.u32()?;
@@ -162,10 +150,7 @@ pub fn decode_output(
         s => return Err(bad(format!("unknown status byte {s}"))),
     };
     if r.pos != bytes.len() {
-        return Err(bad(format!(
-            "{} trailing bytes after the result",
-            bytes.len() - r.pos
-        )));
+        return Err(bad(format!("{} trailing bytes after the result", bytes.len() - r.pos)));
     }
     Ok(out)
 }
@@ -184,12 +169,7 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], Diagnostic> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or_else(|| {
-            bad(format!(
-                "output ends early (wanted {n} bytes at offset {})",
-                self.pos
-            ))
-        })?;
+        let end = end.ok_or_else(|| bad(format!("output ends early (wanted {n} bytes at offset {})", self.pos)))?;
         let s = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -210,32 +190,20 @@ impl<'a> Reader<'a> {
     fn text(&mut self) -> Result<&'a str, Diagnostic> {
         let n = self.u32()?;
         if n > self.lim.max_text_len {
-            return Err(bad(format!(
-                "text of {n} bytes exceeds the limit of {}",
-                self.lim.max_text_len
-            )));
+            return Err(bad(format!("text of {n} bytes exceeds the limit of {}", self.lim.max_text_len)));
         }
         std::str::from_utf8(self.take(n)?).map_err(|e| bad(format!("text is not UTF-8: {e}")))
     }
     fn image(&mut self) -> Result<Image, Diagnostic> {
         let (w, h) = (self.u32()?, self.u32()?);
-        let n = w
-            .checked_mul(h)
-            .and_then(|p| p.checked_mul(3))
-            .ok_or_else(|| bad("image size overflows"))?;
+        let n = w.checked_mul(h).and_then(|p| p.checked_mul(3)).ok_or_else(|| bad("image size overflows"))?;
         let px = self.take(n)?.to_vec();
-        let buf = image::RgbImage::from_raw(w as u32, h as u32, px)
-            .ok_or_else(|| bad("image buffer has the wrong size"))?;
+        let buf = image::RgbImage::from_raw(w as u32, h as u32, px).ok_or_else(|| bad("image buffer has the wrong size"))?;
         Ok(Image::from_rgb(buf))
     }
     fn image_ref(&mut self) -> Result<Image, Diagnostic> {
         let i = self.u32()?;
-        self.images.get(i).cloned().ok_or_else(|| {
-            bad(format!(
-                "image index {i} out of range ({} images)",
-                self.images.len()
-            ))
-        })
+        self.images.get(i).cloned().ok_or_else(|| bad(format!("image index {i} out of range ({} images)", self.images.len())))
     }
     fn count(&mut self) -> Result<usize, Diagnostic> {
         let n = self.u32()?;
@@ -260,26 +228,13 @@ impl<'a> Reader<'a> {
             TAG_IMAGE => Value::Image(self.image_ref()?),
             TAG_REGION => {
                 let image = self.image_ref()?;
-                let bbox = BBox {
-                    x0: self.finite()?,
-                    y0: self.finite()?,
-                    x1: self.finite()?,
-                    y1: self.finite()?,
-                };
+                let bbox = BBox { x0: self.finite()?, y0: self.finite()?, x1: self.finite()?, y1: self.finite()? };
                 let flags = self.u8()?;
                 if flags & !3 != 0 {
                     return Err(bad(format!("region flags {flags}")));
                 }
-                let label = if flags & 1 != 0 {
-                    Some(Arc::from(self.text()?))
-                } else {
-                    None
-                };
-                let score = if flags & 2 != 0 {
-                    Some(self.finite()?)
-                } else {
-                    None
-                };
+                let label = if flags & 1 != 0 { Some(Arc::from(self.text()?)) } else { None };
+                let score = if flags & 2 != 0 { Some(self.finite()?) } else { None };
                 let mut r = Region::new(image, bbox);
                 r.label = label;
                 r.score = score;
@@ -305,21 +260,12 @@ impl<'a> Reader<'a> {
                 }
                 Value::Record(Arc::new(fields))
             }
-            t => {
-                return Err(bad(format!(
-                    "unknown value tag {t} at offset {}",
-                    self.pos - 1
-                )))
-            }
+            t => return Err(bad(format!("unknown value tag {t} at offset {}", self.pos - 1))),
         })
     }
     fn finite(&mut self) -> Result<f64, Diagnostic> {
         let x = self.f64()?;
-        if x.is_finite() {
-            Ok(x)
-        } else {
-            Err(bad("a number is NaN or infinite"))
-        }
+        if x.is_finite() { Ok(x) } else { Err(bad("a number is NaN or infinite")) }
     }
 }
 
@@ -328,10 +274,7 @@ mod tests {
     use super::*;
 
     fn lim() -> OutputLimits {
-        OutputLimits {
-            max_list_len: 100,
-            max_text_len: 100,
-        }
+        OutputLimits { max_list_len: 100, max_text_len: 100 }
     }
 
     #[test]
@@ -348,11 +291,7 @@ mod tests {
         out.extend_from_slice(&0u32.to_le_bytes());
         out.push(TAG_IMAGE);
         out.extend_from_slice(&1u32.to_le_bytes());
-        let Ok(Output::Ok(Value::List(items))) =
-            decode_output(&out, std::slice::from_ref(&input), &lim())
-        else {
-            panic!("decodes")
-        };
+        let Ok(Output::Ok(Value::List(items))) = decode_output(&out, std::slice::from_ref(&input), &lim()) else { panic!("decodes") };
         assert!(matches!(&items[0], Value::Image(i) if i.same(&input)));
         assert!(matches!(&items[1], Value::Image(i) if i.pixels().as_raw() == &vec![9, 8, 7]));
     }
@@ -380,9 +319,6 @@ mod tests {
             deep.extend_from_slice(&[TAG_LIST, 1, 0, 0, 0]);
         }
         deep.push(TAG_NONE);
-        assert!(
-            decode_output(&deep, &[], &lim()).is_err(),
-            "deep nesting is refused, not a host stack overflow"
-        );
+        assert!(decode_output(&deep, &[], &lim()).is_err(), "deep nesting is refused, not a host stack overflow");
     }
 }

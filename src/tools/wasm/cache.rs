@@ -38,9 +38,7 @@ fn key(engine: &Engine, wasm: &[u8]) -> String {
 
 /// Compile `wasm` (binary or text), reusing a cached artefact when one is valid.
 pub fn compile(engine: &Engine, wasm: &[u8], dir: Option<&Path>) -> wasmtime::Result<Module> {
-    let Some(dir) = dir else {
-        return Module::new(engine, wasm);
-    };
+    let Some(dir) = dir else { return Module::new(engine, wasm) };
     let path = dir.join(format!("{}.cwasm", key(engine, wasm)));
     if let Some(m) = load(engine, &path) {
         return Ok(m);
@@ -70,11 +68,7 @@ fn store(path: &Path, bytes: &[u8]) {
     }
     let mut file = blake3::hash(bytes).as_bytes().to_vec();
     file.extend_from_slice(bytes);
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        std::process::id(),
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("m")
-    ));
+    let tmp = dir.join(format!(".{}.{}.tmp", std::process::id(), path.file_name().and_then(|n| n.to_str()).unwrap_or("m")));
     if std::fs::write(&tmp, &file).is_ok() && std::fs::rename(&tmp, path).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

@@ -61,14 +61,11 @@ pub fn engine() -> Result<&'static Engine, Diagnostic> {
             .map_err(|e| format!("cannot start the epoch ticker: {e}"))?;
         Ok(engine)
     });
-    made.as_ref()
-        .map_err(|m| Diagnostic::new(Code::E410, m.clone()))
+    made.as_ref().map_err(|m| Diagnostic::new(Code::E410, m.clone()))
 }
 
 /// Epoch ticks for a deadline, rounded up, plus one for the tick in progress.
 pub fn deadline_ticks(d: Duration) -> u64 {
     let tick = EPOCH_TICK.as_nanos().max(1);
-    u64::try_from(d.as_nanos().div_ceil(tick))
-        .unwrap_or(u64::MAX / 2)
-        .saturating_add(1)
+    u64::try_from(d.as_nanos().div_ceil(tick)).unwrap_or(u64::MAX / 2).saturating_add(1)
 }

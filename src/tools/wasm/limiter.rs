@@ -26,10 +26,7 @@ impl std::error::Error for MemoryRefused {}
 
 impl CallLimiter {
     pub fn new(memory_cap: usize) -> Self {
-        CallLimiter {
-            memory_cap,
-            refused: None,
-        }
+        CallLimiter { memory_cap, refused: None }
     }
     fn refuse(&mut self, msg: String) -> wasmtime::Result<bool> {
         self.refused.get_or_insert_with(|| msg.clone());
@@ -38,12 +35,7 @@ impl CallLimiter {
 }
 
 impl ResourceLimiter for CallLimiter {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.memory_cap {
             return self.refuse(format!(
                 "memory would grow from {} to {} bytes; the limit is {} bytes",
@@ -53,12 +45,7 @@ impl ResourceLimiter for CallLimiter {
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > MAX_TABLE_ELEMENTS {
             return self.refuse(format!("table would grow from {current} to {desired} elements; the limit is {MAX_TABLE_ELEMENTS}"));
         }

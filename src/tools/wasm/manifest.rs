@@ -62,12 +62,8 @@ impl Manifest {
         if !path.exists() {
             return Ok(Manifest::default());
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Diagnostic::new(
-                Code::E410,
-                format!("cannot read manifest {}: {e}", path.display()),
-            )
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Diagnostic::new(Code::E410, format!("cannot read manifest {}: {e}", path.display())))?;
         serde_json::from_str(&text).map_err(|e| {
             Diagnostic::new(Code::E410, format!("invalid manifest {}: {e}", path.display()))
                 .help("fields: fuel, deadline_ms, memory_mb, max_output_bytes, grants ([\"clock\", \"random\", \"stderr\"]), random_seed")
@@ -97,11 +93,8 @@ mod tests {
     #[test]
     fn manifest_only_lowers() {
         let host = Limits::strict();
-        let m: Manifest =
-            serde_json::from_str(r#"{"fuel": 1e3, "memory_mb": 100000}"#).unwrap_or_default();
-        let m2: Manifest =
-            serde_json::from_str(r#"{"fuel": 1000, "memory_mb": 100000, "deadline_ms": 10}"#)
-                .unwrap();
+        let m: Manifest = serde_json::from_str(r#"{"fuel": 1e3, "memory_mb": 100000}"#).unwrap_or_default();
+        let m2: Manifest = serde_json::from_str(r#"{"fuel": 1000, "memory_mb": 100000, "deadline_ms": 10}"#).unwrap();
         assert_eq!(m, Manifest::default(), "non-integer fuel is rejected");
         let l = m2.limits(&host, usize::MAX);
         assert_eq!(l.fuel, 1000);

@@ -34,21 +34,11 @@ use std::sync::Arc;
 pub fn load_dir(dir: &Path, opts: &LoadOptions) -> (Vec<Arc<WasmTool>>, Vec<Diagnostic>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
-        Err(e) => {
-            return (
-                vec![],
-                vec![Diagnostic::new(
-                    Code::E410,
-                    format!("cannot read plugin directory {}: {e}", dir.display()),
-                )],
-            )
-        }
+        Err(e) => return (vec![], vec![Diagnostic::new(Code::E410, format!("cannot read plugin directory {}: {e}", dir.display()))]),
     };
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file() && matches!(p.extension().and_then(|x| x.to_str()), Some("wasm" | "wat"))
-        })
+        .filter(|p| p.is_file() && matches!(p.extension().and_then(|x| x.to_str()), Some("wasm" | "wat")))
         .collect();
     paths.sort();
     let (mut tools, mut problems) = (Vec::new(), Vec::new());

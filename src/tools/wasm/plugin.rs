@@ -24,9 +24,7 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions {
-            cache_dir: cache::default_dir(),
-        }
+        LoadOptions { cache_dir: cache::default_dir() }
     }
 }
 
@@ -39,12 +37,7 @@ pub struct WasmTool {
 
 /// Limits for `dwim_describe`, run once at load time.
 fn describe_limits() -> CallLimits {
-    CallLimits {
-        fuel: 100_000_000,
-        deadline: Duration::from_secs(2),
-        memory: 64 << 20,
-        max_output: 1 << 20,
-    }
+    CallLimits { fuel: 100_000_000, deadline: Duration::from_secs(2), memory: 64 << 20, max_output: 1 << 20 }
 }
 
 const EXPORTS: &[(&str, &[ValType], &[ValType])] = &[
@@ -56,56 +49,27 @@ const EXPORTS: &[(&str, &[ValType], &[ValType])] = &[
 fn check_exports(module: &Module) -> Result<(), Diagnostic> {
     match module.get_export("memory") {
         Some(ExternType::Memory(m)) if !m.is_64() && !m.is_shared() => {}
-        Some(_) => {
-            return Err(Diagnostic::new(
-                Code::E409,
-                "export `memory` must be a 32-bit, unshared linear memory",
-            ))
-        }
-        None => {
-            return Err(Diagnostic::new(
-                Code::E408,
-                "the plugin exports no `memory`",
-            ))
-        }
+        Some(_) => return Err(Diagnostic::new(Code::E409, "export `memory` must be a 32-bit, unshared linear memory")),
+        None => return Err(Diagnostic::new(Code::E408, "the plugin exports no `memory`")),
     }
     for (name, params, results) in EXPORTS {
-        let want = format!(
-            "({}) -> ({})",
-            types(params.iter().cloned()),
-            types(results.iter().cloned())
-        );
+        let want = format!("({}) -> ({})", types(params.iter().cloned()), types(results.iter().cloned()));
         match module.get_export(name) {
             Some(ExternType::Func(f)) => {
                 let same = f.params().len() == params.len()
                     && f.results().len() == results.len()
-                    && f.params()
-                        .zip(params.iter())
-                        .all(|(a, b)| ValType::eq(&a, b))
-                    && f.results()
-                        .zip(results.iter())
-                        .all(|(a, b)| ValType::eq(&a, b));
+                    && f.params().zip(params.iter()).all(|(a, b)| ValType::eq(&a, b))
+                    && f.results().zip(results.iter()).all(|(a, b)| ValType::eq(&a, b));
                 if !same {
                     let got = format!("({}) -> ({})", types(f.params()), types(f.results()));
-                    return Err(Diagnostic::new(
-                        Code::E409,
-                        format!("export `{name}` has type {got}; the ABI wants {want}"),
-                    ));
+                    return Err(Diagnostic::new(Code::E409, format!("export `{name}` has type {got}; the ABI wants {want}")));
                 }
             }
-            Some(_) => {
-                return Err(Diagnostic::new(
-                    Code::E409,
-                    format!("export `{name}` is not a function; the ABI wants {want}"),
-                ))
+            Some(_) => return Err(Diagnostic::new(Code::E409, format!("export `{name}` is not a function; the ABI wants {want}"))),
+            None => {
+                return Err(Diagnostic::new(Code::E408, format!("the plugin does not export `{name}` {want}"))
+                    .help("build it with the dwim SDK (`dwim_sdk::tool!`) or see docs/plugins.md for the ABI"))
             }
-            None => return Err(Diagnostic::new(
-                Code::E408,
-                format!("the plugin does not export `{name}` {want}"),
-            )
-            .help(
-                "build it with the dwim SDK (`dwim_sdk::tool!`) or see docs/plugins.md for the ABI",
-            )),
         }
     }
     Ok(())
@@ -116,35 +80,19 @@ fn types(it: impl Iterator<Item = ValType>) -> String {
 }
 
 fn parse_signature(json: &[u8]) -> Result<Signature, Diagnostic> {
-    let mut sig: Signature = serde_json::from_slice(json).map_err(|e| {
-        Diagnostic::new(
-            Code::E409,
-            format!("`dwim_describe` returned an invalid signature: {e}"),
-        )
-    })?;
+    let mut sig: Signature = serde_json::from_slice(json)
+        .map_err(|e| Diagnostic::new(Code::E409, format!("`dwim_describe` returned an invalid signature: {e}")))?;
     let ident = |s: &str| {
-        s.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
     if !ident(&sig.name) {
-        return Err(Diagnostic::new(
-            Code::E409,
-            format!("tool name `{}` is not an identifier", sig.name),
-        ));
+        return Err(Diagnostic::new(Code::E409, format!("tool name `{}` is not an identifier", sig.name)));
     }
     if let Some(p) = sig.params.iter().find(|p| !ident(&p.name)) {
-        return Err(Diagnostic::new(
-            Code::E409,
-            format!("parameter name `{}` is not an identifier", p.name),
-        ));
+        return Err(Diagnostic::new(Code::E409, format!("parameter name `{}` is not an identifier", p.name)));
     }
     if sig.result_like.is_some_and(|i| i >= sig.params.len()) {
-        return Err(Diagnostic::new(
-            Code::E409,
-            "`result_like` names no parameter",
-        ));
+        return Err(Diagnostic::new(Code::E409, "`result_like` names no parameter"));
     }
     sig.kind = ToolKind::Wasm;
     Ok(sig)
@@ -155,62 +103,33 @@ impl WasmTool {
     /// E409 (wrong export type or signature) or E410 (anything else), naming the file.
     pub fn load(path: &Path, opts: &LoadOptions) -> Result<WasmTool, Diagnostic> {
         let name = path.display().to_string();
-        Self::load_inner(path, opts).map_err(|d| Diagnostic {
-            message: format!("{name}: {}", d.message),
-            ..d
-        })
+        Self::load_inner(path, opts).map_err(|d| Diagnostic { message: format!("{name}: {}", d.message), ..d })
     }
 
     fn load_inner(path: &Path, opts: &LoadOptions) -> Result<WasmTool, Diagnostic> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Diagnostic::new(Code::E410, format!("cannot read: {e}")))?;
+        let bytes = std::fs::read(path).map_err(|e| Diagnostic::new(Code::E410, format!("cannot read: {e}")))?;
         let manifest = Manifest::for_plugin(path)?;
         Self::from_bytes(path, &bytes, manifest, opts)
     }
 
     /// Load a plugin from its bytes (e.g. one embedded in the dwim binary); `path` only names
     /// it (its stem names the plugin in traps and logs). Errors as for [`WasmTool::load`].
-    pub fn load_bytes(
-        path: &Path,
-        bytes: &[u8],
-        manifest: Manifest,
-        opts: &LoadOptions,
-    ) -> Result<WasmTool, Diagnostic> {
+    pub fn load_bytes(path: &Path, bytes: &[u8], manifest: Manifest, opts: &LoadOptions) -> Result<WasmTool, Diagnostic> {
         let name = path.display().to_string();
-        Self::from_bytes(path, bytes, manifest, opts).map_err(|d| Diagnostic {
-            message: format!("{name}: {}", d.message),
-            ..d
-        })
+        Self::from_bytes(path, bytes, manifest, opts).map_err(|d| Diagnostic { message: format!("{name}: {}", d.message), ..d })
     }
 
-    fn from_bytes(
-        path: &Path,
-        bytes: &[u8],
-        manifest: Manifest,
-        opts: &LoadOptions,
-    ) -> Result<WasmTool, Diagnostic> {
+    fn from_bytes(path: &Path, bytes: &[u8], manifest: Manifest, opts: &LoadOptions) -> Result<WasmTool, Diagnostic> {
         let engine = engine()?;
-        let module = cache::compile(engine, bytes, opts.cache_dir.as_deref()).map_err(|e| {
-            Diagnostic::new(
-                Code::E410,
-                format!("not a valid WebAssembly module: {}", first_line(&e)),
-            )
-        })?;
+        let module = cache::compile(engine, bytes, opts.cache_dir.as_deref())
+            .map_err(|e| Diagnostic::new(Code::E410, format!("not a valid WebAssembly module: {}", first_line(&e))))?;
         check_exports(&module)?;
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("plugin");
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plugin");
         let pre = linker(engine, &module, &manifest, stem)?
             .instantiate_pre(&module)
             .map_err(|e| Diagnostic::new(Code::E410, format!("cannot link: {}", first_line(&e))))?;
         let placeholder = Signature::new(stem, vec![], crate::types::Type::Any, "");
-        let mut tool = WasmTool {
-            sig: placeholder,
-            manifest,
-            path: path.to_path_buf(),
-            pre,
-        };
+        let mut tool = WasmTool { sig: placeholder, manifest, path: path.to_path_buf(), pre };
         let json = tool.invoke(None, describe_limits())?;
         tool.sig = parse_signature(&json)?;
         Ok(tool)
@@ -234,22 +153,12 @@ impl WasmTool {
     }
 
     /// [`WasmTool::invoke`], also returning the fuel the call consumed (whether or not it failed).
-    pub fn invoke_metered(
-        &self,
-        input: Option<&[u8]>,
-        lim: CallLimits,
-    ) -> (Result<Vec<u8>, Diagnostic>, u64) {
+    pub fn invoke_metered(&self, input: Option<&[u8]>, lim: CallLimits) -> (Result<Vec<u8>, Diagnostic>, u64) {
         let engine = self.pre.module().engine();
-        let mut store = Store::new(
-            engine,
-            HostState::new(lim.memory, self.manifest.random_seed),
-        );
+        let mut store = Store::new(engine, HostState::new(lim.memory, self.manifest.random_seed));
         store.limiter(|s| &mut s.limiter);
         if let Err(e) = store.set_fuel(lim.fuel) {
-            return (
-                Err(Diagnostic::new(Code::E499, format!("cannot set fuel: {e}"))),
-                0,
-            );
+            return (Err(Diagnostic::new(Code::E499, format!("cannot set fuel: {e}"))), 0);
         }
         store.set_epoch_deadline(deadline_ticks(lim.deadline));
         let result = self.invoke_in(&mut store, input, lim);
@@ -261,71 +170,44 @@ impl WasmTool {
         (result, used)
     }
 
-    fn invoke_in(
-        &self,
-        store: &mut Store<HostState>,
-        input: Option<&[u8]>,
-        lim: CallLimits,
-    ) -> Result<Vec<u8>, Fail> {
+    fn invoke_in(&self, store: &mut Store<HostState>, input: Option<&[u8]>, lim: CallLimits) -> Result<Vec<u8>, Fail> {
         let instance = self.pre.instantiate(&mut *store)?;
         let memory = instance
             .get_memory(&mut *store, "memory")
             .ok_or_else(|| Fail::Diag(Diagnostic::new(Code::E408, "no `memory` export")))?;
         let packed = match input {
             None => {
-                let f: TypedFunc<(), i64> =
-                    instance.get_typed_func(&mut *store, "dwim_describe")?;
+                let f: TypedFunc<(), i64> = instance.get_typed_func(&mut *store, "dwim_describe")?;
                 f.call(&mut *store, ())?
             }
             Some(input) => {
-                let alloc: TypedFunc<i32, i32> =
-                    instance.get_typed_func(&mut *store, "dwim_alloc")?;
-                let call: TypedFunc<(i32, i32), i64> =
-                    instance.get_typed_func(&mut *store, "dwim_call")?;
-                let len = i32::try_from(input.len()).map_err(|_| {
-                    Fail::Diag(Diagnostic::new(Code::E402, "arguments exceed 2 GiB"))
-                })?;
+                let alloc: TypedFunc<i32, i32> = instance.get_typed_func(&mut *store, "dwim_alloc")?;
+                let call: TypedFunc<(i32, i32), i64> = instance.get_typed_func(&mut *store, "dwim_call")?;
+                let len = i32::try_from(input.len())
+                    .map_err(|_| Fail::Diag(Diagnostic::new(Code::E402, "arguments exceed 2 GiB")))?;
                 let ptr = alloc.call(&mut *store, len)?;
-                let fits = (ptr as u32 as usize)
-                    .checked_add(input.len())
-                    .is_some_and(|end| end <= memory.data_size(&*store));
+                let fits = (ptr as u32 as usize).checked_add(input.len()).is_some_and(|end| end <= memory.data_size(&*store));
                 if ptr == 0 || !fits {
                     return Err(Fail::Diag(Diagnostic::new(
                         Code::E407,
                         format!("`dwim_alloc({len})` returned {ptr}, which is not a buffer inside the plugin's memory"),
                     )));
                 }
-                memory
-                    .write(&mut *store, ptr as u32 as usize, input)
-                    .map_err(|e| Fail::Diag(Diagnostic::new(Code::E407, e.to_string())))?;
+                memory.write(&mut *store, ptr as u32 as usize, input).map_err(|e| Fail::Diag(Diagnostic::new(Code::E407, e.to_string())))?;
                 call.call(&mut *store, (ptr, len))?
             }
         };
-        let (ptr, len) = (
-            (packed as u64 >> 32) as usize,
-            (packed as u64 & 0xffff_ffff) as usize,
-        );
+        let (ptr, len) = ((packed as u64 >> 32) as usize, (packed as u64 & 0xffff_ffff) as usize);
         if len > lim.max_output {
-            return Err(Fail::Diag(
-                Diagnostic::new(
-                    Code::E407,
-                    format!(
-                        "output of {len} bytes exceeds the limit of {} bytes",
-                        lim.max_output
-                    ),
-                )
-                .help("raise `max_output_bytes` in the plugin manifest, or return less"),
-            ));
+            return Err(Fail::Diag(Diagnostic::new(Code::E407, format!("output of {len} bytes exceeds the limit of {} bytes", lim.max_output))
+                .help("raise `max_output_bytes` in the plugin manifest, or return less")));
         }
         let data = memory.data(&*store);
         match ptr.checked_add(len).and_then(|end| data.get(ptr..end)) {
             Some(out) => Ok(out.to_vec()),
             None => Err(Fail::Diag(Diagnostic::new(
                 Code::E407,
-                format!(
-                    "output pointer {ptr}+{len} is outside the plugin's memory ({} bytes)",
-                    data.len()
-                ),
+                format!("output pointer {ptr}+{len} is outside the plugin's memory ({} bytes)", data.len()),
             ))),
         }
     }
@@ -357,10 +239,7 @@ impl Tool for WasmTool {
         let (out, fuel) = self.invoke_metered(Some(&input), lim);
         ctx.add_fuel(fuel);
         let out = out?;
-        let olim = OutputLimits {
-            max_list_len: limits.max_list_len,
-            max_text_len: limits.max_text_len,
-        };
+        let olim = OutputLimits { max_list_len: limits.max_list_len, max_text_len: limits.max_text_len };
         match decode_output(&out, &images, &olim)? {
             Output::ToolError(msg) => Err(Diagnostic::new(Code::E401, msg)),
             Output::Ok(v) => {
@@ -369,13 +248,7 @@ impl Tool for WasmTool {
                     None => self.sig.result.clone(),
                 };
                 if !want.accepts(&v.type_of()) {
-                    return Err(Diagnostic::new(
-                        Code::E407,
-                        format!(
-                            "returned {}, but its signature promises {want}",
-                            v.type_of()
-                        ),
-                    ));
+                    return Err(Diagnostic::new(Code::E407, format!("returned {}, but its signature promises {want}", v.type_of())));
                 }
                 Ok(v)
             }

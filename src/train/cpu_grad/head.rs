@@ -39,15 +39,7 @@ fn softmax_xent_row(row: &mut [f32], target: usize, denom: f32) -> f32 {
 
 /// `x` (N × d) is the last layer's output; `rows` index its supervised rows, `targets` their next
 /// tokens.
-pub(super) fn loss_and_back(
-    x: &[f32],
-    d: usize,
-    head: &Head,
-    rows: &[u32],
-    targets: &[u32],
-    denom: f32,
-    threads: usize,
-) -> Result<HeadGrads> {
+pub(super) fn loss_and_back(x: &[f32], d: usize, head: &Head, rows: &[u32], targets: &[u32], denom: f32, threads: usize) -> Result<HeadGrads> {
     let (r, v) = (rows.len(), head.vocab);
     if targets.len() != r {
         candle_core::bail!("cpu_grad: {r} rows but {} targets", targets.len());
@@ -61,26 +53,14 @@ pub(super) fn loss_and_back(
     }
     let xrow = |i: usize| &x[rows[i] as usize * d..(rows[i] as usize + 1) * d];
     let mut hs = vec![0f32; r * d];
-    for_rows(&mut hs, d, |i, o| {
-        rms_norm_row(xrow(i), head.norm, head.eps, o)
-    });
+    for_rows(&mut hs, d, |i, o| rms_norm_row(xrow(i), head.norm, head.eps, o));
     let mut logits = linear(&hs, r, d, head.w, v, threads)?;
     let mut nll = vec![0f32; r];
-    let body = |(i, (row, l)): (usize, (&mut [f32], &mut f32))| {
-        *l = softmax_xent_row(row, targets[i] as usize, denom)
-    };
+    let body = |(i, (row, l)): (usize, (&mut [f32], &mut f32))| *l = softmax_xent_row(row, targets[i] as usize, denom);
     if threads > 1 {
-        logits
-            .par_chunks_mut(v)
-            .zip(nll.par_iter_mut())
-            .enumerate()
-            .for_each(body);
+        logits.par_chunks_mut(v).zip(nll.par_iter_mut()).enumerate().for_each(body);
     } else {
-        logits
-            .chunks_mut(v)
-            .zip(nll.iter_mut())
-            .enumerate()
-            .for_each(body);
+        logits.chunks_mut(v).zip(nll.iter_mut()).enumerate().for_each(body);
     }
     let loss = (nll.iter().map(|&l| l as f64).sum::<f64>() / denom as f64) as f32;
     let mut dhs = vec![0f32; r * d];
@@ -93,10 +73,5 @@ pub(super) fn loss_and_back(
         rms_norm_grad_x_add(xrow(i), g, head.norm, head.eps, &mut dx[at..at + d]);
         rms_norm_grad_w_add(xrow(i), g, head.eps, &mut dnorm);
     }
-    Ok(HeadGrads {
-        loss,
-        dx,
-        norm: dnorm,
-        w: dw,
-    })
+    Ok(HeadGrads { loss, dx, norm: dnorm, w: dw })
 }

@@ -17,34 +17,21 @@ pub(crate) struct View {
 impl View {
     /// A dense row-major (rows × cols) matrix at offset 0.
     pub fn dense(rows: usize, cols: usize) -> View {
-        View {
-            off: 0,
-            rows,
-            cols,
-            rs: cols,
-            cs: 1,
-        }
+        View { off: 0, rows, cols, rs: cols, cs: 1 }
     }
 
     /// Rows `rows` × cols `cols` starting at `off`, rows `rs` apart, columns adjacent.
     pub fn block(off: usize, rows: usize, cols: usize, rs: usize) -> View {
-        View {
-            off,
-            rows,
-            cols,
-            rs,
-            cs: 1,
-        }
+        View { off, rows, cols, rs, cs: 1 }
+    }
+
+    /// Rows `start..start + count` of this matrix.
+    pub fn rows(self, start: usize, count: usize) -> View {
+        View { off: self.off + start * self.rs, rows: count, ..self }
     }
 
     pub fn t(self) -> View {
-        View {
-            rows: self.cols,
-            cols: self.rows,
-            rs: self.cs,
-            cs: self.rs,
-            ..self
-        }
+        View { rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs, ..self }
     }
 
     /// One past the last element it reaches (its offset when empty).
@@ -74,17 +61,7 @@ pub(crate) fn par(threads: usize) -> Parallelism {
 
 /// `dst = keep·dst + scale·(a·b)` with `keep` 0 (overwrite) or 1 (`accumulate`).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn matmul(
-    dst: &mut [f32],
-    d: View,
-    a: &[f32],
-    av: View,
-    b: &[f32],
-    bv: View,
-    accumulate: bool,
-    scale: f32,
-    par: Parallelism,
-) -> Result<()> {
+pub(crate) fn matmul(dst: &mut [f32], d: View, a: &[f32], av: View, b: &[f32], bv: View, accumulate: bool, scale: f32, par: Parallelism) -> Result<()> {
     check("output", &d, dst.len())?;
     // SAFETY: the output view lies within `dst`, which is borrowed mutably for the call.
     unsafe { matmul_raw(dst.as_mut_ptr(), d, a, av, b, bv, accumulate, scale, par) }
@@ -103,10 +80,7 @@ unsafe impl Sync for Shared {}
 
 impl Shared {
     pub fn new(buf: &mut [f32]) -> Shared {
-        Shared {
-            ptr: buf.as_mut_ptr(),
-            len: buf.len(),
-        }
+        Shared { ptr: buf.as_mut_ptr(), len: buf.len() }
     }
 
     /// As [`matmul`], into this buffer.
@@ -115,28 +89,9 @@ impl Shared {
     /// No other thread may read or write the elements of `d` during the call, and the buffer must
     /// outlive it.
     #[allow(clippy::too_many_arguments)]
-    pub unsafe fn matmul_into(
-        self,
-        d: View,
-        a: &[f32],
-        av: View,
-        b: &[f32],
-        bv: View,
-        accumulate: bool,
-        scale: f32,
-    ) -> Result<()> {
+    pub unsafe fn matmul_into(self, d: View, a: &[f32], av: View, b: &[f32], bv: View, accumulate: bool, scale: f32) -> Result<()> {
         check("output", &d, self.len)?;
-        matmul_raw(
-            self.ptr,
-            d,
-            a,
-            av,
-            b,
-            bv,
-            accumulate,
-            scale,
-            Parallelism::None,
-        )
+        matmul_raw(self.ptr, d, a, av, b, bv, accumulate, scale, Parallelism::None)
     }
 
     /// Mutable access to `range` of the buffer.
@@ -152,27 +107,9 @@ impl Shared {
 }
 
 #[allow(clippy::too_many_arguments)]
-unsafe fn matmul_raw(
-    dst: *mut f32,
-    d: View,
-    a: &[f32],
-    av: View,
-    b: &[f32],
-    bv: View,
-    accumulate: bool,
-    scale: f32,
-    par: Parallelism,
-) -> Result<()> {
+unsafe fn matmul_raw(dst: *mut f32, d: View, a: &[f32], av: View, b: &[f32], bv: View, accumulate: bool, scale: f32, par: Parallelism) -> Result<()> {
     if av.rows != d.rows || bv.cols != d.cols || av.cols != bv.rows {
-        candle_core::bail!(
-            "cpu_grad: ({}×{})·({}×{}) into ({}×{})",
-            av.rows,
-            av.cols,
-            bv.rows,
-            bv.cols,
-            d.rows,
-            d.cols
-        );
+        candle_core::bail!("cpu_grad: ({}×{})·({}×{}) into ({}×{})", av.rows, av.cols, bv.rows, bv.cols, d.rows, d.cols);
     }
     check("left operand", &av, a.len())?;
     check("right operand", &bv, b.len())?;
@@ -216,26 +153,9 @@ unsafe fn matmul_raw(
 }
 
 /// `x (n × i) · wᵀ` for `w` (o × i).
-pub(crate) fn linear(
-    x: &[f32],
-    n: usize,
-    i: usize,
-    w: &[f32],
-    o: usize,
-    threads: usize,
-) -> Result<Vec<f32>> {
+pub(crate) fn linear(x: &[f32], n: usize, i: usize, w: &[f32], o: usize, threads: usize) -> Result<Vec<f32>> {
     let mut y = vec![0f32; n * o];
-    matmul(
-        &mut y,
-        View::dense(n, o),
-        x,
-        View::dense(n, i),
-        w,
-        View::dense(o, i).t(),
-        false,
-        1.0,
-        par(threads),
-    )?;
+    matmul(&mut y, View::dense(n, o), x, View::dense(n, i), w, View::dense(o, i).t(), false, 1.0, par(threads))?;
     Ok(y)
 }
 
@@ -253,28 +173,8 @@ pub(crate) fn linear_back(
     threads: usize,
 ) -> Result<Vec<f32>> {
     let mut dw = vec![0f32; o * i];
-    matmul(
-        &mut dw,
-        View::dense(o, i),
-        dy,
-        View::dense(n, o).t(),
-        x,
-        View::dense(n, i),
-        false,
-        1.0,
-        par(threads),
-    )?;
-    matmul(
-        dx,
-        View::dense(n, i),
-        dy,
-        View::dense(n, o),
-        w,
-        View::dense(o, i),
-        accumulate,
-        1.0,
-        par(threads),
-    )?;
+    matmul(&mut dw, View::dense(o, i), dy, View::dense(n, o).t(), x, View::dense(n, i), false, 1.0, par(threads))?;
+    matmul(dx, View::dense(n, i), dy, View::dense(n, o), w, View::dense(o, i), accumulate, 1.0, par(threads))?;
     Ok(dw)
 }
 
@@ -286,9 +186,7 @@ mod tests {
         let mut out = vec![0f32; av.rows * bv.cols];
         for i in 0..av.rows {
             for j in 0..bv.cols {
-                out[i * bv.cols + j] = (0..av.cols)
-                    .map(|k| a[av.off + i * av.rs + k * av.cs] * b[bv.off + k * bv.rs + j * bv.cs])
-                    .sum();
+                out[i * bv.cols + j] = (0..av.cols).map(|k| a[av.off + i * av.rs + k * av.cs] * b[bv.off + k * bv.rs + j * bv.cs]).sum();
             }
         }
         out
@@ -300,76 +198,21 @@ mod tests {
         let b: Vec<f32> = (0..40).map(|i| (i as f32 * 0.11).cos()).collect();
         // A 3×4 block inside a 5×8 matrix, times the transpose of a 5×4 dense matrix's first rows.
         let av = View::block(9, 3, 4, 8);
-        let bv = View {
-            off: 2,
-            ..View::dense(5, 4)
-        }
-        .t()
-        .t();
-        let bv = View {
-            rows: 4,
-            cols: 5,
-            rs: 1,
-            cs: 4,
-            off: bv.off,
-        };
+        let bv = View { off: 2, ..View::dense(5, 4) }.t().t();
+        let bv = View { rows: 4, cols: 5, rs: 1, cs: 4, off: bv.off };
         let want = naive(&a, av, &b, bv);
         let mut got = vec![1f32; 15];
-        matmul(
-            &mut got,
-            View::dense(3, 5),
-            &a,
-            av,
-            &b,
-            bv,
-            false,
-            1.0,
-            Parallelism::None,
-        )
-        .unwrap();
+        matmul(&mut got, View::dense(3, 5), &a, av, &b, bv, false, 1.0, Parallelism::None).unwrap();
         for (g, w) in got.iter().zip(&want) {
             assert!((g - w).abs() < 1e-5, "{g} vs {w}");
         }
         // Accumulate with a scale: previous + 0.5·product.
-        matmul(
-            &mut got,
-            View::dense(3, 5),
-            &a,
-            av,
-            &b,
-            bv,
-            true,
-            0.5,
-            Parallelism::None,
-        )
-        .unwrap();
+        matmul(&mut got, View::dense(3, 5), &a, av, &b, bv, true, 0.5, Parallelism::None).unwrap();
         for (g, w) in got.iter().zip(&want) {
             assert!((g - 1.5 * w).abs() < 1e-5);
         }
         let far = View::block(30, 3, 4, 8);
-        assert!(matmul(
-            &mut got,
-            View::dense(3, 5),
-            &a,
-            far,
-            &b,
-            bv,
-            false,
-            1.0,
-            Parallelism::None
-        )
-        .is_err());
-        assert!(matmul(
-            &mut got,
-            View::dense(3, 4),
-            &a,
-            av,
-            &b,
-            bv,
-            false,
-            1.0,
-            Parallelism::None
-        )
-        .is_err());
+        assert!(matmul(&mut got, View::dense(3, 5), &a, far, &b, bv, false, 1.0, Parallelism::None).is_err());
+        assert!(matmul(&mut got, View::dense(3, 4), &a, av, &b, bv, false, 1.0, Parallelism::None).is_err());
     }
 }

@@ -36,16 +36,9 @@ pub fn supported(model: &Model) -> bool {
 
 /// The masked loss of `batch` (Σ target NLL / `denom`) and the gradient of every variable in
 /// `vars`, in that order, as [`super::loss::batch_loss`] followed by backward would give them.
-pub fn loss_and_grads(
-    model: &Model,
-    batch: &Batch,
-    denom: f64,
-    vars: &[(String, Var)],
-) -> candle_core::Result<(f32, Vec<Option<Tensor>>)> {
+pub fn loss_and_grads(model: &Model, batch: &Batch, denom: f64, vars: &[(String, Var)]) -> candle_core::Result<(f32, Vec<Option<Tensor>>)> {
     if !supported(model) {
-        candle_core::bail!(
-            "cpu_grad: this model needs candle's autograd (LoRA, q/k/v biases or a GPU)"
-        );
+        candle_core::bail!("cpu_grad: this model needs candle's autograd (LoRA, q/k/v biases or a GPU)");
     }
     let cfg = &model.cfg;
     let (b, s) = (batch.batch, batch.seq);
@@ -55,55 +48,25 @@ pub fn loss_and_grads(
     let names: Vec<(String, Vec<usize>)> = cfg.param_shapes();
     let guards = names
         .iter()
-        .map(|(n, _)| {
-            model
-                .base_var(n)
-                .map(|v| v.as_tensor().storage_and_layout())
-                .ok_or_else(|| candle_core::Error::msg(format!("missing weight {n}")))
-        })
+        .map(|(n, _)| model.base_var(n).map(|v| v.as_tensor().storage_and_layout()).ok_or_else(|| candle_core::Error::msg(format!("missing weight {n}"))))
         .collect::<candle_core::Result<Vec<_>>>()?;
     let mut w: HashMap<&str, &[f32]> = HashMap::new();
     for ((name, shape), (st, layout)) in names.iter().zip(&guards) {
-        let (Storage::Cpu(CpuStorage::F32(data)), Some((lo, hi))) =
-            (&**st, layout.contiguous_offsets())
-        else {
+        let (Storage::Cpu(CpuStorage::F32(data)), Some((lo, hi))) = (&**st, layout.contiguous_offsets()) else {
             candle_core::bail!("cpu_grad: weight {name} is not a contiguous f32 CPU tensor");
         };
         if hi - lo != shape.iter().product::<usize>() {
-            candle_core::bail!(
-                "cpu_grad: weight {name} has {} elements, expected {shape:?}",
-                hi - lo
-            );
+            candle_core::bail!("cpu_grad: weight {name} has {} elements, expected {shape:?}", hi - lo);
         }
         w.insert(name.as_str(), &data[lo..hi]);
     }
-    let get = |n: &str| {
-        w.get(n)
-            .copied()
-            .ok_or_else(|| candle_core::Error::msg(format!("missing weight {n}")))
-    };
+    let get = |n: &str| w.get(n).copied().ok_or_else(|| candle_core::Error::msg(format!("missing weight {n}")));
 
     let threads = rayon::current_num_threads();
-    let dm = Dims {
-        b,
-        s,
-        d: cfg.d_model,
-        nh: cfg.n_heads,
-        nkv: cfg.n_kv_heads,
-        hd: cfg.head_dim(),
-        ff: cfg.d_ff,
-        eps: cfg.norm_eps as f32,
-        threads,
-    };
+    let dm = Dims { b, s, d: cfg.d_model, nh: cfg.n_heads, nkv: cfg.n_kv_heads, hd: cfg.head_dim(), ff: cfg.d_ff, eps: cfg.norm_eps as f32, threads };
     let (cos, sin) = model.rope_tables();
-    let (cos, sin) = (
-        cos.narrow(0, 0, s)?.flatten_all()?.to_vec1::<f32>()?,
-        sin.narrow(0, 0, s)?.flatten_all()?.to_vec1::<f32>()?,
-    );
-    let rope = Rope {
-        cos: &cos,
-        sin: &sin,
-    };
+    let (cos, sin) = (cos.narrow(0, 0, s)?.flatten_all()?.to_vec1::<f32>()?, sin.narrow(0, 0, s)?.flatten_all()?.to_vec1::<f32>()?);
+    let rope = Rope { cos: &cos, sin: &sin };
     let ids = batch.ids.flatten_all()?.to_vec1::<u32>()?;
     let rows = batch.rows.to_vec1::<u32>()?;
     let targets = batch.targets.to_vec1::<u32>()?;
@@ -131,11 +94,7 @@ pub fn loss_and_grads(
                 v: get(&format!("{p}.self_attn.v_proj.weight"))?,
                 o: get(&format!("{p}.self_attn.o_proj.weight"))?,
                 mlp_norm: get(&format!("{p}.post_attention_layernorm.weight"))?,
-                gate: if cfg.mlp == super::config::Mlp::Gated {
-                    Some(get(&format!("{p}.mlp.gate_proj.weight"))?)
-                } else {
-                    None
-                },
+                gate: if cfg.mlp == super::config::Mlp::Gated { Some(get(&format!("{p}.mlp.gate_proj.weight"))?) } else { None },
                 up: get(&format!("{p}.mlp.up_proj.weight"))?,
                 down: get(&format!("{p}.mlp.down_proj.weight"))?,
             })
@@ -148,17 +107,8 @@ pub fn loss_and_grads(
         saved.push(sv);
         x = out;
     }
-    let head_name = if cfg.tie_embeddings {
-        "model.embed_tokens.weight"
-    } else {
-        "lm_head.weight"
-    };
-    let head = Head {
-        norm: get("model.norm.weight")?,
-        w: get(head_name)?,
-        vocab: cfg.vocab,
-        eps: dm.eps,
-    };
+    let head_name = if cfg.tie_embeddings { "model.embed_tokens.weight" } else { "lm_head.weight" };
+    let head = Head { norm: get("model.norm.weight")?, w: get(head_name)?, vocab: cfg.vocab, eps: dm.eps };
     let hg = head::loss_and_back(&x, d, &head, &rows, &targets, denom as f32, threads)?;
     drop(x);
 
@@ -190,9 +140,7 @@ pub fn loss_and_grads(
     };
     for (t, &id) in ids.iter().enumerate() {
         let row = &mut demb[id as usize * d..(id as usize + 1) * d];
-        row.iter_mut()
-            .zip(&dx[t * d..(t + 1) * d])
-            .for_each(|(a, b)| *a += b);
+        row.iter_mut().zip(&dx[t * d..(t + 1) * d]).for_each(|(a, b)| *a += b);
     }
     grads.insert("model.embed_tokens.weight".into(), demb);
     drop(guards);
@@ -201,12 +149,10 @@ pub fn loss_and_grads(
     let shapes: HashMap<&str, &Vec<usize>> = names.iter().map(|(n, s)| (n.as_str(), s)).collect();
     let out = vars
         .iter()
-        .map(
-            |(name, _)| match (grads.remove(name), shapes.get(name.as_str())) {
-                (Some(g), Some(shape)) => Tensor::from_vec(g, shape.as_slice(), dev).map(Some),
-                _ => Ok(None),
-            },
-        )
+        .map(|(name, _)| match (grads.remove(name), shapes.get(name.as_str())) {
+            (Some(g), Some(shape)) => Tensor::from_vec(g, shape.as_slice(), dev).map(Some),
+            _ => Ok(None),
+        })
         .collect::<candle_core::Result<Vec<_>>>()?;
     Ok((hg.loss, out))
 }

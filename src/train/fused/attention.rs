@@ -33,23 +33,11 @@ fn operand<'a>(s: &'a CpuStorage, l: &Layout) -> Result<(Operand<'a>, [usize; 3]
     }
     let data = &v[l.start_offset()..];
     // The furthest element any product reads must lie in the storage.
-    let last: usize = dims
-        .iter()
-        .zip(st)
-        .map(|(d, s)| d.saturating_sub(1) * s)
-        .sum();
+    let last: usize = dims.iter().zip(st).map(|(d, s)| d.saturating_sub(1) * s).sum();
     if dims.iter().all(|&d| d > 0) && last >= data.len() {
         candle_core::bail!("bmm: layout reaches past the storage");
     }
-    Ok((
-        Operand {
-            data,
-            batch: st[0],
-            rs: st[1],
-            cs: st[2],
-        },
-        [dims[0], dims[1], dims[2]],
-    ))
+    Ok((Operand { data, batch: st[0], rs: st[1], cs: st[2] }, [dims[0], dims[1], dims[2]]))
 }
 
 impl CustomOp2 for Bmm {
@@ -57,13 +45,7 @@ impl CustomOp2 for Bmm {
         "bmm"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
         let (a, [n, m, k]) = operand(s1, l1)?;
         let (b, [n2, k2, p]) = operand(s2, l2)?;
         if n != n2 || k != k2 {
@@ -102,13 +84,7 @@ impl CustomOp2 for Bmm {
         Ok((CpuStorage::F32(out), Shape::from((n, m, p))))
     }
 
-    fn bwd(
-        &self,
-        a: &Tensor,
-        b: &Tensor,
-        _res: &Tensor,
-        dc: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    fn bwd(&self, a: &Tensor, b: &Tensor, _res: &Tensor, dc: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
         // C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC (transposed views; no copies).
         let da = dc.apply_op2_no_bwd(&b.t()?, &Bmm)?;
         let db = a.t()?.apply_op2_no_bwd(dc, &Bmm)?;
@@ -128,9 +104,7 @@ pub fn causal_softmax(att: &Tensor) -> Result<Tensor> {
         return softmax_last(att);
     }
     let off = t - s.min(t);
-    let m: Vec<f32> = (0..s)
-        .flat_map(|i| (0..t).map(move |j| if j > i + off { f32::NEG_INFINITY } else { 0.0 }))
-        .collect();
+    let m: Vec<f32> = (0..s).flat_map(|i| (0..t).map(move |j| if j > i + off { f32::NEG_INFINITY } else { 0.0 })).collect();
     let mask = Tensor::from_vec(m, (s, t), att.device())?.to_dtype(att.dtype())?;
     softmax_last(&att.broadcast_add(&mask)?)
 }
@@ -148,17 +122,13 @@ impl CustomOp1 for CausalSoftmax {
         let off = t - s.min(t);
         let mut y = vec![0f32; x.len()];
         if t > 0 {
-            for_rows(&mut y, t, |r, yr| {
-                softmax_prefix_row(row(x, r, t), (r % s.max(1) + off + 1).min(t), yr);
-            });
+            for_rows(&mut y, t, |r, yr| softmax_prefix_row(row(x, r, t), (r % s.max(1) + off + 1).min(t), yr));
         }
         Ok((CpuStorage::F32(y), l.shape().clone()))
     }
 
     fn bwd(&self, _arg: &Tensor, res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
-        Ok(Some(
-            res.apply_op2_no_bwd(&grad_res.contiguous()?, &SoftmaxGrad)?,
-        ))
+        Ok(Some(res.apply_op2_no_bwd(&grad_res.contiguous()?, &SoftmaxGrad)?))
     }
 }
 
@@ -191,19 +161,11 @@ impl CustomOp2 for SoftmaxGrad {
         "softmax-grad"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
         let (y, dy) = pair(s1, l1, s2, l2, self.name())?;
         let t = l1.shape().dims().last().copied().unwrap_or(1).max(1);
         let mut dx = vec![0f32; y.len()];
-        for_rows(&mut dx, t, |r, o| {
-            softmax_grad_row(row(y, r, t), row(dy, r, t), o)
-        });
+        for_rows(&mut dx, t, |r, o| softmax_grad_row(row(y, r, t), row(dy, r, t), o));
         Ok((CpuStorage::F32(dx), l1.shape().clone()))
     }
 }
@@ -219,14 +181,8 @@ mod tests {
     fn reference_softmax(att: &Tensor) -> Tensor {
         let (s, t) = last_two(att.shape()).unwrap();
         let off = t - s;
-        let m: Vec<f32> = (0..s)
-            .flat_map(|i| (0..t).map(move |j| if j > i + off { f32::NEG_INFINITY } else { 0.0 }))
-            .collect();
-        softmax_last(
-            &att.broadcast_add(&Tensor::from_vec(m, (s, t), &Device::Cpu).unwrap())
-                .unwrap(),
-        )
-        .unwrap()
+        let m: Vec<f32> = (0..s).flat_map(|i| (0..t).map(move |j| if j > i + off { f32::NEG_INFINITY } else { 0.0 })).collect();
+        softmax_last(&att.broadcast_add(&Tensor::from_vec(m, (s, t), &Device::Cpu).unwrap()).unwrap()).unwrap()
     }
 
     #[test]
@@ -237,66 +193,17 @@ mod tests {
             let probe = rand(&[2, 3, s, t], 8);
             let fused = causal_softmax(x.as_tensor()).unwrap();
             let reference = reference_softmax(x.as_tensor());
-            assert!(
-                max_diff(&fused, &reference) < 1e-6,
-                "forward differs at S={s} T={t}"
-            );
+            assert!(max_diff(&fused, &reference) < 1e-6, "forward differs at S={s} T={t}");
             // The path other devices and dtypes take (F64 here).
-            let via_ops = causal_softmax(&x.as_tensor().to_dtype(DType::F64).unwrap())
-                .unwrap()
-                .to_dtype(DType::F32)
-                .unwrap();
-            assert!(
-                max_diff(&fused, &via_ops) < 1e-6,
-                "fallback differs at S={s} T={t}"
-            );
-            let masked = fused
-                .narrow(2, 0, 1)
-                .unwrap()
-                .narrow(3, t - s + 1, s - 1)
-                .unwrap();
-            assert_eq!(
-                masked
-                    .abs()
-                    .unwrap()
-                    .sum_all()
-                    .unwrap()
-                    .to_scalar::<f32>()
-                    .unwrap(),
-                0.0,
-                "a masked weight is not 0"
-            );
-            let g1 = (fused * &probe)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-                .backward()
-                .unwrap();
-            let g2 = (reference * &probe)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-                .backward()
-                .unwrap();
-            let (g1, g2) = (
-                g1.get(x.as_tensor()).unwrap(),
-                g2.get(x.as_tensor()).unwrap(),
-            );
-            assert!(
-                max_diff(g1, g2) < 1e-5,
-                "gradient differs at S={s} T={t}: {}",
-                max_diff(g1, g2)
-            );
-            assert!(
-                g1.abs()
-                    .unwrap()
-                    .sum_all()
-                    .unwrap()
-                    .to_scalar::<f32>()
-                    .unwrap()
-                    > 1e-3,
-                "gradient is zero"
-            );
+            let via_ops = causal_softmax(&x.as_tensor().to_dtype(DType::F64).unwrap()).unwrap().to_dtype(DType::F32).unwrap();
+            assert!(max_diff(&fused, &via_ops) < 1e-6, "fallback differs at S={s} T={t}");
+            let masked = fused.narrow(2, 0, 1).unwrap().narrow(3, t - s + 1, s - 1).unwrap();
+            assert_eq!(masked.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap(), 0.0, "a masked weight is not 0");
+            let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+            let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+            let (g1, g2) = (g1.get(x.as_tensor()).unwrap(), g2.get(x.as_tensor()).unwrap());
+            assert!(max_diff(g1, g2) < 1e-5, "gradient differs at S={s} T={t}: {}", max_diff(g1, g2));
+            assert!(g1.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap() > 1e-3, "gradient is zero");
         }
     }
 
@@ -309,33 +216,13 @@ mod tests {
         let fused = bmm(a.as_tensor(), &bt).unwrap();
         let reference = a.as_tensor().matmul(&bt).unwrap();
         assert!(max_diff(&fused, &reference) < 1e-5);
-        let g1 = (fused * &probe)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let g2 = (reference * &probe)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
+        let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();
         for v in [&a, &b] {
-            let (x, y) = (
-                g1.get(v.as_tensor()).unwrap(),
-                g2.get(v.as_tensor()).unwrap(),
-            );
+            let (x, y) = (g1.get(v.as_tensor()).unwrap(), g2.get(v.as_tensor()).unwrap());
             assert_eq!(x.dims(), v.as_tensor().dims());
-            assert!(
-                max_diff(x, y) < 1e-4,
-                "gradient differs: {}",
-                max_diff(x, y)
-            );
+            assert!(max_diff(x, y) < 1e-4, "gradient differs: {}", max_diff(x, y));
         }
-        assert!(
-            bmm(&rand(&[2, 3, 4], 1), &rand(&[3, 4, 2], 2)).is_err(),
-            "batch mismatch accepted"
-        );
+        assert!(bmm(&rand(&[2, 3, 4], 1), &rand(&[3, 4, 2], 2)).is_err(), "batch mismatch accepted");
     }
 }

@@ -39,24 +39,15 @@ const PAR_MIN: usize = 1 << 14;
 
 /// Fill `out` row by row (`width` elements each, `f(row index, row)`), across rayon's threads when
 /// the work is large enough and there is more than one.
-pub(crate) fn for_rows<F: Fn(usize, &mut [f32]) + Sync + Send>(
-    out: &mut [f32],
-    width: usize,
-    f: F,
-) {
+pub(crate) fn for_rows<F: Fn(usize, &mut [f32]) + Sync + Send>(out: &mut [f32], width: usize, f: F) {
     if width == 0 {
         return;
     }
     if out.len() >= PAR_MIN && rayon::current_num_threads() > 1 {
         let min_rows = (PAR_MIN / 4 / width).max(1);
-        out.par_chunks_mut(width)
-            .enumerate()
-            .with_min_len(min_rows)
-            .for_each(|(r, row)| f(r, row));
+        out.par_chunks_mut(width).enumerate().with_min_len(min_rows).for_each(|(r, row)| f(r, row));
     } else {
-        out.chunks_mut(width)
-            .enumerate()
-            .for_each(|(r, row)| f(r, row));
+        out.chunks_mut(width).enumerate().for_each(|(r, row)| f(r, row));
     }
 }
 
@@ -87,13 +78,7 @@ pub(crate) fn use_fused(t: &Tensor) -> bool {
 }
 
 /// Two f32 operands of one length (a value and its gradient).
-pub(crate) fn pair<'a>(
-    s1: &'a CpuStorage,
-    l1: &Layout,
-    s2: &'a CpuStorage,
-    l2: &Layout,
-    op: &str,
-) -> Result<(&'a [f32], &'a [f32])> {
+pub(crate) fn pair<'a>(s1: &'a CpuStorage, l1: &Layout, s2: &'a CpuStorage, l2: &Layout, op: &str) -> Result<(&'a [f32], &'a [f32])> {
     let (a, b) = (f32_slice(s1, l1, op)?, f32_slice(s2, l2, op)?);
     if a.len() != b.len() {
         candle_core::bail!("{op}: size mismatch ({} vs {})", a.len(), b.len());
@@ -112,15 +97,6 @@ pub(crate) mod test_util {
     }
 
     pub fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
+        (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap()
     }
 }

@@ -57,13 +57,7 @@ impl CustomOp2 for SiluGrad {
         "silu-grad"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
         let (x, dy) = pair(s1, l1, s2, l2, self.name())?;
         let mut dx = vec![0f32; x.len()];
         for_rows(&mut dx, 1024, |r, o| {
@@ -79,18 +73,8 @@ impl CustomOp2 for SiluGrad {
 /// tables, where `rotate_half([x₁, x₂]) = [−x₂, x₁]`.
 pub fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
     let hd = x.dim(D::Minus1)?;
-    if use_fused(x)
-        && use_fused(cos)
-        && use_fused(sin)
-        && hd % 2 == 0
-        && cos.dims() == [x.dim(D::Minus2)?, hd]
-        && sin.dims() == cos.dims()
-    {
-        return x.contiguous()?.apply_op3(
-            &cos.contiguous()?,
-            &sin.contiguous()?,
-            Rope { grad: false },
-        );
+    if use_fused(x) && use_fused(cos) && use_fused(sin) && hd % 2 == 0 && cos.dims() == [x.dim(D::Minus2)?, hd] && sin.dims() == cos.dims() {
+        return x.contiguous()?.apply_op3(&cos.contiguous()?, &sin.contiguous()?, Rope { grad: false });
     }
     let x1 = x.narrow(D::Minus1, 0, hd / 2)?;
     let x2 = x.narrow(D::Minus1, hd / 2, hd / 2)?;
@@ -105,11 +89,7 @@ pub(crate) fn rope_row(v: &mut [f32], c: &[f32], sn: &[f32], grad: bool) {
     for i in 0..h {
         let (a, b) = (v[i], v[i + h]);
         // forward: [a·c₁ − b·s₁, b·c₂ + a·s₂]; backward: [a·c₁ + b·s₂, b·c₂ − a·s₁].
-        let (s_first, s_second) = if grad {
-            (sn[i + h], sn[i])
-        } else {
-            (sn[i], sn[i + h])
-        };
+        let (s_first, s_second) = if grad { (sn[i + h], sn[i]) } else { (sn[i], sn[i + h]) };
         v[i] = a * c[i] - sign * b * s_first;
         v[i + h] = b * c[i + h] + sign * a * s_second;
     }
@@ -130,15 +110,7 @@ impl CustomOp3 for Rope {
         }
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<(CpuStorage, Shape)> {
         let x = f32_slice(s1, l1, self.name())?;
         let cos = f32_slice(s2, l2, self.name())?;
         let sin = f32_slice(s3, l3, self.name())?;
@@ -156,17 +128,8 @@ impl CustomOp3 for Rope {
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
 
-    fn bwd(
-        &self,
-        _x: &Tensor,
-        cos: &Tensor,
-        sin: &Tensor,
-        _res: &Tensor,
-        dy: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let dx = dy
-            .contiguous()?
-            .apply_op3_no_bwd(cos, sin, &Rope { grad: true })?;
+    fn bwd(&self, _x: &Tensor, cos: &Tensor, sin: &Tensor, _res: &Tensor, dy: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let dx = dy.contiguous()?.apply_op3_no_bwd(cos, sin, &Rope { grad: true })?;
         Ok((Some(dx), None, None))
     }
 }
@@ -188,31 +151,12 @@ mod tests {
         let x1 = x.as_tensor().narrow(3, 0, 4).unwrap();
         let x2 = x.as_tensor().narrow(3, 4, 4).unwrap();
         let rot = Tensor::cat(&[&x2.neg().unwrap(), &x1], 3).unwrap();
-        let reference = (x.as_tensor().broadcast_mul(&cos).unwrap()
-            + rot.broadcast_mul(&sin).unwrap())
-        .unwrap();
+        let reference = (x.as_tensor().broadcast_mul(&cos).unwrap() + rot.broadcast_mul(&sin).unwrap()).unwrap();
         assert!(max_diff(&fused, &reference) < 1e-5);
-        let g1 = (fused * &probe)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let g2 = (reference * &probe)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let (a, b) = (
-            g1.get(x.as_tensor()).unwrap(),
-            g2.get(x.as_tensor()).unwrap(),
-        );
-        assert!(
-            max_diff(a, b) < 1e-5,
-            "gradient differs: {}",
-            max_diff(a, b)
-        );
+        let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let (a, b) = (g1.get(x.as_tensor()).unwrap(), g2.get(x.as_tensor()).unwrap());
+        assert!(max_diff(a, b) < 1e-5, "gradient differs: {}", max_diff(a, b));
     }
 
     #[test]
@@ -223,26 +167,9 @@ mod tests {
         let fused = silu(x.as_tensor()).unwrap();
         let reference = x.as_tensor().silu().unwrap();
         assert!(max_diff(&fused, &reference) < 1e-5);
-        let g1 = (fused * &probe)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let g2 = (reference * &probe)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let (a, b) = (
-            g1.get(x.as_tensor()).unwrap(),
-            g2.get(x.as_tensor()).unwrap(),
-        );
-        assert!(
-            max_diff(a, b) < 1e-5,
-            "gradient differs: {}",
-            max_diff(a, b)
-        );
+        let g1 = (fused * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (reference * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let (a, b) = (g1.get(x.as_tensor()).unwrap(), g2.get(x.as_tensor()).unwrap());
+        assert!(max_diff(a, b) < 1e-5, "gradient differs: {}", max_diff(a, b));
     }
 }

@@ -36,13 +36,7 @@ fn shape(fill: f64) -> &'static str {
 }
 
 /// Blobs of palette colour `want` inside `(x0, y0, x1, y1)` of a `w`×`h` RGB image.
-pub fn find_blobs(
-    px: &[u8],
-    w: u32,
-    bounds: (u32, u32, u32, u32),
-    want: usize,
-    min_area: usize,
-) -> Vec<Blob> {
+pub fn find_blobs(px: &[u8], w: u32, bounds: (u32, u32, u32, u32), want: usize, min_area: usize) -> Vec<Blob> {
     let (bx0, by0, bx1, by1) = bounds;
     let (bw, bh) = ((bx1 - bx0) as usize, (by1 - by0) as usize);
     let mut mask = vec![false; bw * bh];

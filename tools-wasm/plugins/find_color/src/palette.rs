@@ -37,10 +37,6 @@ pub fn nearest(c: [u8; 3]) -> (usize, f64) {
 
 pub fn index_of(name: &str) -> Option<usize> {
     let name = name.trim().to_ascii_lowercase();
-    let name = if name == "grey" {
-        "gray".to_string()
-    } else {
-        name
-    };
+    let name = if name == "grey" { "gray".to_string() } else { name };
     PALETTE.iter().position(|(n, _)| *n == name)
 }
