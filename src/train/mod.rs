@@ -8,6 +8,8 @@
 //! | `model.rs` | the forward pass (all positions, differentiable ops only), KV cache |
 //! | `lora.rs` | bias-free linear layer with optional LoRA adapter |
 //! | `loss.rs` | masked cross-entropy |
+//! | `fused/` | CPU kernels with hand-written backward passes for candle's autograd (RMSNorm, RoPE, SiLU, causal softmax, attention products) |
+//! | `cpu_grad/` | the whole training pass (forward, loss, backward) written out for the CPU: what the trainer runs there without LoRA |
 //! | `optim.rs` | AdamW, schedule, clipping, accumulation |
 //! | `data.rs` | JSONL samples, validation split, seeded order, padded batches |
 //! | `trainer.rs` | the update loop, validation, save/resume |
