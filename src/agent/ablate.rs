@@ -54,7 +54,7 @@ impl Default for AblateConfig {
             data: PathBuf::from("bench"),
             out: PathBuf::from("ablate"),
             seeds: 3,
-            steps: 800,
+            steps: 1000,
             model: "small".into(),
             lr: 5e-3,
             batch: 8,

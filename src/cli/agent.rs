@@ -112,7 +112,7 @@ pub struct AblateArgs {
     #[arg(long, default_value_t = 3)]
     pub seeds: usize,
     /// Optimizer updates per training run (the same for every row).
-    #[arg(long, default_value_t = 800)]
+    #[arg(long, default_value_t = 1000)]
     pub steps: u64,
     /// Samples (workflows, with `--context packed`) per update.
     #[arg(long, default_value_t = 8)]
