@@ -80,7 +80,7 @@ fn the_small_preset_matches_autograd_across_threads() {
 fn sequences_longer_than_an_attention_block_match_autograd() {
     // 150 and 130 positions: three query blocks of 64, the last one partial; targets in each block.
     let cfg = Config::micro(40);
-    assert!(150 > 2 * block::BLOCK && 150 < 3 * block::BLOCK);
+    const _: () = assert!(150 > 2 * block::BLOCK && 150 < 3 * block::BLOCK);
     let b = batch_of(40, &[(150, 20), (130, 100)]);
     assert_eq!(b.seq, 150);
     compare_on(&cfg, &b);
