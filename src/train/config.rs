@@ -33,6 +33,20 @@ pub struct Config {
     pub attn_bias: bool,
 }
 
+/// The names of one decoder layer's weights, from [`Config::layer_names`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerNames {
+    pub attn_norm: String,
+    pub q: String,
+    pub k: String,
+    pub v: String,
+    pub o: String,
+    pub mlp_norm: String,
+    pub gate: Option<String>,
+    pub up: String,
+    pub down: String,
+}
+
 impl Config {
     /// 4 layers, d 256, 4 heads, plain SiLU MLP ×4, untied head: the model of
     /// `shared/bench/torch_tiny_sft_step.py` (4,196,608 parameters at vocab 2048).
@@ -126,29 +140,45 @@ impl Config {
         Ok(())
     }
 
+    /// The names of layer `i`'s weights (llama / Hugging Face naming); `gate` only with the gated MLP.
+    pub fn layer_names(&self, i: usize) -> LayerNames {
+        let p = format!("model.layers.{i}");
+        LayerNames {
+            attn_norm: format!("{p}.input_layernorm.weight"),
+            q: format!("{p}.self_attn.q_proj.weight"),
+            k: format!("{p}.self_attn.k_proj.weight"),
+            v: format!("{p}.self_attn.v_proj.weight"),
+            o: format!("{p}.self_attn.o_proj.weight"),
+            mlp_norm: format!("{p}.post_attention_layernorm.weight"),
+            gate: (self.mlp == Mlp::Gated).then(|| format!("{p}.mlp.gate_proj.weight")),
+            up: format!("{p}.mlp.up_proj.weight"),
+            down: format!("{p}.mlp.down_proj.weight"),
+        }
+    }
+
     /// Every parameter name with its shape, in a fixed order (llama / Hugging Face naming).
     pub fn param_shapes(&self) -> Vec<(String, Vec<usize>)> {
         let (d, hd) = (self.d_model, self.head_dim());
         let kv = self.n_kv_heads * hd;
+        let bias = |w: &str| w.replace(".weight", ".bias");
         let mut out = vec![("model.embed_tokens.weight".to_string(), vec![self.vocab, d])];
         for i in 0..self.n_layers {
-            let p = format!("model.layers.{i}");
-            out.push((format!("{p}.input_layernorm.weight"), vec![d]));
-            out.push((format!("{p}.self_attn.q_proj.weight"), vec![d, d]));
-            out.push((format!("{p}.self_attn.k_proj.weight"), vec![kv, d]));
-            out.push((format!("{p}.self_attn.v_proj.weight"), vec![kv, d]));
-            out.push((format!("{p}.self_attn.o_proj.weight"), vec![d, d]));
+            let n = self.layer_names(i);
+            let biases = [(bias(&n.q), vec![d]), (bias(&n.k), vec![kv]), (bias(&n.v), vec![kv])];
+            out.push((n.attn_norm, vec![d]));
+            out.push((n.q, vec![d, d]));
+            out.push((n.k, vec![kv, d]));
+            out.push((n.v, vec![kv, d]));
+            out.push((n.o, vec![d, d]));
             if self.attn_bias {
-                out.push((format!("{p}.self_attn.q_proj.bias"), vec![d]));
-                out.push((format!("{p}.self_attn.k_proj.bias"), vec![kv]));
-                out.push((format!("{p}.self_attn.v_proj.bias"), vec![kv]));
+                out.extend(biases);
             }
-            out.push((format!("{p}.post_attention_layernorm.weight"), vec![d]));
-            if self.mlp == Mlp::Gated {
-                out.push((format!("{p}.mlp.gate_proj.weight"), vec![self.d_ff, d]));
+            out.push((n.mlp_norm, vec![d]));
+            if let Some(g) = n.gate {
+                out.push((g, vec![self.d_ff, d]));
             }
-            out.push((format!("{p}.mlp.up_proj.weight"), vec![self.d_ff, d]));
-            out.push((format!("{p}.mlp.down_proj.weight"), vec![d, self.d_ff]));
+            out.push((n.up, vec![self.d_ff, d]));
+            out.push((n.down, vec![d, self.d_ff]));
         }
         out.push(("model.norm.weight".to_string(), vec![d]));
         if !self.tie_embeddings {

@@ -41,7 +41,7 @@ pub use crate::tokenizer;
 pub mod trainer;
 
 pub use checkpoint::{Hyper, TrainState};
-pub use config::{Config, Mlp};
+pub use config::{Config, LayerNames, Mlp};
 pub use data::{Batch, Sample, IGNORE};
 pub use generate::{generate, GenOptions};
 pub use lora::LoraConfig;

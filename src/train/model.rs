@@ -3,7 +3,7 @@
 //! RoPE, SiLU, the causal softmax and attention's batched products run as our own fused ops with
 //! hand-written backward passes on CPU ([`super::fused`]), as differentiable candle ops elsewhere.
 
-use super::config::{Config, Mlp};
+use super::config::Config;
 use super::fused::{bmm, causal_softmax, rms_norm, rope, silu};
 use super::lora::{Adapter, Linear, LoraConfig};
 use super::rng::Rng;
@@ -138,17 +138,17 @@ impl Model {
         };
         let mut layers = Vec::with_capacity(cfg.n_layers);
         for i in 0..cfg.n_layers {
-            let p = format!("model.layers.{i}");
+            let n = cfg.layer_names(i);
             layers.push(Layer {
-                attn_norm: get(&format!("{p}.input_layernorm.weight"))?,
-                q: lin(&format!("{p}.self_attn.q_proj.weight"))?,
-                k: lin(&format!("{p}.self_attn.k_proj.weight"))?,
-                v: lin(&format!("{p}.self_attn.v_proj.weight"))?,
-                o: lin(&format!("{p}.self_attn.o_proj.weight"))?,
-                mlp_norm: get(&format!("{p}.post_attention_layernorm.weight"))?,
-                gate: if cfg.mlp == Mlp::Gated { Some(lin(&format!("{p}.mlp.gate_proj.weight"))?) } else { None },
-                up: lin(&format!("{p}.mlp.up_proj.weight"))?,
-                down: lin(&format!("{p}.mlp.down_proj.weight"))?,
+                attn_norm: get(&n.attn_norm)?,
+                q: lin(&n.q)?,
+                k: lin(&n.k)?,
+                v: lin(&n.v)?,
+                o: lin(&n.o)?,
+                mlp_norm: get(&n.mlp_norm)?,
+                gate: n.gate.as_deref().map(lin).transpose()?,
+                up: lin(&n.up)?,
+                down: lin(&n.down)?,
             });
         }
         let embed = get("model.embed_tokens.weight")?;

@@ -177,10 +177,8 @@ pub(super) fn forward(dm: &Dims, w: &Weights, rope: &Rope, x: Vec<f32>) -> Resul
     x2.iter_mut().zip(&x).for_each(|(a, b)| *a += b);
     let h2 = norm(&x2, w.mlp_norm, dm.eps);
     let u = linear(&h2, n, d, w.up, dm.ff, t)?;
-    let (g, mut a) = match w.gate {
-        Some(wg) => (Some(linear(&h2, n, d, wg, dm.ff, t)?), u.clone()),
-        None => (None, u.clone()),
-    };
+    let g = w.gate.map(|wg| linear(&h2, n, d, wg, dm.ff, t)).transpose()?;
+    let mut a = u.clone();
     let ff = dm.ff;
     match &g {
         // a = silu(g) ⊙ u
@@ -217,11 +215,12 @@ pub(super) fn backward(dm: &Dims, w: &Weights, rope: &Rope, sv: &Saved, dout: Ve
             gr.up = linear_back(&du, &sv.h2, n, d, w.up, ff, &mut dh2, false, t)?;
             gr.gate = Some(linear_back(&dg, &sv.h2, n, d, wg, ff, &mut dh2, true, t)?);
         }
-        _ => {
+        (None, None) => {
             let mut du = da;
             for_rows(&mut du, ff, |r, row| row.iter_mut().zip(&sv.u[r * ff..(r + 1) * ff]).for_each(|(x, &uv)| *x = silu_grad_value(uv, *x)));
             gr.up = linear_back(&du, &sv.h2, n, d, w.up, ff, &mut dh2, false, t)?;
         }
+        _ => candle_core::bail!("cpu_grad: a gate weight without saved gate activations, or the reverse"),
     }
     let mut dx2 = dout;
     gr.mlp_norm = norm_back(&sv.x2, w.mlp_norm, &dh2, dm.eps, &mut dx2);

@@ -86,17 +86,17 @@ pub fn loss_and_grads(model: &Model, batch: &Batch, denom: f64, vars: &[(String,
     }
     let layer_w = (0..cfg.n_layers)
         .map(|i| {
-            let p = format!("model.layers.{i}");
+            let n = cfg.layer_names(i);
             Ok(Weights {
-                attn_norm: get(&format!("{p}.input_layernorm.weight"))?,
-                q: get(&format!("{p}.self_attn.q_proj.weight"))?,
-                k: get(&format!("{p}.self_attn.k_proj.weight"))?,
-                v: get(&format!("{p}.self_attn.v_proj.weight"))?,
-                o: get(&format!("{p}.self_attn.o_proj.weight"))?,
-                mlp_norm: get(&format!("{p}.post_attention_layernorm.weight"))?,
-                gate: if cfg.mlp == super::config::Mlp::Gated { Some(get(&format!("{p}.mlp.gate_proj.weight"))?) } else { None },
-                up: get(&format!("{p}.mlp.up_proj.weight"))?,
-                down: get(&format!("{p}.mlp.down_proj.weight"))?,
+                attn_norm: get(&n.attn_norm)?,
+                q: get(&n.q)?,
+                k: get(&n.k)?,
+                v: get(&n.v)?,
+                o: get(&n.o)?,
+                mlp_norm: get(&n.mlp_norm)?,
+                gate: n.gate.as_deref().map(get).transpose()?,
+                up: get(&n.up)?,
+                down: get(&n.down)?,
             })
         })
         .collect::<candle_core::Result<Vec<_>>>()?;
@@ -118,18 +118,9 @@ pub fn loss_and_grads(model: &Model, batch: &Batch, denom: f64, vars: &[(String,
     for (i, (lw, sv)) in layer_w.iter().zip(&saved).enumerate().rev() {
         let (dprev, g) = block::backward(&dm, lw, &rope, sv, dx)?;
         dx = dprev;
-        let p = format!("model.layers.{i}");
-        grads.insert(format!("{p}.input_layernorm.weight"), g.attn_norm);
-        grads.insert(format!("{p}.self_attn.q_proj.weight"), g.q);
-        grads.insert(format!("{p}.self_attn.k_proj.weight"), g.k);
-        grads.insert(format!("{p}.self_attn.v_proj.weight"), g.v);
-        grads.insert(format!("{p}.self_attn.o_proj.weight"), g.o);
-        grads.insert(format!("{p}.post_attention_layernorm.weight"), g.mlp_norm);
-        if let Some(gg) = g.gate {
-            grads.insert(format!("{p}.mlp.gate_proj.weight"), gg);
-        }
-        grads.insert(format!("{p}.mlp.up_proj.weight"), g.up);
-        grads.insert(format!("{p}.mlp.down_proj.weight"), g.down);
+        let n = cfg.layer_names(i);
+        grads.extend([(n.attn_norm, g.attn_norm), (n.q, g.q), (n.k, g.k), (n.v, g.v), (n.o, g.o), (n.mlp_norm, g.mlp_norm), (n.up, g.up), (n.down, g.down)]);
+        grads.extend(n.gate.zip(g.gate));
     }
     // The embedding: each position's gradient goes back to its token's row (plus the head's when tied).
     let mut demb = if cfg.tie_embeddings {
