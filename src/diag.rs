@@ -1,7 +1,8 @@
 //! Diagnostics as data: a code, a message, a span, help. Rendered for people (miette) or as JSON
 //! (for a model that wrote a broken program).
 //!
-//! Code ranges: E0xx parse, E1xx check, E2xx runtime, E3xx limits, E4xx tools.
+//! Code ranges: E0xx parse, E1xx check, E2xx runtime, E3xx limits, E4xx tools and endpoints,
+//! E5xx files and command-line input, E6xx training.
 
 use crate::syntax::{SourceFile, Span};
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,9 @@ codes! {
     E306 => "wall-time limit exceeded",
     E307 => "source too large",
     E308 => "evaluation budget exceeded",
+    E309 => "value too large",
+    E310 => "image too large",
+    E311 => "input too large",
     E401 => "tool failed",
     E402 => "invalid tool input",
     E403 => "tool ran out of fuel",
@@ -67,7 +71,18 @@ codes! {
     E409 => "plugin signature mismatch",
     E410 => "plugin could not be loaded",
     E411 => "model weights not available",
+    E412 => "endpoint unreachable",
+    E413 => "endpoint timed out",
+    E414 => "endpoint returned an HTTP error",
+    E415 => "endpoint reply too large or malformed",
     E499 => "internal error",
+    E501 => "cannot read file",
+    E502 => "not a regular file",
+    E503 => "cannot write output",
+    E504 => "bad record in a data file",
+    E505 => "invalid command-line value",
+    E601 => "nothing to train on",
+    E602 => "training diverged",
 }
 
 impl Code {

@@ -6,6 +6,7 @@ use std::time::Duration;
 /// Bounds on a run. Exceeding one is an E3xx error for the step that hit it — never a hang or a
 /// panic. Tool limits (`tool_*`) apply per call to sandboxed tools (WASM plugins).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Limits {
     /// Steps a session may execute (E301).
     pub max_steps: usize,
@@ -29,6 +30,30 @@ pub struct Limits {
     pub tool_deadline: Duration,
     /// Memory per sandboxed tool instance, in bytes (E405).
     pub tool_memory: usize,
+    /// Nodes of one value counted as if every shared sub-value were copied out (its expanded
+    /// size): what walking, comparing or serialising it costs (E309).
+    pub max_value_nodes: u64,
+    /// Text bytes of one value, expanded the same way (E309).
+    pub max_value_bytes: u64,
+    /// Pixels of one image, checked from the file's header before decoding (E310).
+    pub max_image_pixels: u64,
+    /// Bytes of one input file dwim reads whole: image, program, manifest, checkpoint, dataset (E311).
+    pub max_file_bytes: u64,
+    /// Bytes of one line of a JSON Lines file: trace, store, dataset, samples (E311).
+    pub max_record_bytes: usize,
+    /// Diagnostics reported for one check; the rest are counted ("and N more").
+    pub max_diagnostics: usize,
+    /// Nodes of a value written into a trace record; beyond them the JSON is cut and says so.
+    pub trace_value_nodes: usize,
+    /// Bytes of one WASM plugin module (E410).
+    pub max_plugin_bytes: usize,
+    /// Compile time of one WASM plugin module (E410).
+    pub plugin_compile: Duration,
+    /// Tokenizer vocabulary size (E505 for a flag, E311 for a file).
+    pub max_vocab_size: usize,
+    /// Bytes of one endpoint reply (E415), and its total deadline (E413).
+    pub max_reply_bytes: usize,
+    pub reply_deadline: Duration,
 }
 
 impl Default for Limits {
@@ -46,6 +71,18 @@ impl Default for Limits {
             tool_fuel: 2_000_000_000,
             tool_deadline: Duration::from_secs(30),
             tool_memory: 256 << 20,
+            max_value_nodes: 4_000_000,
+            max_value_bytes: 256 << 20,
+            max_image_pixels: 50_000_000,
+            max_file_bytes: 4 << 30,
+            max_record_bytes: 64 << 20,
+            max_diagnostics: 50,
+            trace_value_nodes: 4_096,
+            max_plugin_bytes: 64 << 20,
+            plugin_compile: Duration::from_secs(60),
+            max_vocab_size: 1 << 20,
+            max_reply_bytes: 16 << 20,
+            reply_deadline: Duration::from_secs(300),
         }
     }
 }
@@ -65,6 +102,18 @@ impl Limits {
             tool_fuel: 500_000_000,
             tool_deadline: Duration::from_secs(5),
             tool_memory: 64 << 20,
+            max_value_nodes: 250_000,
+            max_value_bytes: 8 << 20,
+            max_image_pixels: 16_777_216,
+            max_file_bytes: 256 << 20,
+            max_record_bytes: 4 << 20,
+            max_diagnostics: 50,
+            trace_value_nodes: 1_024,
+            max_plugin_bytes: 16 << 20,
+            plugin_compile: Duration::from_secs(10),
+            max_vocab_size: 1 << 18,
+            max_reply_bytes: 4 << 20,
+            reply_deadline: Duration::from_secs(120),
         }
     }
 }

@@ -15,7 +15,9 @@ fn error_code_table_is_complete() {
             b'1' => "check",
             b'2' => "runtime",
             b'3' => "limit",
-            _ => "tool",
+            b'4' => "tool",
+            b'5' => "input/output",
+            _ => "training",
         };
         s.push_str(&format!("| {} | {stage} | {} |\n", c.as_str(), c.title()));
     }

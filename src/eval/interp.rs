@@ -56,6 +56,8 @@ pub struct Interp<'r> {
     pub calls_total: usize,
     /// Fuel consumed by sandboxed tools in the current step (reset by the session).
     pub fuel: Option<u64>,
+    /// `ticks` when the wall clock was last read.
+    wall_checked_at: u64,
 }
 
 /// Most calls one trace record lists; the rest are counted.
@@ -63,25 +65,35 @@ const MAX_CALL_RECORDS: usize = 64;
 
 impl<'r> Interp<'r> {
     pub fn new(registry: &'r Registry, limits: Limits) -> Self {
-        Interp { registry, limits, ticks: 0, tool_calls: 0, started: Instant::now(), calls: Vec::new(), calls_total: 0, fuel: None }
+        Interp { registry, limits, ticks: 0, tool_calls: 0, started: Instant::now(), calls: Vec::new(), calls_total: 0, fuel: None, wall_checked_at: 0 }
     }
 
     fn tick(&mut self, e: &Expr) -> Result<(), Diagnostic> {
-        self.ticks += 1;
+        self.charge_work(1).map_err(|d| d.at(e.span))
+    }
+
+    /// Count `work` against the evaluation budget; read the wall clock every 1024 units.
+    pub fn charge_work(&mut self, work: u64) -> Result<(), Diagnostic> {
+        self.ticks = self.ticks.saturating_add(work);
         if self.ticks > self.limits.max_ticks {
-            return Err(Diagnostic::new(Code::E308, format!("more than {} evaluations", self.limits.max_ticks)).at(e.span));
+            return Err(Diagnostic::new(Code::E308, format!("more than {} evaluations", self.limits.max_ticks)));
         }
-        if self.ticks.is_multiple_of(1024) {
-            self.check_wall(e)?;
+        if self.ticks - self.wall_checked_at >= 1024 {
+            self.wall_checked_at = self.ticks;
+            self.wall()?;
+        }
+        Ok(())
+    }
+
+    fn wall(&self) -> Result<(), Diagnostic> {
+        if self.started.elapsed() > self.limits.max_wall {
+            return Err(Diagnostic::new(Code::E306, format!("the run took longer than {:?}", self.limits.max_wall)));
         }
         Ok(())
     }
 
     fn check_wall(&self, e: &Expr) -> Result<(), Diagnostic> {
-        if self.started.elapsed() > self.limits.max_wall {
-            return Err(Diagnostic::new(Code::E306, format!("the run took longer than {:?}", self.limits.max_wall)).at(e.span));
-        }
-        Ok(())
+        self.wall().map_err(|d| d.at(e.span))
     }
 
     pub fn eval(&mut self, e: &Expr, env: &Frame<'_>) -> Result<Value, Diagnostic> {
@@ -98,7 +110,9 @@ impl<'r> Interp<'r> {
                 if items.len() > self.limits.max_list_len {
                     return Err(ops::list_too_long(items.len(), &self.limits).at(e.span));
                 }
-                Value::list(items.iter().map(|i| self.eval(i, env)).collect::<Result<_, _>>()?)
+                let v = Value::list(items.iter().map(|i| self.eval(i, env)).collect::<Result<_, _>>()?);
+                v.size().check(&self.limits).map_err(|d| d.at(e.span))?;
+                v
             }
             ExprKind::Var(name) => env.get(name).cloned().ok_or_else(|| {
                 Diagnostic::new(Code::E107, format!("`{name}` is not defined")).at(e.span)
@@ -107,6 +121,9 @@ impl<'r> Interp<'r> {
             ExprKind::Index { base, index } => {
                 let b = self.eval(base, env)?;
                 let i = self.eval(index, env)?;
+                if let Value::Text(t) = &b {
+                    self.charge_work(t.len() as u64 / 64).map_err(|d| d.at(e.span))?;
+                }
                 ops::index(&b, &i).map_err(|d| d.at_if_unset(e.span))?
             }
             ExprKind::Field { base, field } => {
@@ -125,6 +142,7 @@ impl<'r> Interp<'r> {
                     return Ok(short);
                 }
                 let r = self.eval(rhs, env)?;
+                self.charge_work(ops::binary_cost(*op, &l, &r)).map_err(|d| d.at(e.span))?;
                 ops::binary(*op, l, r, &self.limits).map_err(|d| d.at(e.span))?
             }
             ExprKind::If { cond, then, otherwise } => match self.eval(cond, env)? {
@@ -133,6 +151,7 @@ impl<'r> Interp<'r> {
                 v => return Err(Diagnostic::new(Code::E201, format!("an `if` condition must be a bool, got {}", v.kind())).at(cond.span)),
             },
             ExprKind::Lambda { param, body } => {
+                self.charge_work(env.vars.len() as u64).map_err(|d| d.at(e.span))?;
                 let mut captured = env.vars.clone();
                 if let Some((n, v)) = env.bound {
                     captured.insert(n.to_string(), v.clone());
@@ -193,17 +212,19 @@ impl Applier for Interp<'_> {
     fn limits(&self) -> &Limits {
         &self.limits
     }
+    fn charge(&mut self, work: u64) -> Result<(), Diagnostic> {
+        self.charge_work(work)
+    }
 }
 
 fn summarize_args(args: &Args) -> serde_json::Map<String, serde_json::Value> {
     args.names.iter().zip(&args.values).map(|(n, v)| (n.clone(), summarize(v))).collect()
 }
 
-/// A value as trace JSON, with long lists and texts summarised.
+/// Nodes of a tool argument or result written into a call record; the rest is cut (and says so).
+pub const CALL_VALUE_NODES: usize = 64;
+
+/// A value as trace JSON for a call record: bounded before anything is copied.
 fn summarize(v: &Value) -> serde_json::Value {
-    match v {
-        Value::List(items) if items.len() > 64 => serde_json::json!({"list": items.len(), "first": items[0].to_json()}),
-        Value::Text(t) if t.len() > 256 => serde_json::json!({"text_bytes": t.len()}),
-        other => other.to_json(),
-    }
+    v.to_json_bounded(CALL_VALUE_NODES)
 }

@@ -16,26 +16,29 @@ pub fn list_too_long(n: usize, limits: &Limits) -> Diagnostic {
     Diagnostic::new(Code::E303, format!("a list of {n} items exceeds the limit of {}", limits.max_list_len))
 }
 
-/// Bound what a tool returns, recursively.
+/// Bound what a tool returns, in O(1): its own length and its expanded size (nesting, nodes,
+/// bytes). Items inside it were bounded when they were built (a tool builds lists only from
+/// bounded inputs, and plugin output is bounded as it is decoded).
 pub fn check_result(v: Value, limits: &Limits) -> Result<Value, Diagnostic> {
-    fn walk(v: &Value, limits: &Limits, depth: usize) -> Result<(), Diagnostic> {
-        if depth > limits.max_depth {
-            return Err(Diagnostic::new(Code::E302, "the tool returned a value nested too deeply"));
-        }
-        match v {
-            Value::Text(t) => check_text(t, limits),
-            Value::List(items) => {
-                if items.len() > limits.max_list_len {
-                    return Err(list_too_long(items.len(), limits));
-                }
-                items.iter().try_for_each(|i| walk(i, limits, depth + 1))
-            }
-            Value::Record(fields) => fields.values().try_for_each(|i| walk(i, limits, depth + 1)),
-            _ => Ok(()),
-        }
+    match &v {
+        Value::Text(t) => check_text(t, limits)?,
+        Value::List(items) if items.len() > limits.max_list_len => return Err(list_too_long(items.len(), limits)),
+        _ => {}
     }
-    walk(&v, limits, 0)?;
+    v.size().check(limits)?;
     Ok(v)
+}
+
+/// Work units a binary operation costs beyond its operands' evaluation: comparing walks the
+/// smaller operand, joining copies the items or bytes.
+pub fn binary_cost(op: BinOp, l: &Value, r: &Value) -> u64 {
+    match (op, l, r) {
+        (BinOp::Eq | BinOp::Ne, _, _) => l.size().nodes.min(r.size().nodes),
+        (BinOp::Add, Value::List(a), Value::List(b)) => (a.len() + b.len()) as u64,
+        (BinOp::Add, Value::Text(a), Value::Text(b)) => (a.len() + b.len()) as u64 / 64,
+        (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, Value::Text(a), Value::Text(b)) => a.len().min(b.len()) as u64 / 64,
+        _ => 0,
+    }
 }
 
 pub fn unary(op: UnOp, v: Value) -> Result<Value, Diagnostic> {
@@ -97,7 +100,9 @@ pub fn binary(op: BinOp, l: Value, r: Value, limits: &Limits) -> Result<Value, D
                 if a.len() + b.len() > limits.max_list_len {
                     return Err(list_too_long(a.len() + b.len(), limits));
                 }
-                Value::list(a.iter().chain(b.iter()).cloned().collect())
+                let v = Value::list(a.iter().chain(b.iter()).cloned().collect());
+                v.size().check(limits)?;
+                v
             }
             _ => return Err(mismatch(&l, &r)),
         },
@@ -136,8 +141,8 @@ pub fn index(base: &Value, idx: &Value) -> Result<Value, Diagnostic> {
     match (base, idx) {
         (Value::List(items), Value::Number(n)) => Ok(items[pos(*n, items.len())?].clone()),
         (Value::Text(t), Value::Number(n)) => {
-            let chars: Vec<char> = t.chars().collect();
-            Ok(Value::text(chars[pos(*n, chars.len())?].to_string()))
+            let i = pos(*n, t.chars().count())?;
+            Ok(Value::text(t.chars().nth(i).map(String::from).unwrap_or_default()))
         }
         (Value::Record(f), Value::Text(k)) => f.get(k.as_ref()).cloned()
             .ok_or_else(|| Diagnostic::new(Code::E204, format!("record has no key {k:?}"))),

@@ -230,7 +230,7 @@ impl<'r> Session<'r> {
             tool,
             calls: std::mem::take(&mut self.interp.calls),
             calls_total: self.interp.calls_total,
-            result: value.as_ref().map(|v| ResultSummary { ty: v.type_of().to_string(), value: v.to_json() }),
+            result: value.as_ref().map(|v| ResultSummary { ty: v.type_of().to_string(), value: v.to_json_bounded(self.interp.limits.trace_value_nodes) }),
             observation,
             error,
             diagnostics: Vec::new(),

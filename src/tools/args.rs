@@ -1,7 +1,7 @@
 //! Arguments as a tool receives them: matched to the signature, in parameter order.
 
 use crate::diag::{Code, Diagnostic};
-use crate::value::{Image, Lambda, Region, Value};
+use crate::value::{Image, Lambda, List, Region, Value};
 use std::sync::Arc;
 
 pub struct Args {
@@ -41,7 +41,7 @@ impl Args {
             _ => Err(self.wrong(i, "text")),
         }
     }
-    pub fn list(&self, i: usize) -> Result<&Arc<Vec<Value>>, Diagnostic> {
+    pub fn list(&self, i: usize) -> Result<&Arc<List>, Diagnostic> {
         match self.get(i) {
             Value::List(l) => Ok(l),
             _ => Err(self.wrong(i, "a list")),

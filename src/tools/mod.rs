@@ -31,10 +31,18 @@ pub trait Tool: Send + Sync {
     fn call(&self, args: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic>;
 }
 
-/// What a tool may ask of the engine while it runs: apply a lambda, read the limits.
+/// What a tool may ask of the engine while it runs: apply a lambda, read the limits, and account
+/// for its own work.
 pub trait Applier {
     fn apply(&mut self, f: &Lambda, arg: Value) -> Result<Value, Diagnostic>;
     fn limits(&self) -> &Limits;
+    /// Count `work` units (one per list item visited, per value node walked, per 256 pixels)
+    /// against the run's evaluation budget, and check its wall limit. Long work inside a tool
+    /// calls this as it goes, so the limits hold inside one call, not only between calls.
+    fn charge(&mut self, work: u64) -> Result<(), Diagnostic> {
+        let _ = work;
+        Ok(())
+    }
 }
 
 pub struct ToolCtx<'a> {
@@ -59,6 +67,10 @@ impl<'a> ToolCtx<'a> {
     }
     pub fn limits(&self) -> &Limits {
         self.applier.limits()
+    }
+    /// See [`Applier::charge`]: an E308/E306 error ends the tool's work.
+    pub fn charge(&mut self, work: u64) -> Result<(), Diagnostic> {
+        self.applier.charge(work)
     }
 }
 

@@ -115,8 +115,9 @@ fn rel(a: &Args, f: fn((f64, f64), (f64, f64)) -> bool) -> Result<Value, Diagnos
     Ok(Value::Bool(f(a.region(0)?.bbox.center(), a.region(1)?.bbox.center())))
 }
 
-fn nearest(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
+fn nearest(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     let to = a.region(1)?;
+    ctx.charge(a.list(0)?.len() as u64)?;
     let mut best: Option<(f64, &Region)> = None;
     for v in a.list(0)?.iter() {
         let Value::Region(r) = v else {

@@ -24,18 +24,21 @@ pub fn tools() -> Vec<FnTool> {
             "The items ordered by the number or text `fn` returns (stable).").like(0), sort_by),
         t(Signature::new("max_by", vec![list(), func()], Type::Any, "The item for which `fn` returns the largest number.").elem_of(0), |a, c| extreme_by(a, c, true)),
         t(Signature::new("min_by", vec![list(), func()], Type::Any, "The item for which `fn` returns the smallest number.").elem_of(0), |a, c| extreme_by(a, c, false)),
-        t(Signature::new("max", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Largest number in a list."), |a, _| extreme(a, true)),
-        t(Signature::new("min", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Smallest number in a list."), |a, _| extreme(a, false)),
+        t(Signature::new("max", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Largest number in a list."), |a, c| extreme(a, c, true)),
+        t(Signature::new("min", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Smallest number in a list."), |a, c| extreme(a, c, false)),
         t(Signature::new("sum", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Sum of a list of numbers."), sum),
         t(Signature::new("first", vec![list()], Type::Any, "The first item (error if empty).").elem_of(0), |a, _| end(a, true)),
         t(Signature::new("last", vec![list()], Type::Any, "The last item (error if empty).").elem_of(0), |a, _| end(a, false)),
     ]
 }
 
-fn len(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
+fn len(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     match a.get(0) {
         Value::List(l) => Ok(Value::Number(l.len() as f64)),
-        Value::Text(t) => Ok(Value::Number(t.chars().count() as f64)),
+        Value::Text(t) => {
+            ctx.charge(t.len() as u64 / 64)?;
+            Ok(Value::Number(t.chars().count() as f64))
+        }
         v => Err(Diagnostic::new(Code::E201, format!("len needs a list or text, got {}", v.kind()))),
     }
 }
@@ -85,6 +88,9 @@ fn cmp_key(x: &Value, y: &Value) -> Ordering {
 fn sort_by(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     let desc = a.bool(2)?;
     let mut ks = keys(a, ctx)?;
+    // n log n comparisons, each of keys that are numbers or bounded texts.
+    let n = ks.len() as u64;
+    ctx.charge(n * (64 - n.leading_zeros() as u64))?;
     ks.sort_by(|x, y| if desc { cmp_key(&y.0, &x.0) } else { cmp_key(&x.0, &y.0) });
     Ok(Value::list(ks.into_iter().map(|(_, v)| v).collect()))
 }
@@ -99,7 +105,8 @@ fn extreme_by(a: &Args, ctx: &mut ToolCtx<'_>, largest: bool) -> Result<Value, D
     best.map(|(_, v)| v).ok_or_else(|| Diagnostic::new(Code::E205, "the list is empty"))
 }
 
-fn numbers(a: &Args) -> Result<Vec<f64>, Diagnostic> {
+fn numbers(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Vec<f64>, Diagnostic> {
+    ctx.charge(a.list(0)?.len() as u64)?;
     a.list(0)?
         .iter()
         .map(|v| match v {
@@ -109,15 +116,15 @@ fn numbers(a: &Args) -> Result<Vec<f64>, Diagnostic> {
         .collect()
 }
 
-fn extreme(a: &Args, largest: bool) -> Result<Value, Diagnostic> {
-    let ns = numbers(a)?;
+fn extreme(a: &Args, ctx: &mut ToolCtx<'_>, largest: bool) -> Result<Value, Diagnostic> {
+    let ns = numbers(a, ctx)?;
     let it = ns.into_iter();
     let r = if largest { it.max_by(f64::total_cmp) } else { it.min_by(f64::total_cmp) };
     r.map(Value::Number).ok_or_else(|| Diagnostic::new(Code::E205, "the list is empty"))
 }
 
-fn sum(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
-    Ok(Value::Number(numbers(a)?.iter().sum()))
+fn sum(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
+    Ok(Value::Number(numbers(a, ctx)?.iter().sum()))
 }
 
 fn end(a: &Args, first: bool) -> Result<Value, Diagnostic> {

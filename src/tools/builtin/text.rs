@@ -13,8 +13,16 @@ fn t(sig: Signature, f: fn(&Args, &mut ToolCtx<'_>) -> Result<Value, Diagnostic>
 pub fn tools() -> Vec<FnTool> {
     let text = |n: &str| Param::req(n, Type::Text);
     vec![
-        t(Signature::new("lower", vec![text("text")], Type::Text, "Lower-case text."), |a, _| Ok(Value::text(a.text(0)?.to_lowercase()))),
-        t(Signature::new("upper", vec![text("text")], Type::Text, "Upper-case text."), |a, _| Ok(Value::text(a.text(0)?.to_uppercase()))),
+        t(Signature::new("lower", vec![text("text")], Type::Text, "Lower-case text."), |a, c| {
+            let s = bytes_work(a.text(0)?, c)?.to_lowercase();
+            check_len(&s, c)?;
+            Ok(Value::text(s))
+        }),
+        t(Signature::new("upper", vec![text("text")], Type::Text, "Upper-case text."), |a, c| {
+            let s = bytes_work(a.text(0)?, c)?.to_uppercase();
+            check_len(&s, c)?;
+            Ok(Value::text(s))
+        }),
         t(Signature::new("contains", vec![Param::req("container", Type::Any), Param::req("item", Type::Any)], Type::Bool,
             "Does a text contain a text, or a list contain a value?"), contains),
         t(Signature::new("to_yesno", vec![Param::req("value", Type::Bool)], Type::Text, "\"yes\" for true, \"no\" for false."),
@@ -36,7 +44,7 @@ pub fn tools() -> Vec<FnTool> {
         t(Signature::new("abs", vec![Param::req("value", Type::Number)], Type::Number, "Absolute value."), |a, _| Ok(Value::Number(a.number(0)?.abs()))),
         t(Signature::new("same_text", vec![text("a"), text("b")], Type::Bool,
             "Equal after VQA normalisation (case, punctuation, articles, surrounding space)."),
-            |a, _| Ok(Value::Bool(normalize(a.text(0)?) == normalize(a.text(1)?)))),
+            |a, c| Ok(Value::Bool(normalize(bytes_work(a.text(0)?, c)?) == normalize(bytes_work(a.text(1)?, c)?)))),
     ]
 }
 
@@ -51,10 +59,24 @@ pub fn normalize(s: &str) -> String {
         .join(" ")
 }
 
-fn contains(a: &Args, _: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
+/// Charge the work of reading a text (one unit per 64 bytes) and pass it on.
+fn bytes_work<'a>(s: &'a str, ctx: &mut ToolCtx<'_>) -> Result<&'a str, Diagnostic> {
+    ctx.charge(s.len() as u64 / 64)?;
+    Ok(s)
+}
+
+fn contains(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     match (a.get(0), a.get(1)) {
-        (Value::Text(h), Value::Text(n)) => Ok(Value::Bool(h.contains(n.as_ref()))),
-        (Value::List(l), item) => Ok(Value::Bool(l.iter().any(|v| v.equals(item)))),
+        (Value::Text(h), Value::Text(n)) => Ok(Value::Bool(bytes_work(h, ctx)?.contains(n.as_ref()))),
+        (Value::List(l), item) => {
+            for v in l.iter() {
+                ctx.charge(v.size().nodes.min(item.size().nodes))?;
+                if v.equals(item) {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            Ok(Value::Bool(false))
+        }
         (c, _) => Err(Diagnostic::new(Code::E201, format!("contains needs a text or a list, got {}", c.kind()))),
     }
 }
@@ -75,8 +97,16 @@ fn to_text(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
 
 fn join(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
     let sep = a.text(1)?;
-    let s = a.list(0)?.iter().map(plain_text).collect::<Vec<_>>().join(sep);
-    check_len(&s, ctx)?;
+    let mut s = String::new();
+    for (i, v) in a.list(0)?.iter().enumerate() {
+        if i > 0 {
+            s.push_str(sep);
+        }
+        let part = plain_text(v);
+        ctx.charge(1 + part.len() as u64 / 64)?;
+        s.push_str(&part);
+        check_len(&s, ctx)?;
+    }
     Ok(Value::text(s))
 }
 

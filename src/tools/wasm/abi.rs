@@ -258,7 +258,7 @@ impl<'a> Reader<'a> {
                         return Err(bad(format!("record field `{k}` appears twice")));
                     }
                 }
-                Value::Record(Arc::new(fields))
+                Value::record(fields)
             }
             t => return Err(bad(format!("unknown value tag {t} at offset {}", self.pos - 1))),
         })
