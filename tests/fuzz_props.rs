@@ -13,6 +13,11 @@ fn exercise(bytes: &[u8]) {
     }
 }
 
+const GROWTH: &[&str] = &[
+    "a = [a, a]", "a = map(a, x -> a)", "a = a + a", "a = [a]", "a = [a, t]", "t = t + t", "t = join(map(a, x -> t), t)",
+    "a = filter(a, x -> x == a)", "a = sort_by(a, x -> len(text(x)))", "b = a == [a[0]]", "t = text(a)",
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -29,5 +34,12 @@ proptest! {
     #[test]
     fn well_formed_programs_never_crash(src in program()) {
         exercise(src.as_bytes());
+    }
+
+    /// Growth operations on shared values (see tests/hostile_growth.rs), through the fuzz harness,
+    /// which also fails on a wall overrun or an oversized trace record.
+    #[test]
+    fn growth_programs_stay_bounded(steps in prop::collection::vec(prop::sample::select(GROWTH.to_vec()), 1..30)) {
+        exercise(format!("a = [1, 2]\nt = \"ab\"\n{}\nanswer a\n", steps.join("\n")).as_bytes());
     }
 }
