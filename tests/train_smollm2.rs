@@ -6,11 +6,15 @@
 use candle_core::Device;
 use dwim::train::{generate, gguf, load, tokenizer, GenOptions};
 
+#[path = "common/skip.rs"]
+mod skip_log;
+use skip_log::skip;
+
 #[test]
 fn smollm2_knows_the_capital_of_france() {
     let path = load::smollm2_path();
     if !path.is_file() {
-        eprintln!("skipped: {} not found", path.display());
+        skip("train_smollm2", &format!("{} not found (scripts/fetch-models.sh)", path.display()));
         return;
     }
     let t0 = std::time::Instant::now();
@@ -38,7 +42,7 @@ fn quantized_path_agrees_with_f32_path() {
     use dwim::train::quantized::{Kernels, QuantizedLlama};
     let path = load::smollm2_path();
     if !path.is_file() {
-        eprintln!("skipped: {} not found", path.display());
+        skip("train_smollm2", &format!("{} not found (scripts/fetch-models.sh)", path.display()));
         return;
     }
     let dev = Device::Cpu;

@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod gen;
+mod skip;
+pub use skip::skip;
 
 use dwim::world::demo::{draw_objects, Object};
 use std::path::{Path, PathBuf};

@@ -7,6 +7,10 @@ use dwim::value::Image;
 use image::{Rgb, RgbImage};
 use std::path::PathBuf;
 
+#[path = "../common/skip.rs"]
+mod skip_log;
+pub use skip_log::skip;
+
 /// Offline config over the real models dir (`$DWIM_MODELS` or `~/.cache/dwim/models`).
 pub fn real_cfg() -> NativeConfig {
     NativeConfig::default().offline()
@@ -18,10 +22,7 @@ pub fn weights(model: &str, file: &str) -> Option<PathBuf> {
     if dir.join(file).is_file() {
         Some(dir)
     } else {
-        eprintln!(
-            "SKIP: {} not found; run scripts/fetch-models.sh (or set DWIM_MODELS) to run this test",
-            dir.join(file).display()
-        );
+        skip(model, &format!("{} not found; run scripts/fetch-models.sh (or set DWIM_MODELS)", dir.join(file).display()));
         None
     }
 }
@@ -42,7 +43,7 @@ pub fn font() -> Option<FontVec> {
             }
         }
     }
-    eprintln!("SKIP: no DejaVuSans.ttf found (apt-get install fonts-dejavu-core)");
+    skip("text rendering", "no DejaVuSans.ttf found (apt-get install fonts-dejavu-core)");
     None
 }
 
