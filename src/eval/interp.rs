@@ -215,6 +215,9 @@ impl Applier for Interp<'_> {
     fn charge(&mut self, work: u64) -> Result<(), Diagnostic> {
         self.charge_work(work)
     }
+    fn wall_left(&self) -> Option<std::time::Duration> {
+        Some(self.limits.max_wall.saturating_sub(self.started.elapsed()))
+    }
 }
 
 fn summarize_args(args: &Args) -> serde_json::Map<String, serde_json::Value> {

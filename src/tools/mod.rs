@@ -43,6 +43,11 @@ pub trait Applier {
         let _ = work;
         Ok(())
     }
+    /// Wall time left before the run's limit, if it has one: a tool that waits (a sandboxed call's
+    /// deadline, an endpoint) waits at most this long.
+    fn wall_left(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 pub struct ToolCtx<'a> {
@@ -71,6 +76,15 @@ impl<'a> ToolCtx<'a> {
     /// See [`Applier::charge`]: an E308/E306 error ends the tool's work.
     pub fn charge(&mut self, work: u64) -> Result<(), Diagnostic> {
         self.applier.charge(work)
+    }
+    /// See [`Applier::wall_left`].
+    pub fn wall_left(&self) -> Option<std::time::Duration> {
+        self.applier.wall_left()
+    }
+    /// A deadline for one call of a tool that waits: `per_call`, or less when the run's wall limit
+    /// is nearer.
+    pub fn call_deadline(&self, per_call: std::time::Duration) -> std::time::Duration {
+        self.wall_left().map_or(per_call, |left| per_call.min(left))
     }
 }
 
