@@ -139,7 +139,8 @@ impl OracleJudge {
             let args = Args::new(sig.params.iter().map(|p| p.name.clone()).collect(), values);
             let mut ctx_state = NoLambdas(crate::Limits::default());
             let Ok(truth) = tool.call(&args, &mut ToolCtx::new(&mut ctx_state)) else { continue };
-            let Some(found) = call.result.as_ref().map(|j| self.value(j)) else { continue };
+            // A result cut for the trace (see docs/trace-schema.md) cannot be compared: judge no further.
+            let Some(found) = call.result.as_ref().filter(|j| j.get("cut").is_none()).map(|j| self.value(j)) else { continue };
             let query = call.args.get("query").or(call.args.get("question")).and_then(|q| q.as_str()).unwrap_or("");
             match call.tool.as_str() {
                 "detect" => {
