@@ -30,7 +30,7 @@ pub const MAX_LOCALS: u64 = 1_000_000;
 /// Entries of each of the type, import, export, global, element and data sections.
 pub const MAX_ENTRIES: u64 = 10_000;
 /// Bytes of a text-format (`.wat`) module.
-pub const MAX_TEXT_BYTES: usize = 1 << 20;
+pub const MAX_TEXT_BYTES: usize = 4 << 20;
 /// Bytes of a plugin manifest (`NAME.json`).
 pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 
