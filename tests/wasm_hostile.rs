@@ -448,3 +448,16 @@ fn pixel_tools_stop_within_the_wall_limit() {
         assert!(took < wall + Duration::from_secs(2), "{tool}: stopped after {took:?} with a {wall:?} wall limit");
     }
 }
+
+#[test]
+fn a_compile_past_plugin_compile_is_abandoned_with_e410() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("slow.wat");
+    let extra = "(func (result i32) (i32.add (i32.const 1) (i32.const 2)))\n".repeat(500);
+    std::fs::write(&path, wat_plugin(&describe("slow", "number"), &ok_output(&[], &[0]), &extra)).unwrap();
+    let uncached = dwim::tools::wasm::LoadOptions { cache_dir: None };
+    let d = WasmTool::load_within(&path, &uncached, &Limits { plugin_compile: Duration::from_micros(1), ..Limits::default() }).err().expect("deadline");
+    assert!(d.code == Code::E410 && d.message.contains("plugin_compile") && d.message.contains("slow.wat"), "{d}");
+    assert!(WasmTool::load_within(&path, &uncached, &Limits::default()).is_ok(), "loads with the default deadline");
+    host_alive();
+}
