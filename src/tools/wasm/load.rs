@@ -119,14 +119,18 @@ pub fn check_module(bytes: &[u8], limits: &Limits) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// A text-format module: at most [`MAX_TEXT_BYTES`], and at most [`MAX_FUNCTIONS`] `func`
-/// keywords (outside comments and strings).
+/// A text-format module: at most [`MAX_TEXT_BYTES`], at most [`MAX_FUNCTIONS`] `func` keywords
+/// (outside comments and strings), and not the `(module binary "…")` / `(module quote "…")`
+/// forms, whose contents a keyword count cannot see.
 fn check_text(bytes: &[u8]) -> Result<(), Diagnostic> {
     if bytes.len() > MAX_TEXT_BYTES {
         return Err(Diagnostic::new(Code::E410, format!(
             "a text-format module may have at most {MAX_TEXT_BYTES} bytes; this one has {} (build a binary .wasm)",
             bytes.len()
         )));
+    }
+    if count_keyword(bytes, b"binary") + count_keyword(bytes, b"quote") > 0 {
+        return Err(Diagnostic::new(Code::E410, "a text-format module in `binary` or `quote` form cannot be counted; give its .wasm"));
     }
     let funcs = count_keyword(bytes, b"func");
     if funcs > MAX_FUNCTIONS {
@@ -213,6 +217,10 @@ mod tests {
             (func $a) (func (export "func") (result i32) i32.const 1) ( func ) (data "func\"func")
             (type (func)) (elem funcref))"#;
         assert_eq!(count_keyword(src, b"func"), 4);
+        assert!(check_text(src).is_ok());
+        let hidden = br#"(module binary "\00asm\01\00\00\00")"#;
+        assert!(check_text(hidden).expect_err("binary form").message.contains("binary"));
+        assert!(check_text(b"(module quote \"(func)\")").is_err());
     }
 
     #[test]
