@@ -319,14 +319,18 @@ fn a_declared_type_170000_deep_is_skipped_with_e409() {
     let strict = format!("{}number{}", "list[".repeat(40), "]".repeat(40));
     std::fs::write(dir.path().join("strict_type.wat"), wat_plugin(&describe("strict_type", &strict), &ok_output(&[], &[0]), "")).unwrap();
     std::fs::copy(fixture("ok.wat"), dir.path().join("ok.wat")).unwrap();
+    let twice = r#"{"name": "twice", "params": [{"name": "x", "type": "number"}, {"name": "x", "type": "text"}], "result": "number", "doc": "t", "result_elem_of": 7}"#;
+    std::fs::write(dir.path().join("twice.wat"), wat_plugin(twice, &ok_output(&[], &[0]), "")).unwrap();
     let (tools, problems) = dwim::tools::wasm::load_dir_within(dir.path(), &opts(), &Limits::strict());
     let names: Vec<&str> = tools.iter().map(|t| t.signature().name.as_str()).collect();
     assert_eq!(names, vec!["ok"], "{problems:?}");
-    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert_eq!(problems.len(), 4, "{problems:?}");
     for d in &problems {
         assert_eq!(d.code, Code::E409, "{d}");
-        assert!(d.message.len() < 600 && d.message.contains("deep"), "{d}");
+        assert!(d.message.len() < 600, "{d}");
     }
+    assert!(problems[..3].iter().all(|d| d.message.contains("deep")), "{problems:?}");
+    assert!(problems[3].message.contains("declared twice"), "{:?}", problems[3]);
     host_alive();
 }
 

@@ -119,6 +119,9 @@ fn parse_signature(json: &[u8], limits: &Limits) -> Result<Signature, Diagnostic
     if let Some(p) = sig.params.iter().find(|p| !ident(&p.name)) {
         return Err(bad(format!("parameter name `{}` is not an identifier of at most {MAX_NAME_BYTES} bytes", clip(&p.name, 80))));
     }
+    if let Some((i, p)) = sig.params.iter().enumerate().find(|(i, p)| sig.params[..*i].iter().any(|q| q.name == p.name)) {
+        return Err(bad(format!("parameter `{}` is declared twice (parameters {} and {})", p.name, sig.param_index(&p.name).unwrap_or(0) + 1, i + 1)));
+    }
     if sig.doc.len() > MAX_DOC_BYTES || sig.params.iter().any(|p| p.doc.len() > MAX_DOC_BYTES) {
         return Err(bad(format!("a doc line is longer than {MAX_DOC_BYTES} bytes")));
     }
