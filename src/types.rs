@@ -37,13 +37,29 @@ impl Type {
         }
     }
 
+    /// Deepest `list[...]` nesting [`Type::parse`] accepts: the default `Limits::max_depth`.
+    pub const MAX_DEPTH: usize = 128;
+
     /// Parse the notation used in signatures and plugin manifests: `number`, `list[region]`, ...
+    /// Nesting deeper than [`Type::MAX_DEPTH`] is refused (see [`Type::parse_within`]).
     pub fn parse(s: &str) -> Option<Type> {
-        let s = s.trim();
-        if let Some(inner) = s.strip_prefix("list[").and_then(|r| r.strip_suffix(']')) {
-            return Type::parse(inner).map(Type::list);
+        Type::parse_within(s, Type::MAX_DEPTH).ok()
+    }
+
+    /// [`Type::parse`] with `list[...]` nested at most `max_depth` deep. Iterative and linear in
+    /// the text, so a hostile declaration (a plugin's `describe`) cannot overflow the stack; the
+    /// error says why, quoting at most the first 40 bytes of the text.
+    pub fn parse_within(s: &str, max_depth: usize) -> Result<Type, String> {
+        let mut s = s.trim();
+        let mut depth = 0usize;
+        while let Some(inner) = s.strip_prefix("list[").and_then(|r| r.strip_suffix(']')) {
+            depth += 1;
+            if depth > max_depth {
+                return Err(format!("type `{}` is nested deeper than {max_depth}", clip(s, 40)));
+            }
+            s = inner.trim();
         }
-        Some(match s {
+        let base = match s {
             "any" => Type::Any,
             "none" => Type::None,
             "bool" => Type::Bool,
@@ -52,12 +68,36 @@ impl Type {
             "image" => Type::Image,
             "region" => Type::Region,
             "image|region" | "visual" => Type::Visual,
-            "list" => Type::list(Type::Any),
+            "list" if depth < max_depth => Type::list(Type::Any),
+            "list" => return Err(format!("type `list` is nested deeper than {max_depth}")),
             "record" => Type::Record,
             "fn" => Type::Fn,
-            _ => return None,
-        })
+            _ => return Err(format!("unknown type `{}`", clip(s, 40))),
+        };
+        Ok((0..depth).fold(base, |t, _| Type::list(t)))
     }
+
+    /// `list[...]` nesting: 0 for a scalar type. Iterative.
+    pub fn depth(&self) -> usize {
+        let (mut t, mut d) = (self, 0);
+        while let Type::List(inner) = t {
+            d += 1;
+            t = inner;
+        }
+        d
+    }
+}
+
+/// At most `max` bytes of `s`, cut at a character boundary, with `…` when cut.
+fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }
 
 impl fmt::Display for Type {
@@ -87,7 +127,7 @@ impl From<Type> for String {
 impl TryFrom<String> for Type {
     type Error = String;
     fn try_from(s: String) -> Result<Type, String> {
-        Type::parse(&s).ok_or_else(|| format!("unknown type `{s}`"))
+        Type::parse_within(&s, Type::MAX_DEPTH)
     }
 }
 
@@ -104,5 +144,19 @@ mod tests {
         assert!(Type::list(Type::Any).accepts(&Type::list(Type::Region)));
         assert!(!Type::list(Type::Number).accepts(&Type::list(Type::Region)));
         assert_eq!(Type::parse("blob"), None);
+        assert_eq!(Type::parse(" list[ list[number] ] ").map(|t| t.depth()), Some(2));
+    }
+
+    #[test]
+    fn deep_declarations_are_refused_without_recursion() {
+        let deep = format!("{}number{}", "list[".repeat(170_000), "]".repeat(170_000));
+        let e = Type::parse_within(&deep, 128).expect_err("too deep");
+        assert!(e.contains("deeper than 128") && e.len() < 120, "{e}");
+        assert!(Type::parse(&deep).is_none());
+        let ok = format!("{}text{}", "list[".repeat(32), "]".repeat(32));
+        assert_eq!(Type::parse_within(&ok, 32).map(|t| t.depth()), Ok(32));
+        assert!(Type::parse_within(&format!("list[{ok}]"), 32).is_err());
+        let long = format!("x{}", "é".repeat(100));
+        assert!(Type::parse_within(&long, 8).expect_err("unknown").len() < 80);
     }
 }

@@ -86,3 +86,58 @@ pub fn dwim(args: &[&str], cwd: &Path) -> (i32, String, String) {
         .expect("run dwim");
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
+
+/// A WAT byte string: printable ASCII as is, everything else (and `"`, `\`) escaped.
+pub fn wat_bytes(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len() + 2);
+    for &c in b {
+        if (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\' {
+            s.push(c as char);
+        } else {
+            s.push_str(&format!("\\{c:02x}"));
+        }
+    }
+    s
+}
+
+/// The text of a plugin whose `dwim_describe` returns `describe` and whose every call returns
+/// `output` (raw ABI bytes), with `extra` pasted into the module (more functions, say).
+pub fn wat_plugin(describe: &str, output: &[u8], extra: &str) -> String {
+    const OUT: u64 = 3 << 20;
+    let packed = |ptr: u64, len: usize| (ptr << 32) | len as u64;
+    format!(
+        r#"(module
+  (memory (export "memory") 80)
+  (global $heap (mut i32) (i32.const 4194304))
+  (func (export "dwim_alloc") (param $n i32) (result i32) (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $n)))
+    (local.get $p))
+  (data (i32.const 16) "{}")
+  (func (export "dwim_describe") (result i64) (i64.const {}))
+  (data (i32.const {OUT}) "{}")
+  (func (export "dwim_call") (param $ptr i32) (param $len i32) (result i64) (i64.const {}))
+  {extra}
+)"#,
+        wat_bytes(describe.as_bytes()),
+        packed(16, describe.len()),
+        wat_bytes(output),
+        packed(OUT, output.len())
+    )
+}
+
+/// Write `text` as `dir/name` and load it under `limits`.
+pub fn load_text(dir: &Path, name: &str, text: &str, limits: &Limits) -> Result<WasmTool, Diagnostic> {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write plugin");
+    WasmTool::load_within(&path, &opts(), limits)
+}
+
+/// Call any tool with `args` (the rest from the parameters' defaults) under `limits`, lambdas refused.
+pub fn call_tool(tool: &dyn Tool, mut args: Vec<Value>, limits: Limits) -> Result<Value, Diagnostic> {
+    let params = &tool.signature().params;
+    args.extend(params.iter().skip(args.len()).map(|p| p.default_value().unwrap_or(Value::None)));
+    let names = params.iter().map(|p| p.name.clone()).collect();
+    let mut applier = NoLambdas(limits);
+    tool.call(&Args::new(names, args), &mut ToolCtx::new(&mut applier))
+}

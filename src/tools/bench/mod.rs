@@ -15,6 +15,7 @@
 //! - `oracle` ([`oracle`]): perfect answers read from a scene's annotations, for checking
 //!   reference workflows and for tests.
 
+pub(crate) mod meter;
 pub mod oracle;
 pub mod pixels;
 #[cfg(feature = "wasm")]

@@ -1,9 +1,11 @@
-//! The `benchmark` set's perception tools: thin wrappers over the `dwim-perception` crate.
+//! The `benchmark` set's perception tools: thin wrappers over the `dwim-perception` crate, their
+//! work charged to the run as it goes (`Meter`), so a huge image ends in E308/E306 mid-call.
 
 use super::{signatures, Op};
 use crate::diag::{Code, Diagnostic};
 use crate::tools::{Args, Signature, Tool, ToolCtx, ToolKind};
 use crate::value::{BBox, Region, Value};
+use super::meter::Meter;
 use dwim_perception::{Img, Rect};
 use std::sync::Arc;
 
@@ -38,11 +40,14 @@ impl Tool for PixelTool {
         let img = Img::new(px.width(), px.height(), px.as_raw()).ok_or_else(|| Diagnostic::new(Code::E499, "image buffer has the wrong size"))?;
         let roi = rect_of(&region.bbox);
         let none = || Diagnostic::new(Code::E401, "no object found in this region").help("detect objects first and pass one of them");
+        let max_list = ctx.limits().max_list_len;
+        let mut meter = Meter::new(ctx);
         Ok(match self.op {
             Op::Detect => {
-                let found = dwim_perception::detect(&img, roi, args.text(1)?);
-                if found.len() > ctx.limits().max_list_len {
-                    return Err(Diagnostic::new(Code::E303, format!("more than {} detections", ctx.limits().max_list_len)));
+                let query = args.text(1)?;
+                let found = meter.run(|p| dwim_perception::detect_with(&img, roi, query, p))?;
+                if found.len() > max_list {
+                    return Err(Diagnostic::new(Code::E303, format!("more than {max_list} detections")));
                 }
                 Value::list(found.iter().map(|d| {
                     let b = BBox { x0: d.rect.x0 as f64, y0: d.rect.y0 as f64, x1: d.rect.x1 as f64, y1: d.rect.y1 as f64 };
@@ -52,10 +57,13 @@ impl Tool for PixelTool {
                     Value::Region(r)
                 }).collect())
             }
-            Op::Color => Value::text(dwim_perception::detect::main_object(&img, roi).ok_or_else(none)?.color),
-            Op::Shape => Value::text(dwim_perception::detect::main_object(&img, roi).ok_or_else(none)?.shape),
-            Op::ReadText => Value::text(dwim_perception::read_text(&img, roi)),
-            Op::Vqa => Value::text(dwim_perception::vqa(&img, roi, args.text(1)?)),
+            Op::Color => Value::text(meter.run(|p| dwim_perception::detect::main_object_with(&img, roi, p))?.ok_or_else(none)?.color),
+            Op::Shape => Value::text(meter.run(|p| dwim_perception::detect::main_object_with(&img, roi, p))?.ok_or_else(none)?.shape),
+            Op::ReadText => Value::text(meter.run(|p| dwim_perception::read_text_with(&img, roi, p))?),
+            Op::Vqa => {
+                let question = args.text(1)?;
+                Value::text(meter.run(|p| dwim_perception::vqa_with(&img, roi, question, p))?)
+            }
         })
     }
 }

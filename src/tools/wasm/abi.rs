@@ -14,6 +14,7 @@
 //! region the tool returns refers to the caller's image without copying pixels back.
 
 use crate::diag::{Code, Diagnostic};
+use crate::limits::Limits;
 use crate::value::{BBox, Image, Region, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,8 +28,9 @@ pub const TAG_REGION: u8 = 5;
 pub const TAG_LIST: u8 = 6;
 pub const TAG_RECORD: u8 = 7;
 
-/// Nesting depth accepted in an output (deeper output is E407, not a host stack overflow).
-pub const MAX_DEPTH: usize = 64;
+/// Nesting depth accepted in an output whatever `Limits::max_depth` says (deeper output is
+/// E407, not a host stack overflow: the decoder recurses once per level).
+pub const MAX_DEPTH: usize = 256;
 
 /// Encode the arguments; each distinct image is written once, however many values refer to it.
 pub fn encode_args(args: &[Value]) -> Result<(Vec<u8>, Vec<Image>), Diagnostic> {
@@ -128,18 +130,44 @@ pub enum Output {
     ToolError(String),
 }
 
-/// Bounds on what an output may contain.
+/// Bounds on what an output may contain, all from the host's `Limits`.
+#[derive(Debug, Clone, Copy)]
 pub struct OutputLimits {
     pub max_list_len: usize,
     pub max_text_len: usize,
+    /// Nesting of lists and records (`Limits::max_depth`, at most [`MAX_DEPTH`]).
+    pub max_depth: usize,
+    /// Pixels of each new image; an image with no pixels is refused too.
+    pub max_image_pixels: u64,
+    /// Nodes of the whole result (`Limits::max_value_nodes`).
+    pub max_nodes: u64,
 }
 
-/// Decode a guest's output; every malformation is E407.
+impl OutputLimits {
+    pub fn from_limits(l: &Limits) -> OutputLimits {
+        OutputLimits {
+            max_list_len: l.max_list_len,
+            max_text_len: l.max_text_len,
+            max_depth: l.max_depth.min(MAX_DEPTH),
+            max_image_pixels: l.max_image_pixels,
+            max_nodes: l.max_value_nodes,
+        }
+    }
+}
+
+/// Decode a guest's output and validate it before any tool sees it: every malformation, image
+/// with no pixels or over the pixel limit, nesting over the depth limit, list or text over its
+/// limit, or result over the node limit is E407, found while reading (a result is never built
+/// larger than the limits). The caller still checks the result's [`Value::size`] against the
+/// byte limit (`WasmTool::call` does: E407 too).
 pub fn decode_output(bytes: &[u8], inputs: &[Image], lim: &OutputLimits) -> Result<Output, Diagnostic> {
-    let mut r = Reader { bytes, pos: 0, lim, images: inputs.to_vec() };
+    let mut r = Reader { bytes, pos: 0, lim, images: inputs.to_vec(), nodes: 0 };
     let out = match r.u8()? {
         0 => {
             let n = r.u32()?;
+            if n > r.bytes.len() - r.pos {
+                return Err(bad(format!("{n} new images cannot fit in the output")));
+            }
             for _ in 0..n {
                 let img = r.image()?;
                 r.images.push(img);
@@ -164,6 +192,7 @@ struct Reader<'a> {
     pos: usize,
     lim: &'a OutputLimits,
     images: Vec<Image>,
+    nodes: u64,
 }
 
 impl<'a> Reader<'a> {
@@ -196,6 +225,13 @@ impl<'a> Reader<'a> {
     }
     fn image(&mut self) -> Result<Image, Diagnostic> {
         let (w, h) = (self.u32()?, self.u32()?);
+        let pixels = (w as u64) * (h as u64);
+        if pixels == 0 {
+            return Err(bad(format!("a {w}×{h} image has no pixels")));
+        }
+        if pixels > self.lim.max_image_pixels {
+            return Err(bad(format!("a {w}×{h} image has {pixels} pixels; the limit is {}", self.lim.max_image_pixels)));
+        }
         let n = w.checked_mul(h).and_then(|p| p.checked_mul(3)).ok_or_else(|| bad("image size overflows"))?;
         let px = self.take(n)?.to_vec();
         let buf = image::RgbImage::from_raw(w as u32, h as u32, px).ok_or_else(|| bad("image buffer has the wrong size"))?;
@@ -213,8 +249,12 @@ impl<'a> Reader<'a> {
         Ok(n)
     }
     fn value(&mut self, depth: usize) -> Result<Value, Diagnostic> {
-        if depth > MAX_DEPTH {
-            return Err(bad(format!("output nested deeper than {MAX_DEPTH}")));
+        if depth > self.lim.max_depth {
+            return Err(bad(format!("output nested deeper than {}", self.lim.max_depth)));
+        }
+        self.nodes += 1;
+        if self.nodes > self.lim.max_nodes {
+            return Err(bad(format!("output has more than {} values (Limits::max_value_nodes)", self.lim.max_nodes)));
         }
         Ok(match self.u8()? {
             TAG_NONE => Value::None,
@@ -274,7 +314,59 @@ mod tests {
     use super::*;
 
     fn lim() -> OutputLimits {
-        OutputLimits { max_list_len: 100, max_text_len: 100 }
+        OutputLimits { max_list_len: 100, max_text_len: 100, max_depth: 64, max_image_pixels: 1 << 20, max_nodes: 10_000 }
+    }
+
+    fn ok_with_images(images: &[(u32, u32)], value: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8];
+        out.extend_from_slice(&(images.len() as u32).to_le_bytes());
+        for &(w, h) in images {
+            out.extend_from_slice(&w.to_le_bytes());
+            out.extend_from_slice(&h.to_le_bytes());
+            out.extend(std::iter::repeat_n(7u8, (w * h * 3) as usize));
+        }
+        out.extend_from_slice(value);
+        out
+    }
+
+    fn deep_list(depth: usize) -> Vec<u8> {
+        let mut v = Vec::new();
+        for _ in 0..depth {
+            v.extend_from_slice(&[TAG_LIST, 1, 0, 0, 0]);
+        }
+        v.push(TAG_NONE);
+        v
+    }
+
+    #[test]
+    fn outputs_are_validated_against_the_limits() {
+        let e = |out: Vec<u8>, l: &OutputLimits| match decode_output(&out, &[], l) {
+            Err(d) => d,
+            Ok(_) => panic!("decoded"),
+        };
+        let img = [TAG_IMAGE, 0, 0, 0, 0];
+        for (w, h) in [(0, 5), (5, 0), (0, 0)] {
+            let d = e(ok_with_images(&[(w, h)], &img), &lim());
+            assert!(d.code == Code::E407 && d.message.contains("no pixels"), "{d}");
+        }
+        assert!(decode_output(&ok_with_images(&[(1, 1)], &img), &[], &lim()).is_ok());
+        let small = OutputLimits { max_image_pixels: 15, ..lim() };
+        assert!(e(ok_with_images(&[(4, 4)], &img), &small).message.contains("the limit is 15"));
+        let mut huge = vec![0u8, 1, 0, 0, 0];
+        huge.extend_from_slice(&0xffff_ffffu32.to_le_bytes());
+        huge.extend_from_slice(&0xffff_ffffu32.to_le_bytes());
+        assert!(e(huge, &lim()).message.contains("the limit is"));
+        let body = |v: Vec<u8>| [vec![0u8, 0, 0, 0, 0], v].concat();
+        assert!(decode_output(&body(deep_list(64)), &[], &lim()).is_ok());
+        let strict = OutputLimits::from_limits(&Limits::strict());
+        assert!(e(body(deep_list(64)), &strict).message.contains("deeper than 32"));
+        let many = OutputLimits { max_nodes: 50, ..lim() };
+        let mut wide = vec![TAG_LIST, 2, 0, 0, 0];
+        for _ in 0..2 {
+            wide.extend_from_slice(&[TAG_LIST, 30, 0, 0, 0]);
+            wide.extend(std::iter::repeat_n(TAG_NONE, 30));
+        }
+        assert!(e(body(wide), &many).message.contains("more than 50 values"));
     }
 
     #[test]

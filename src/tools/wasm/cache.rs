@@ -51,6 +51,9 @@ pub fn compile(engine: &Engine, wasm: &[u8], dir: Option<&Path>) -> wasmtime::Re
 }
 
 fn load(engine: &Engine, path: &Path) -> Option<Module> {
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let file = std::fs::read(path).ok()?;
     let (sum, payload) = file.split_at_checked(32)?;
     if blake3::hash(payload).as_bytes() != sum {

@@ -57,14 +57,16 @@ pub const DEFAULT_MAX_OUTPUT: usize = 16 << 20;
 
 impl Manifest {
     /// Read the manifest beside `wasm` (`foo.wasm` → `foo.json`), or the defaults if there is none.
+    /// It must be a regular file of at most 1 MiB (`load::MAX_MANIFEST_BYTES`; E502 / E410).
     pub fn for_plugin(wasm: &Path) -> Result<Manifest, Diagnostic> {
         let path = wasm.with_extension("json");
-        if !path.exists() {
+        if std::fs::symlink_metadata(&path).is_err() {
             return Ok(Manifest::default());
         }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Diagnostic::new(Code::E410, format!("cannot read manifest {}: {e}", path.display())))?;
-        serde_json::from_str(&text).map_err(|e| {
+        let bytes = super::load::read_bounded(&path, super::load::MAX_MANIFEST_BYTES, "a manifest")?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            let e = e.to_string();
+            let e = e.char_indices().nth(300).map_or(e.as_str(), |(i, _)| &e[..i]);
             Diagnostic::new(Code::E410, format!("invalid manifest {}: {e}", path.display()))
                 .help("fields: fuel, deadline_ms, memory_mb, max_output_bytes, grants ([\"clock\", \"random\", \"stderr\"]), random_seed")
         })

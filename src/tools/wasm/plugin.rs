@@ -3,8 +3,8 @@
 //! the next one.
 
 use super::abi::{decode_output, encode_args, Output, OutputLimits};
-use super::cache;
 use super::engine::{deadline_ticks, engine, MEMORY_CAP};
+use super::load::{check_module, compile_within, read_bounded};
 use super::errors::call_error;
 use super::imports::{linker, HostState};
 use super::manifest::{CallLimits, Manifest};
@@ -24,9 +24,16 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { cache_dir: cache::default_dir() }
+        LoadOptions { cache_dir: super::cache::default_dir() }
     }
 }
+
+/// Parameters one plugin signature may declare.
+pub const MAX_PARAMS: usize = 64;
+/// Bytes of a tool or parameter name.
+pub const MAX_NAME_BYTES: usize = 64;
+/// Bytes of a tool's or parameter's doc line.
+pub const MAX_DOC_BYTES: usize = 4096;
 
 pub struct WasmTool {
     sig: Signature,
@@ -79,50 +86,99 @@ fn types(it: impl Iterator<Item = ValType>) -> String {
     it.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
 }
 
-fn parse_signature(json: &[u8]) -> Result<Signature, Diagnostic> {
-    let mut sig: Signature = serde_json::from_slice(json)
-        .map_err(|e| Diagnostic::new(Code::E409, format!("`dwim_describe` returned an invalid signature: {e}")))?;
+/// At most `max` bytes of `s` (cut at a character boundary), for messages quoting plugin text.
+fn clip(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Parse and bound what `dwim_describe` declared (E409): identifiers of at most
+/// [`MAX_NAME_BYTES`], at most [`MAX_PARAMS`] parameters, docs of at most [`MAX_DOC_BYTES`],
+/// types nested at most `limits.max_depth` (parsed without recursion), indices that name a
+/// parameter, and defaults within the value limits.
+fn parse_signature(json: &[u8], limits: &Limits) -> Result<Signature, Diagnostic> {
+    let mut sig: Signature = serde_json::from_slice(json).map_err(|e| {
+        let e = e.to_string();
+        Diagnostic::new(Code::E409, format!("`dwim_describe` returned an invalid signature: {}", clip(&e, 300)))
+    })?;
+    let bad = |m: String| Diagnostic::new(Code::E409, m);
     let ident = |s: &str| {
-        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        s.len() <= MAX_NAME_BYTES
+            && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
     if !ident(&sig.name) {
-        return Err(Diagnostic::new(Code::E409, format!("tool name `{}` is not an identifier", sig.name)));
+        return Err(bad(format!("tool name `{}` is not an identifier of at most {MAX_NAME_BYTES} bytes", clip(&sig.name, 80))));
+    }
+    if sig.params.len() > MAX_PARAMS {
+        return Err(bad(format!("{} parameters declared; a plugin may declare at most {MAX_PARAMS}", sig.params.len())));
     }
     if let Some(p) = sig.params.iter().find(|p| !ident(&p.name)) {
-        return Err(Diagnostic::new(Code::E409, format!("parameter name `{}` is not an identifier", p.name)));
+        return Err(bad(format!("parameter name `{}` is not an identifier of at most {MAX_NAME_BYTES} bytes", clip(&p.name, 80))));
+    }
+    if let Some((i, p)) = sig.params.iter().enumerate().find(|(i, p)| sig.params[..*i].iter().any(|q| q.name == p.name)) {
+        return Err(bad(format!("parameter `{}` is declared twice (parameters {} and {})", p.name, sig.param_index(&p.name).unwrap_or(0) + 1, i + 1)));
+    }
+    if sig.doc.len() > MAX_DOC_BYTES || sig.params.iter().any(|p| p.doc.len() > MAX_DOC_BYTES) {
+        return Err(bad(format!("a doc line is longer than {MAX_DOC_BYTES} bytes")));
+    }
+    let mut types = std::iter::once(&sig.result).chain(sig.params.iter().map(|p| &p.ty));
+    if let Some(t) = types.find(|t| t.depth() > limits.max_depth) {
+        return Err(bad(format!("a declared type is nested {} deep; the limit is {}", t.depth(), limits.max_depth)));
     }
     if sig.result_like.is_some_and(|i| i >= sig.params.len()) {
-        return Err(Diagnostic::new(Code::E409, "`result_like` names no parameter"));
+        return Err(bad("`result_like` names no parameter".into()));
+    }
+    if sig.result_elem_of.is_some_and(|i| i >= sig.params.len()) {
+        return Err(bad("`result_elem_of` names no parameter".into()));
+    }
+    for p in &sig.params {
+        if let Some(v) = p.default_value() {
+            v.size().check(limits).map_err(|d| bad(format!("the default of `{}`: {}", p.name, d.message)))?;
+        }
     }
     sig.kind = ToolKind::Wasm;
     Ok(sig)
 }
 
 impl WasmTool {
-    /// Load a `.wasm` (or `.wat`) plugin and its manifest. Failures are E408 (missing export),
-    /// E409 (wrong export type or signature) or E410 (anything else), naming the file.
+    /// Load a `.wasm` (or `.wat`) plugin and its manifest under the default [`Limits`]; see
+    /// [`WasmTool::load_within`].
     pub fn load(path: &Path, opts: &LoadOptions) -> Result<WasmTool, Diagnostic> {
+        Self::load_within(path, opts, &Limits::default())
+    }
+
+    /// Load a plugin, bounded by `limits`: the file must be a regular file (else E502; E501 when
+    /// unreadable) of at most `max_plugin_bytes`, within the module caps of `load.rs`, and compile
+    /// within `plugin_compile` (else E410); its declared types are nested at most `max_depth`.
+    /// Other failures are E408 (missing export), E409 (wrong export type or signature) or E410.
+    /// Every message names the file.
+    pub fn load_within(path: &Path, opts: &LoadOptions, limits: &Limits) -> Result<WasmTool, Diagnostic> {
         let name = path.display().to_string();
-        Self::load_inner(path, opts).map_err(|d| Diagnostic { message: format!("{name}: {}", d.message), ..d })
+        Self::load_inner(path, opts, limits).map_err(|d| Diagnostic { message: format!("{name}: {}", d.message), ..d })
     }
 
-    fn load_inner(path: &Path, opts: &LoadOptions) -> Result<WasmTool, Diagnostic> {
-        let bytes = std::fs::read(path).map_err(|e| Diagnostic::new(Code::E410, format!("cannot read: {e}")))?;
+    fn load_inner(path: &Path, opts: &LoadOptions, limits: &Limits) -> Result<WasmTool, Diagnostic> {
+        let bytes = read_bounded(path, limits.max_plugin_bytes as u64, "a plugin")?;
         let manifest = Manifest::for_plugin(path)?;
-        Self::from_bytes(path, &bytes, manifest, opts)
+        Self::from_bytes(path, &bytes, manifest, opts, limits)
     }
 
-    /// Load a plugin from its bytes (e.g. one embedded in the dwim binary); `path` only names
-    /// it (its stem names the plugin in traps and logs). Errors as for [`WasmTool::load`].
+    /// Load a plugin from its bytes (e.g. one embedded in the dwim binary) under the default
+    /// [`Limits`]; `path` only names it (its stem names the plugin in traps and logs). Errors as
+    /// for [`WasmTool::load_within`].
     pub fn load_bytes(path: &Path, bytes: &[u8], manifest: Manifest, opts: &LoadOptions) -> Result<WasmTool, Diagnostic> {
         let name = path.display().to_string();
-        Self::from_bytes(path, bytes, manifest, opts).map_err(|d| Diagnostic { message: format!("{name}: {}", d.message), ..d })
+        Self::from_bytes(path, bytes, manifest, opts, &Limits::default()).map_err(|d| Diagnostic { message: format!("{name}: {}", d.message), ..d })
     }
 
-    fn from_bytes(path: &Path, bytes: &[u8], manifest: Manifest, opts: &LoadOptions) -> Result<WasmTool, Diagnostic> {
+    fn from_bytes(path: &Path, bytes: &[u8], manifest: Manifest, opts: &LoadOptions, limits: &Limits) -> Result<WasmTool, Diagnostic> {
         let engine = engine()?;
-        let module = cache::compile(engine, bytes, opts.cache_dir.as_deref())
-            .map_err(|e| Diagnostic::new(Code::E410, format!("not a valid WebAssembly module: {}", first_line(&e))))?;
+        check_module(bytes, limits)?;
+        let module = compile_within(engine, bytes, opts.cache_dir.as_deref(), limits.plugin_compile)?;
         check_exports(&module)?;
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plugin");
         let pre = linker(engine, &module, &manifest, stem)?
@@ -131,7 +187,7 @@ impl WasmTool {
         let placeholder = Signature::new(stem, vec![], crate::types::Type::Any, "");
         let mut tool = WasmTool { sig: placeholder, manifest, path: path.to_path_buf(), pre };
         let json = tool.invoke(None, describe_limits())?;
-        tool.sig = parse_signature(&json)?;
+        tool.sig = parse_signature(&json, limits)?;
         Ok(tool)
     }
 
@@ -239,10 +295,10 @@ impl Tool for WasmTool {
         let (out, fuel) = self.invoke_metered(Some(&input), lim);
         ctx.add_fuel(fuel);
         let out = out?;
-        let olim = OutputLimits { max_list_len: limits.max_list_len, max_text_len: limits.max_text_len };
-        match decode_output(&out, &images, &olim)? {
+        match decode_output(&out, &images, &OutputLimits::from_limits(&limits))? {
             Output::ToolError(msg) => Err(Diagnostic::new(Code::E401, msg)),
             Output::Ok(v) => {
+                v.size().check(&limits).map_err(|d| Diagnostic::new(Code::E407, format!("the plugin returned a value over the limits: {}", d.message)))?;
                 let want = match self.sig.result_like {
                     Some(i) => args.get(i).type_of(),
                     None => self.sig.result.clone(),

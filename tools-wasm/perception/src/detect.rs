@@ -2,8 +2,8 @@
 
 use crate::classify::{self, shape_word, size_word};
 use crate::palette::color_word;
-use crate::segment::{segment, Blob};
-use crate::{Img, Rect};
+use crate::segment::{segment_with, Blob};
+use crate::{go_on, Img, Progress, Rect, Stopped};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -69,26 +69,36 @@ impl Detection {
 /// Every object in `roi` matching `query`, left to right. Blobs classified as black or white
 /// (printed text, glare) are never objects.
 pub fn detect(img: &Img, roi: Rect, query: &str) -> Vec<Detection> {
+    detect_with(img, roi, query, &mut go_on).unwrap_or_default()
+}
+
+/// [`detect`], reporting its work to `p` and stopping when it says so.
+pub fn detect_with(img: &Img, roi: Rect, query: &str, p: &mut Progress) -> Result<Vec<Detection>, Stopped> {
     let q = Query::parse(query);
-    segment(img, roi)
+    Ok(segment_with(img, roi, p)?
         .iter()
         .map(Detection::of)
         .filter(|d| !matches!(d.color, "black" | "white"))
         .filter(|d| q.matches(d.size, d.color, d.shape))
-        .collect()
+        .collect())
 }
 
 /// The main object of a region: the biggest blob whose centre lies inside `roi`, segmenting
 /// `roi` grown by a few pixels so that the background around a tight box is seen.
 pub fn main_object(img: &Img, roi: Rect) -> Option<Detection> {
-    let roi = roi.clip(img)?;
+    main_object_with(img, roi, &mut go_on).unwrap_or_default()
+}
+
+/// [`main_object`], reporting its work to `p` and stopping when it says so.
+pub fn main_object_with(img: &Img, roi: Rect, p: &mut Progress) -> Result<Option<Detection>, Stopped> {
+    let Some(roi) = roi.clip(img) else { return Ok(None) };
     let padded = roi.pad(4, img);
-    segment(img, padded)
+    Ok(segment_with(img, padded, p)?
         .iter()
         .filter(|b| {
             let (cx, cy) = b.rect.center2();
             cx >= 2 * roi.x0 && cx < 2 * roi.x1 && cy >= 2 * roi.y0 && cy < 2 * roi.y1
         })
         .max_by_key(|b| b.area)
-        .map(Detection::of)
+        .map(Detection::of))
 }

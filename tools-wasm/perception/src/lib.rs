@@ -8,6 +8,12 @@
 //! `#![no_std]` + `alloc`, no dependencies: the same code runs natively (dwim's `benchmark` tool
 //! set) and inside WASM plugins.
 //!
+//! Work is linear in the pixels of the region (OCR: in pixels times the glyph scale; the
+//! enclosed-blob filter: quadratic in the blobs found). Every entry point has a `*_with` variant
+//! taking a [`Progress`] callback, told the work done as it goes (about one unit per pixel
+//! visited per pass) and able to stop it: a host uses it to keep its tick and wall limits inside
+//! one call. The plain functions are the `*_with` ones with a callback that never stops.
+//!
 //! | file | what it holds |
 //! |---|---|
 //! | `palette.rs` | named colours, nearest-name classification |
@@ -29,10 +35,28 @@ pub mod palette;
 pub mod segment;
 pub mod vqa;
 
-pub use detect::{detect, Detection, Query};
-pub use ocr::read_text;
-pub use segment::{segment, Blob};
-pub use vqa::vqa;
+pub use detect::{detect, detect_with, Detection, Query};
+pub use ocr::{read_text, read_text_with};
+pub use segment::{segment, segment_with, Blob};
+pub use vqa::{vqa, vqa_with};
+
+/// Told the work just done (units ≈ pixels visited); returns `false` to stop the work.
+pub type Progress<'a> = dyn FnMut(u64) -> bool + 'a;
+
+/// The work was stopped by its [`Progress`] callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopped;
+
+/// Report `work` to `p`: `Err(Stopped)` when it says stop.
+#[inline]
+pub(crate) fn tick(p: &mut Progress, work: u64) -> Result<(), Stopped> {
+    if p(work) { Ok(()) } else { Err(Stopped) }
+}
+
+/// A callback that never stops: what the plain functions pass.
+pub(crate) fn go_on(_: u64) -> bool {
+    true
+}
 
 /// A borrowed RGB image, row-major, 3 bytes per pixel.
 #[derive(Clone, Copy)]
@@ -72,8 +96,9 @@ impl Rect {
     pub fn h(&self) -> u32 {
         self.y1.saturating_sub(self.y0)
     }
+    /// Pixels covered, saturating at `u32::MAX`.
     pub fn area(&self) -> u32 {
-        self.w() * self.h()
+        self.w().saturating_mul(self.h())
     }
     /// Clip to an image; `None` when nothing is left.
     pub fn clip(&self, img: &Img) -> Option<Rect> {
@@ -82,7 +107,7 @@ impl Rect {
     }
     /// Grow by `p` pixels on each side, clipped to the image.
     pub fn pad(&self, p: u32, img: &Img) -> Rect {
-        Rect { x0: self.x0.saturating_sub(p), y0: self.y0.saturating_sub(p), x1: (self.x1 + p).min(img.w), y1: (self.y1 + p).min(img.h) }
+        Rect { x0: self.x0.saturating_sub(p), y0: self.y0.saturating_sub(p), x1: self.x1.saturating_add(p).min(img.w), y1: self.y1.saturating_add(p).min(img.h) }
     }
     pub fn contains(&self, o: &Rect) -> bool {
         o.x0 >= self.x0 && o.y0 >= self.y0 && o.x1 <= self.x1 && o.y1 <= self.y1

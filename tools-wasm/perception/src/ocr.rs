@@ -4,17 +4,24 @@
 
 use crate::font::{bit, GLYPHS, GLYPH_H, GLYPH_W, ADVANCE};
 use crate::palette::{dist2, luma};
-use crate::{Img, Rect};
+use crate::{go_on, tick, Img, Progress, Rect, Stopped};
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
 /// The text printed in `roi`, upper case; empty when no text is found.
 pub fn read_text(img: &Img, roi: Rect) -> String {
-    let Some(roi) = roi.clip(img) else { return String::new() };
+    read_text_with(img, roi, &mut go_on).unwrap_or_default()
+}
+
+/// [`read_text`], reporting its work to `p` and stopping when it says so. Glyph matching costs
+/// about `35 × scale²` units per glyph cell tried, the scale growing with the ink's height.
+pub fn read_text_with(img: &Img, roi: Rect, p: &mut Progress) -> Result<String, Stopped> {
+    let Some(roi) = roi.clip(img) else { return Ok(String::new()) };
     let (w, h) = (roi.w() as usize, roi.h() as usize);
     let mut pix: Vec<[u8; 3]> = Vec::with_capacity(w * h);
     for y in roi.y0..roi.y1 {
+        tick(p, 4 * w as u64)?;
         for x in roi.x0..roi.x1 {
             pix.push(img.px(x, y));
         }
@@ -22,7 +29,8 @@ pub fn read_text(img: &Img, roi: Rect) -> String {
     let base = median(&pix);
     let ink_col = if luma(base) > 110 { [20, 20, 20] } else { [248, 248, 248] };
     let mut ink: Vec<bool> = pix.iter().map(|&p| dist2(p, ink_col) * 2 < dist2(p, base)).collect();
-    clear_border_components(&mut ink, w, h);
+    tick(p, 4 * (w * h) as u64)?;
+    clear_border_components(&mut ink, w, h, p)?;
     let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
     for y in 0..h {
         for x in 0..w {
@@ -32,7 +40,7 @@ pub fn read_text(img: &Img, roi: Rect) -> String {
         }
     }
     if x1 <= x0 || y1 - y0 < GLYPH_H as usize - 1 {
-        return String::new();
+        return Ok(String::new());
     }
     let s = ((y1 - y0 + GLYPH_H as usize / 2) / GLYPH_H as usize).max(1);
     let adv = ADVANCE as usize * s;
@@ -43,6 +51,7 @@ pub fn read_text(img: &Img, roi: Rect) -> String {
         let mut text = String::new();
         let mut cost = 0;
         for i in 0..n {
+            tick(p, (35 * s * s + 35 * GLYPHS.len()) as u64)?;
             let (c, d) = best_glyph(&ink, w, h, start + i * adv, y0, s);
             text.push(c);
             cost += d;
@@ -51,21 +60,34 @@ pub fn read_text(img: &Img, roi: Rect) -> String {
             best = (cost, text);
         }
     }
-    best.1
+    Ok(best.1)
 }
 
+/// Per channel, the value at index `len / 2` of the sorted values (0 when empty), counted in
+/// one linear pass rather than sorted.
 fn median(pix: &[[u8; 3]]) -> [u8; 3] {
+    let mut hist = [[0usize; 256]; 3];
+    for px in pix {
+        for c in 0..3 {
+            hist[c][px[c] as usize] += 1;
+        }
+    }
     let mut m = [0u8; 3];
     for (c, out) in m.iter_mut().enumerate() {
-        let mut v: Vec<u8> = pix.iter().map(|p| p[c]).collect();
-        v.sort_unstable();
-        *out = v.get(v.len() / 2).copied().unwrap_or(0);
+        let (mut seen, want) = (0, pix.len() / 2);
+        for (v, &n) in hist[c].iter().enumerate() {
+            seen += n;
+            if seen > want {
+                *out = v as u8;
+                break;
+            }
+        }
     }
     m
 }
 
 /// Ink touching the border of the region is background seen around the object, not text.
-fn clear_border_components(ink: &mut [bool], w: usize, h: usize) {
+fn clear_border_components(ink: &mut [bool], w: usize, h: usize, p: &mut Progress) -> Result<(), Stopped> {
     let mut stack: Vec<usize> = Vec::new();
     for (i, v) in ink.iter_mut().enumerate() {
         let (x, y) = (i % w, i / w);
@@ -75,7 +97,13 @@ fn clear_border_components(ink: &mut [bool], w: usize, h: usize) {
         }
     }
     let mut seen = vec![false; w * h];
+    let mut done = 0u64;
     while let Some(i) = stack.pop() {
+        done += 8;
+        if done >= 4096 {
+            tick(p, done)?;
+            done = 0;
+        }
         let (x, y) = (i % w, i / w);
         for (dx, dy) in [(-1i64, -1i64), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)] {
             let (nx, ny) = (x as i64 + dx, y as i64 + dy);
@@ -90,6 +118,7 @@ fn clear_border_components(ink: &mut [bool], w: usize, h: usize) {
             }
         }
     }
+    Ok(())
 }
 
 /// The glyph best matching the cell at (x, y), with its Hamming distance over the 35 cells.

@@ -4,7 +4,7 @@
 //! than [`MIN_SIDE`] are not found, and touching objects of one colour come out as one blob.
 
 use crate::palette::dist2;
-use crate::{Img, Rect};
+use crate::{go_on, tick, Img, Progress, Rect, Stopped};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -30,11 +30,17 @@ pub struct Blob {
 
 /// Median of each channel over the 3×3 neighbourhood (edges of `roi`, clipped to the image, repeated).
 pub fn median3(img: &Img, roi: Rect) -> Vec<[u8; 3]> {
-    let Some(roi) = roi.clip(img) else { return Vec::new() };
+    median3_with(img, roi, &mut go_on).unwrap_or_default()
+}
+
+/// [`median3`], reporting each row's pixels to `p` (four passes) and stopping when it says so.
+pub fn median3_with(img: &Img, roi: Rect, p: &mut Progress) -> Result<Vec<[u8; 3]>, Stopped> {
+    let Some(roi) = roi.clip(img) else { return Ok(Vec::new()) };
     let (w, h) = (roi.w() as usize, roi.h() as usize);
     let pw = w + 2;
     let mut planes = [vec![0u8; pw * (h + 2)], vec![0u8; pw * (h + 2)], vec![0u8; pw * (h + 2)]];
     for py in 0..h + 2 {
+        tick(p, pw as u64)?;
         let sy = roi.y0 + py.saturating_sub(1).min(h - 1) as u32;
         for px in 0..pw {
             let sx = roi.x0 + px.saturating_sub(1).min(w - 1) as u32;
@@ -50,6 +56,7 @@ pub fn median3(img: &Img, roi: Rect) -> Vec<[u8; 3]> {
     let mut rows: Vec<Vec<u8>> = (0..9).map(|_| vec![0u8; w]).collect();
     for (c, plane) in planes.iter().enumerate() {
         for y in 0..h {
+            tick(p, w as u64)?;
             for (k, row) in rows.iter_mut().enumerate() {
                 let start = (y + k / 3) * pw + k % 3;
                 row.copy_from_slice(&plane[start..start + w]);
@@ -67,7 +74,7 @@ pub fn median3(img: &Img, roi: Rect) -> Vec<[u8; 3]> {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// Two distinct rows, mutably.
@@ -87,12 +94,21 @@ const NET: [(usize, usize); 19] = [(1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7
 
 /// Label regions of `roi` (clipped to the image); returns one label per pixel (row-major over `roi`) and the count.
 pub fn label(img: &Img, roi: Rect) -> (Vec<u32>, u32) {
-    let Some(roi) = roi.clip(img) else { return (Vec::new(), 0) };
-    let sm = median3(img, roi);
+    label_with(img, roi, &mut go_on).unwrap_or_default()
+}
+
+/// Pixels labelled between two reports to a [`Progress`] callback.
+const CHUNK: u64 = 4096;
+
+/// [`label`], reporting its work to `p` and stopping when it says so.
+pub fn label_with(img: &Img, roi: Rect, p: &mut Progress) -> Result<(Vec<u32>, u32), Stopped> {
+    let Some(roi) = roi.clip(img) else { return Ok((Vec::new(), 0)) };
+    let sm = median3_with(img, roi, p)?;
     let (w, h) = (roi.w() as usize, roi.h() as usize);
     let mut lab = vec![u32::MAX; w * h];
     let mut n = 0;
     let mut stack = Vec::new();
+    let mut done = 0u64;
     for start in 0..w * h {
         if lab[start] != u32::MAX {
             continue;
@@ -100,6 +116,11 @@ pub fn label(img: &Img, roi: Rect) -> (Vec<u32>, u32) {
         lab[start] = n;
         stack.push(start);
         while let Some(i) = stack.pop() {
+            done += 1;
+            if done == CHUNK {
+                tick(p, done)?;
+                done = 0;
+            }
             let (x, y) = (i % w, i / w);
             let here = sm[i];
             let mut visit = |j: usize| {
@@ -115,17 +136,24 @@ pub fn label(img: &Img, roi: Rect) -> (Vec<u32>, u32) {
         }
         n += 1;
     }
-    (lab, n)
+    tick(p, done)?;
+    Ok((lab, n))
 }
 
 /// The blobs of `roi` (clipped to the image), left to right.
 pub fn segment(img: &Img, roi: Rect) -> Vec<Blob> {
-    let Some(roi) = roi.clip(img) else { return Vec::new() };
-    let (lab, n) = label(img, roi);
+    segment_with(img, roi, &mut go_on).unwrap_or_default()
+}
+
+/// [`segment`], reporting its work to `p` (about seven units per pixel) and stopping when it says so.
+pub fn segment_with(img: &Img, roi: Rect, p: &mut Progress) -> Result<Vec<Blob>, Stopped> {
+    let Some(roi) = roi.clip(img) else { return Ok(Vec::new()) };
+    let (lab, n) = label_with(img, roi, p)?;
     let (w, h) = (roi.w() as usize, roi.h() as usize);
     struct Acc { x0: u32, y0: u32, x1: u32, y1: u32, area: u32, sum: [u64; 3], border: u32 }
     let mut acc: Vec<Acc> = (0..n).map(|_| Acc { x0: u32::MAX, y0: u32::MAX, x1: 0, y1: 0, area: 0, sum: [0; 3], border: 0 }).collect();
     for y in 0..h {
+        tick(p, w as u64)?;
         for x in 0..w {
             let a = &mut acc[lab[y * w + x] as usize];
             let (ax, ay) = (x as u32, y as u32);
@@ -150,6 +178,7 @@ pub fn segment(img: &Img, roi: Rect) -> Vec<Blob> {
             continue;
         }
         let mut filled = 0u32;
+        tick(p, u64::from(a.y1 - a.y0) * u64::from(a.x1 - a.x0))?;
         for y in a.y0..a.y1 {
             let row = &lab[y as usize * w..(y as usize + 1) * w];
             let xs = (a.x0..a.x1).filter(|&x| row[x as usize] == i as u32);
@@ -166,23 +195,23 @@ pub fn segment(img: &Img, roi: Rect) -> Vec<Blob> {
         let span_fill = filled as f32 / rect.area().max(1) as f32;
         blobs.push((i as u32, Blob { rect, area: a.area, color, span_fill }));
     }
-    drop_enclosed(&mut blobs);
+    drop_enclosed(&mut blobs, p)?;
     let mut out: Vec<Blob> = blobs.into_iter().map(|(_, b)| b).collect();
     out.sort_by_key(|b| (b.rect.x0, b.rect.y0));
-    out
+    Ok(out)
 }
 
 /// Printed text and small fragments sit inside an object: a blob whose box lies inside a bigger
 /// blob's box is dropped when it is ink-coloured or small. A small object drawn wholly over a big
 /// one is lost the same way — one of the detector's real failure modes.
-fn drop_enclosed(blobs: &mut Vec<(u32, Blob)>) {
-    let keep: Vec<bool> = blobs
-        .iter()
-        .map(|(_, b)| {
-            let inkish = matches!(crate::palette::nearest(b.color), "black" | "white");
-            !blobs.iter().any(|(_, o)| o.area > b.area && o.rect.contains(&b.rect) && o.rect != b.rect && (inkish || b.area < 150))
-        })
-        .collect();
+fn drop_enclosed(blobs: &mut Vec<(u32, Blob)>, p: &mut Progress) -> Result<(), Stopped> {
+    let mut keep: Vec<bool> = Vec::with_capacity(blobs.len());
+    for (_, b) in blobs.iter() {
+        tick(p, blobs.len() as u64)?;
+        let inkish = matches!(crate::palette::nearest(b.color), "black" | "white");
+        keep.push(!blobs.iter().any(|(_, o)| o.area > b.area && o.rect.contains(&b.rect) && o.rect != b.rect && (inkish || b.area < 150)));
+    }
     let mut k = keep.into_iter();
     blobs.retain(|_| k.next().unwrap_or(true));
+    Ok(())
 }

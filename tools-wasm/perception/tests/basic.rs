@@ -91,3 +91,33 @@ fn low_level_functions_accept_any_rect() {
         let _ = dwim_perception::detect::main_object(&img, r);
     }
 }
+
+#[test]
+fn progress_sees_the_work_and_can_stop_it() {
+    use dwim_perception::{detect_with, read_text_with, segment, segment_with, vqa_with, Stopped};
+    let (w, h) = (120, 90);
+    let mut buf = canvas(w, h);
+    let sq = Rect { x0: 20, y0: 20, x1: 80, y1: 80 };
+    fill(&mut buf, w, sq, rgb("blue").unwrap());
+    print(&mut buf, w, "K7Q", 33, 43, 2, [248, 248, 248]);
+    let img = Img::new(w, h, &buf).unwrap();
+    let mut seen = 0u64;
+    let blobs = segment_with(&img, img.full(), &mut |n| {
+        seen += n;
+        true
+    });
+    assert_eq!(blobs, Ok(segment(&img, img.full())), "same result when never stopped");
+    let px = (w * h) as u64;
+    assert!(seen >= 5 * px && seen <= 12 * px, "about seven units per pixel: {seen} for {px} pixels");
+    for limit in [1, px, 4 * px] {
+        let mut done = 0u64;
+        let mut stop = |n: u64| {
+            done += n;
+            done < limit
+        };
+        assert_eq!(detect_with(&img, img.full(), "object", &mut stop), Err(Stopped), "stopped after {limit}");
+    }
+    let mut never = |_: u64| false;
+    assert_eq!(read_text_with(&img, sq, &mut never), Err(Stopped));
+    assert_eq!(vqa_with(&img, sq, "what color is it?", &mut never), Err(Stopped));
+}
