@@ -290,11 +290,23 @@ impl Tool for WasmTool {
 
     fn call(&self, args: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
         let limits = ctx.limits().clone();
-        let lim = self.call_limits(&limits);
+        let mut lim = self.call_limits(&limits);
+        // The call never outlives the run: its deadline is the nearer of its own and the wall limit's.
+        let per_call = lim.deadline;
+        lim.deadline = ctx.call_deadline(per_call);
+        let wall_bound = lim.deadline < per_call;
+        // Encoding copies every argument out: count it as the work it is.
+        ctx.charge(args.values.iter().map(|v| v.size().nodes).fold(0, u64::saturating_add))?;
         let (input, images) = encode_args(&args.values)?;
         let (out, fuel) = self.invoke_metered(Some(&input), lim);
         ctx.add_fuel(fuel);
-        let out = out?;
+        let out = out.map_err(|d| {
+            if wall_bound && d.code == Code::E404 {
+                Diagnostic::new(Code::E306, format!("the run reached its {:?} wall limit inside plugin `{}`", limits.max_wall, self.sig.name))
+            } else {
+                d
+            }
+        })?;
         match decode_output(&out, &images, &OutputLimits::from_limits(&limits))? {
             Output::ToolError(msg) => Err(Diagnostic::new(Code::E401, msg)),
             Output::Ok(v) => {
