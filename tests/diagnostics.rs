@@ -16,7 +16,7 @@ fn diagnose(path: &std::path::Path) -> (Option<SourceFile>, Vec<dwim::Diagnostic
         Err((src, d)) => (src, vec![d], None),
         Ok((src, p)) => {
             let diags = check_program(&p, &Registry::builtin(), &input_scope(), true);
-            (Some(src), diags, Some(p))
+            (Some(src), diags.into_vec(), Some(p))
         }
     }
 }
