@@ -53,6 +53,12 @@ fn tricky_edges_parse_identically() {
         "x = s -> t -> s", "a < b < c", "a == b != c", "-a.b", "not a.b == c", "x = [1, [2, [3]]]", "f(x -> x, y=2,)",
         "x = true and false or none", "truex = 1", "x = 3 % -2", "x = a[\n0\n]", "x.\ny", "answer(1)", "x=1;;;y=2;",
         "f(a=1)(2)", "x = 1 !", "x = !1", "x = 1 != 2", "x = 'a'", "x = {}", "x\t=\t1\r\n",
+        // Newlines anywhere inside brackets, and nowhere else.
+        "(1\n+ 2)", "(1\n+\n2\n)", "(if a\nthen b\nelse c)", "if a\nthen b\nelse c", "(if\na then\nb else\nc)",
+        "filter(xs, p ->\n p)", "filter(xs, p\n-> p)", "f(a\n=\n1)", "f(a\n==\n1)", "[1,\n 2]", "[1\n, 2\n]", "f(x\n)",
+        "f(\nx\n,\n)", "(x\n.\ny)", "(x\n[0])", "(x\n-1)", "[x\n-1]", "(not\na)", "(-\n1)", "[f\n(1)]", "(a\n# c\n+ b)",
+        "x = (1\n", "n = len(boxes\nanswer n", "x = [1, (2\n", "x = (1;\n2)", "x = 1\n+ 2", "x = 1 +\n2", "(x)\n(y)",
+        "x = a\n.b", "x = [1]\n[0]", "f(x ->\n)", "(\n)", "[\n,\n]", "(1\r\n+ 2)", "(x\n->\ny\n->\nz)",
     ] {
         agree(t);
     }
