@@ -273,6 +273,7 @@ impl Diagnostic {
 
 const MAX_LINE: usize = 160;
 const CONTEXT: usize = 60;
+const MAX_SPAN_LINES: usize = 4;
 
 /// `line`, `col`, `end_line`, `end_col` of a span.
 fn place_json(obj: &mut serde_json::Map<String, serde_json::Value>, src: &SourceFile, span: Span) {
@@ -303,6 +304,7 @@ fn line_excerpt(src: &SourceFile, span: Span) -> (usize, String, usize, usize) {
         }
         i
     };
+    let end = end.min(start + CONTEXT);
     let ws = floor(start.saturating_sub(CONTEXT).max(line_start));
     let we = floor((end.max(start + 1) + CONTEXT).min(line_end));
     let (pre, post) = (if ws > line_start { "…" } else { "" }, if we < line_end { "…" } else { "" });
@@ -336,6 +338,11 @@ impl Window {
             return Window { name, text, offset: usize::MAX, first_line: 0, primary: (s, e) };
         }
         let short = |s: Span| src.line_span(src.line_col(s.start).0).len() <= MAX_LINE && src.line_col(s.start).0 == src.line_col(s.end).0;
+        // A span over many lines is shown by its first line (the JSON has its end).
+        let mut span = span;
+        if src.line_col(span.end).0 > line + MAX_SPAN_LINES {
+            span.end = src.line_span(line).end.max(span.start + 1).min(src.text.len());
+        }
         let (mut lo, mut hi) = (line, src.line_col(span.end.min(src.text.len())).0);
         for r in related.iter().filter(|r| short(r.span)) {
             lo = lo.min(src.line_col(r.span.start).0);

@@ -164,7 +164,7 @@ fn equality_that_can_never_hold_is_an_error() {
 /// The built-in tools with `filter`'s predicate declared bool and the sort keys number or text,
 /// as lists.rs declares them once it uses `Param::func`.
 fn registry_with_fn_results() -> Registry {
-    use dwim::tools::{FnTool, Param, Tool};
+    use dwim::tools::{FnTool, Param};
     use dwim::types::Type;
     let mut reg = Registry::builtin();
     for (name, returns) in [("filter", vec![Type::Bool]), ("sort_by", vec![Type::Number, Type::Text]),
@@ -210,6 +210,11 @@ fn a_hundred_thousand_bad_arguments_are_one_diagnostic_and_fast() {
     assert!(diags[0].message.contains("got 100002"), "{}", diags[0].message);
     assert!(human.len() < 4_000 && json.len() < 4_000, "{} / {} bytes", human.len(), json.len());
     assert!(took < std::time::Duration::from_secs(1), "took {took:?}");
+    // One argument a line: the rendering shows where they start, not 100,000 lines.
+    let text = format!("x = crop(image, box(image, 0, 0, 1, 1){})\nanswer x\n", ",\n 1".repeat(100_000));
+    let (src, diags) = check_text(&text, &Registry::builtin());
+    let human = diags[0].render(Some(&src));
+    assert!(human.len() < 2_000 && human.contains("99999 extra arguments"), "{human}");
 }
 
 #[test]
