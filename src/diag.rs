@@ -341,7 +341,7 @@ impl Window {
         // A span over many lines is shown by its first line (the JSON has its end).
         let mut span = span;
         if src.line_col(span.end).0 > line + MAX_SPAN_LINES {
-            span.end = src.line_span(line).end.max(span.start + 1).min(src.text.len());
+            span.end = src.line_span(line).end.max(span.start);
         }
         let (mut lo, mut hi) = (line, src.line_col(span.end.min(src.text.len())).0);
         for r in related.iter().filter(|r| short(r.span)) {

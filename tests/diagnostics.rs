@@ -276,3 +276,22 @@ fn dwim_check_prints_at_most_the_cap_and_the_rest_as_a_count() {
     assert_eq!((json["diagnostics"].as_array().unwrap().len(), json["omitted"].as_u64()), (50, Some(950)));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    /// Whatever the input, every diagnostic renders (human and JSON) without a panic, in bounded size.
+    #[test]
+    fn every_diagnostic_renders_boundedly(src in proptest::prop_oneof![common::gen::token_soup(), common::gen::program()]) {
+        let (file, diags) = match parse_bytes("p.wf", src.as_bytes(), &Limits::default()) {
+            Err((file, d)) => (file, vec![d]),
+            Ok((file, p)) => (Some(file), check_program(&p, &Registry::builtin(), &input_scope(), false).into_vec()),
+        };
+        for d in &diags {
+            let human = d.render(file.as_ref());
+            proptest::prop_assert!(human.len() < 8_000, "{human}");
+            let json = d.to_json(file.as_ref()).to_string();
+            proptest::prop_assert!(json.len() < 8_000, "{json}");
+        }
+    }
+}
