@@ -295,3 +295,20 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn suggestions_are_bounded_by_the_cap_and_the_name() {
+    // 100,000 unknown tools: a suggestion each would measure every name against every tool.
+    let text: String = (0..100_000).map(|i| format!("v{i} = u{i}(1)\n")).collect();
+    let t = std::time::Instant::now();
+    let (_, diags) = check_text(&text, &Registry::builtin());
+    assert_eq!((diags.len(), diags.total()), (50, 100_000));
+    // A megabyte-long unknown name is not measured against anything.
+    let long = "q".repeat(1 << 20);
+    let (_, diags) = check_text(&format!("x = {long}(1)\ny = {long}\n"), &Registry::builtin());
+    assert_eq!(diags.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(), ["E101", "E107"]);
+    assert!(t.elapsed() < std::time::Duration::from_secs(5), "took {:?}", t.elapsed());
+    // Short typos still get one.
+    let (_, diags) = check_text("objects = segment(image)\nx = cuont(objets)\n", &Registry::builtin());
+    assert!(diags.iter().all(|d| d.help.as_deref().is_some_and(|h| h.contains("did you mean"))), "{diags:?}");
+}

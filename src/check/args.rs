@@ -15,7 +15,9 @@ impl<'a> Cx<'a> {
             let mut d = Diagnostic::new(Code::E101, format!("there is no tool `{}` in the `{}` tool set", tool.name, self.registry.set_name))
                 .at(tool.span)
                 .label("unknown tool");
-            d = match self.registry.suggest(&tool.name) {
+            // A suggestion measures the name against every tool: only for diagnostics that are kept.
+            let near = if self.diags.is_full() || !super::exprs::suggestable(&tool.name) { None } else { self.registry.suggest(&tool.name) };
+            d = match near {
                 Some(s) => d.help(format!("did you mean `{s}`? `dwim tools` lists the tools")),
                 None => d.help("`dwim tools` lists the tools of this set"),
             };

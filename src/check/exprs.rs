@@ -36,6 +36,15 @@ fn list_of(t: Type) -> Type {
     Type::list(t)
 }
 
+/// Suggestions ("did you mean") cost an edit distance per candidate: they are made for names up to
+/// this many bytes and scopes up to `MAX_SUGGEST_SCOPE` names.
+const MAX_SUGGEST_NAME: usize = 64;
+const MAX_SUGGEST_SCOPE: usize = 10_000;
+
+pub(super) fn suggestable(name: &str) -> bool {
+    name.len() <= MAX_SUGGEST_NAME
+}
+
 /// Can values of these two types ever be equal? Unknown types can; none compares with anything
 /// (a tool may return none); lists can (two empty lists are equal).
 fn can_equal(a: &Type, b: &Type) -> bool {
@@ -76,8 +85,13 @@ impl Cx<'_> {
                 Some(t) => t.clone(),
                 None => {
                     let mut d = Diagnostic::new(Code::E107, format!("`{name}` is not defined")).at(e.span).label("not defined");
-                    // A suggestion walks the whole scope: only for diagnostics that are kept.
-                    let near = if self.diags.is_full() { None } else { closest(name, scope.keys().map(String::as_str)) };
+                    // A suggestion measures the name against the whole scope: only for diagnostics that
+                    // are kept, names a typo could be, and scopes of a size a person writes.
+                    let near = if self.diags.is_full() || !suggestable(name) || scope.len() > MAX_SUGGEST_SCOPE {
+                        None
+                    } else {
+                        closest(name, scope.keys().map(String::as_str))
+                    };
                     d = match (near, self.registry.get(name)) {
                         (_, Some(_)) => d.help(format!("`{name}` is a tool: call it, e.g. `{name}(...)`")),
                         (Some(k), None) => d.help(format!("did you mean `{k}`?")),

@@ -42,7 +42,7 @@ pub fn match_args_into(sig: &Signature, args: &[Arg], call_span: Span, found: &m
                 seen_named = true;
                 match sig.param_index(&name.name) {
                     None => {
-                        let help = match found.is_full() {
+                        let help = match found.is_full() || name.name.len() > 64 {
                             true => sig.render(),
                             false => match closest(&name.name, sig.params.iter().map(|p| p.name.as_str())) {
                                 Some(p) => format!("did you mean `{p}`? {}", sig.render()),
