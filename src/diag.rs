@@ -274,6 +274,7 @@ impl Diagnostic {
 const MAX_LINE: usize = 160;
 const CONTEXT: usize = 60;
 const MAX_SPAN_LINES: usize = 4;
+const MAX_RELATED_LINES: usize = 50;
 
 /// `line`, `col`, `end_line`, `end_col` of a span.
 fn place_json(obj: &mut serde_json::Map<String, serde_json::Value>, src: &SourceFile, span: Span) {
@@ -337,19 +338,30 @@ impl Window {
             // A cut line's offsets no longer map to the source: only the primary label is shown.
             return Window { name, text, offset: usize::MAX, first_line: 0, primary: (s, e) };
         }
-        let short = |s: Span| src.line_span(src.line_col(s.start).0).len() <= MAX_LINE && src.line_col(s.start).0 == src.line_col(s.end).0;
-        // A span over many lines is shown by its first line (the JSON has its end).
+        let long = |l: usize| src.line_span(l).len() > MAX_LINE;
+        // A span over many lines, or through a long one, is shown by its first line (the JSON has its end).
         let mut span = span;
-        if src.line_col(span.end).0 > line + MAX_SPAN_LINES {
+        let end_line = src.line_col(span.end).0;
+        if end_line > line + MAX_SPAN_LINES || (line + 1..=end_line).any(long) {
             span.end = src.line_span(line).end.max(span.start);
         }
-        let (mut lo, mut hi) = (line, src.line_col(span.end.min(src.text.len())).0);
-        for r in related.iter().filter(|r| short(r.span)) {
-            lo = lo.min(src.line_col(r.span.start).0);
-            hi = hi.max(src.line_col(r.span.end).0);
+        let (mut lo, mut hi) = (line, src.line_col(span.end).0);
+        // Related spans are drawn when they are near and no long line lies between.
+        for r in related {
+            let (rl, rh) = (src.line_col(r.span.start).0, src.line_col(r.span.end).0);
+            let (nlo, nhi) = (lo.min(rl), hi.max(rh));
+            if nhi - nlo <= MAX_RELATED_LINES && !(nlo..=nhi).any(long) {
+                (lo, hi) = (nlo, nhi);
+            }
         }
-        let first = lo.saturating_sub(LINES).max(1);
-        let last = (hi + LINES).min(src.line_count());
+        // Context lines around, as long as they are short.
+        let (mut first, mut last) = (lo, hi);
+        while first > 1 && lo - first < LINES && !long(first - 1) {
+            first -= 1;
+        }
+        while last < src.line_count() && last - hi < LINES && !long(last + 1) {
+            last += 1;
+        }
         let (start, end) = (src.line_span(first).start, src.line_span(last).end);
         let text = src.text[start..end].to_string();
         let clip = |o: usize| o.clamp(start, end) - start;

@@ -251,6 +251,14 @@ fn a_megabyte_line_of_errors_renders_in_small_pieces() {
     }
     let human: String = diags.iter().map(|d| d.render(Some(&src))).collect();
     assert!(human.len() < 50 * 1_500, "{} bytes", human.len());
+    // A short line next to a megabyte one, and a span that runs into one, render without it.
+    let big = "1, ".repeat(350_000);
+    for text in [format!("x = [{big}]\ny = u\n"), format!("x = crop(image, box(image, 0, 0, 1, 1), 1,\n{big})\n")] {
+        let (src, diags) = check_text(&text, &Registry::builtin());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let human = diags[0].render(Some(&src));
+        assert!(human.len() < 2_000, "{} bytes:\n{}", human.len(), &human[..2_000.min(human.len())]);
+    }
 }
 
 #[test]
