@@ -77,3 +77,22 @@ proptest! {
         agree(&src);
     }
 }
+
+/// The generator is worth its cases: most programs it makes are valid, and many of those have
+/// newlines inside brackets (so the differential test exercises multi-line expressions).
+#[test]
+fn generated_programs_are_mostly_valid_and_often_multiline() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new_with_rng(Config::default(), proptest::test_runner::TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha));
+    let (mut valid, mut multiline) = (0, 0);
+    for _ in 0..300 {
+        let text = program().new_tree(&mut runner).unwrap().current();
+        agree(&text);
+        if let Some(p) = parse_fast(&text, Limits::default().max_depth) {
+            valid += 1;
+            multiline += usize::from(p.steps.iter().any(|s| text[s.span.start..s.span.end].contains('\n')));
+        }
+    }
+    assert!(valid > 200 && multiline > 50, "{valid} valid, {multiline} with a newline inside a step");
+}
