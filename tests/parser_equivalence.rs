@@ -5,7 +5,7 @@ mod common;
 
 use common::gen::{program, token_soup};
 use common::*;
-use dwim::syntax::{parse_fast, parse_with_pest, prescan::prescan, SourceFile};
+use dwim::syntax::{parse_fast, parse_program, parse_with_pest, prescan::prescan, SourceFile};
 use dwim::Limits;
 use proptest::prelude::*;
 
@@ -24,7 +24,11 @@ fn agree(text: &str) {
         }
         (Ok(p), None) => panic!("fast parser refused a valid program {text:?}\n{}", p.sexpr()),
         (Err(d), Some(q)) => panic!("fast parser accepted {text:?} that pest rejects ({d})\n{}", q.sexpr()),
-        (Err(_), None) => {}
+        (Err(d), None) => {
+            // pest restarts at the statement the fast path stopped at: the same error, same place.
+            let e = parse_program(&src, &limits).expect_err("parse_program accepted what pest rejects");
+            assert!(d == e, "errors differ for {text:?}\nwhole: {d:?}\nfrom the stop: {e:?}");
+        }
     }
 }
 
@@ -59,6 +63,9 @@ fn tricky_edges_parse_identically() {
         "f(\nx\n,\n)", "(x\n.\ny)", "(x\n[0])", "(x\n-1)", "[x\n-1]", "(not\na)", "(-\n1)", "[f\n(1)]", "(a\n# c\n+ b)",
         "x = (1\n", "n = len(boxes\nanswer n", "x = [1, (2\n", "x = (1;\n2)", "x = 1\n+ 2", "x = 1 +\n2", "(x)\n(y)",
         "x = a\n.b", "x = [1]\n[0]", "f(x ->\n)", "(\n)", "[\n,\n]", "(1\r\n+ 2)", "(x\n->\ny\n->\nz)",
+        // Errors after valid statements (pest starts at the statement the fast path stopped at).
+        "x = 1\ny = (2\nanswer y", "x = 1\ny = \"\\q\"", "x = 1\ny = 1e999", "x = \"a\"\n# \"\ny = \"b", "a = 1; b = ; c",
+        "x = [1]\ny = x[0\n", "x = 1\nthink y", "x = 1\n\n  answer answer",
     ] {
         agree(t);
     }
@@ -95,4 +102,18 @@ fn generated_programs_are_mostly_valid_and_often_multiline() {
         }
     }
     assert!(valid > 200 && multiline > 50, "{valid} valid, {multiline} with a newline inside a step");
+}
+
+/// A syntax error after 100,000 valid steps: pest parses only from the step the fast path
+/// stopped at, and reports what it reports on the whole text.
+#[test]
+fn an_error_after_many_steps_is_reported_from_where_the_fast_path_stopped() {
+    let limits = Limits::default();
+    for tail in ["answer (x\n", "y = \"\\q\"\n", "z = 1 +\n", "answer x)\n"] {
+        let text = format!("{}{tail}", "x = [1, 2]\n".repeat(100_000));
+        let src = SourceFile::new("t.wf", text.as_str());
+        let fast = parse_program(&src, &limits).unwrap_err();
+        assert_eq!(src.line_col(fast.span.unwrap().start).0, 100_001, "{fast:?}");
+        assert_eq!(fast, parse_with_pest(&src, &limits).unwrap_err(), "{tail:?}");
+    }
 }

@@ -191,20 +191,27 @@ impl Lexer<'_> {
 
 /// Parse a whole program, or `None` if it is not certainly valid (pest then decides and reports).
 pub fn parse_fast(text: &str, max_depth: usize) -> Option<Program> {
+    parse_fast_or_stop(text, max_depth).ok()
+}
+
+/// [`parse_fast`], or the byte offset of the first token of the statement it is not sure of. The
+/// statements before it are certainly valid, so pest need only look from there.
+pub fn parse_fast_or_stop(text: &str, max_depth: usize) -> Result<Program, usize> {
     let mut lex = Lexer { b: text.as_bytes(), pos: 0, depth: 0 };
     let peek = lex.next();
     let mut p = FastParser { text, lex, peek, max_depth };
     let mut steps = Vec::new();
     p.skip(&[Tok::Newline, Tok::Semi]);
     while p.peek.tok != Tok::Eof {
-        steps.push(p.stmt()?);
+        let at = p.peek.start;
+        steps.push(p.stmt().ok_or(at)?);
         match p.peek.tok {
             Tok::Newline | Tok::Semi => p.skip(&[Tok::Newline, Tok::Semi]),
             Tok::Eof => break,
-            _ => return None,
+            _ => return Err(at),
         }
     }
-    Some(Program { steps })
+    Ok(Program { steps })
 }
 
 struct FastParser<'a> {

@@ -35,18 +35,59 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 });
 
 /// Parse a whole program: the fast path when it is sure, otherwise pest (which reports errors).
+/// Pest starts at the first statement the fast path is unsure of, so an error at the end of a
+/// long program costs that statement, not the whole file again.
 pub fn parse_program(src: &SourceFile, limits: &Limits) -> Result<Program, Diagnostic> {
     prescan(&src.text, limits)?;
-    if let Some(p) = super::fast::parse_fast(&src.text, limits.max_depth) {
-        return Ok(p);
+    let at = match super::fast::parse_fast_or_stop(&src.text, limits.max_depth) {
+        Ok(p) => return Ok(p),
+        Err(at) => at,
+    };
+    if at > 0 {
+        if let Some(d) = pest_error_from(&src.text, at, limits) {
+            return Err(d);
+        }
     }
     parse_with_pest(src, limits)
+}
+
+/// The error pest (and the AST builder) report for the text from byte `at`, a statement start,
+/// with spans in the whole text; `None` if that part parses or fails at its very start (then the
+/// whole text is parsed: there the "expected" list also has what could end the statement before).
+fn pest_error_from(text: &str, at: usize, limits: &Limits) -> Option<Diagnostic> {
+    let shift = |mut d: Diagnostic| {
+        d.span = d.span.map(|s| s.shifted(at));
+        for r in &mut d.related {
+            r.span = r.span.shifted(at);
+        }
+        d
+    };
+    let tail = &text[at..];
+    let pairs = match WorkflowParser::parse(Rule::program, tail) {
+        Ok(pairs) => pairs,
+        // At the statement's first token the whole text also expects a separator or the end.
+        Err(e) if matches!(e.location, pest::error::InputLocation::Pos(0) | pest::error::InputLocation::Span((0, _))) => return None,
+        Err(e) => return Some(pest_error(e, text, at)),
+    };
+    let builder = Builder { max_depth: limits.max_depth };
+    for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
+        match pair.as_rule() {
+            Rule::EOI => break,
+            Rule::sep => continue,
+            _ => {
+                if let Err(d) = builder.stmt(pair) {
+                    return Some(shift(d));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Parse with the pest grammar alone (the reference the fast path is tested against).
 pub fn parse_with_pest(src: &SourceFile, limits: &Limits) -> Result<Program, Diagnostic> {
     prescan(&src.text, limits)?;
-    let pairs = WorkflowParser::parse(Rule::program, &src.text).map_err(|e| pest_error(e, &src.text))?;
+    let pairs = WorkflowParser::parse(Rule::program, &src.text).map_err(|e| pest_error(e, &src.text, 0))?;
     let builder = Builder { max_depth: limits.max_depth };
     let mut steps = Vec::new();
     for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
@@ -327,10 +368,11 @@ pub(crate) fn unescape_str(raw: &str, start: usize) -> Result<String, Diagnostic
     Ok(out)
 }
 
-/// Turn a pest error into E001 with a readable "expected" list.
-fn pest_error(e: pest::error::Error<Rule>, text: &str) -> Diagnostic {
+/// Turn a pest error into E001 with a readable "expected" list; `base` is where in `text` the
+/// parsed part began.
+fn pest_error(e: pest::error::Error<Rule>, text: &str, base: usize) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
-    let pos = match e.location {
+    let pos = base + match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
