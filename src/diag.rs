@@ -121,6 +121,16 @@ pub struct Diagnostic {
     /// The tool involved, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool: Option<String>,
+    /// Other places that explain it, e.g. the `(` a syntax error leaves unclosed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+/// A secondary labelled span of a diagnostic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Related {
+    pub span: Span,
+    pub label: String,
 }
 
 impl Diagnostic {
@@ -134,6 +144,7 @@ impl Diagnostic {
             expected: Vec::new(),
             step: None,
             tool: None,
+            related: Vec::new(),
         }
     }
     pub fn at(mut self, span: Span) -> Self {
@@ -161,6 +172,11 @@ impl Diagnostic {
         self.tool.get_or_insert(tool.into());
         self
     }
+    /// Add a secondary labelled span.
+    pub fn related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push(Related { span, label: label.into() });
+        self
+    }
 
     /// `file:line:col: E101 unknown tool: ...` in one line.
     pub fn one_line(&self, src: Option<&SourceFile>) -> String {
@@ -186,14 +202,16 @@ impl Diagnostic {
         if let Some(src) = src {
             obj.insert("file".into(), src.name.clone().into());
             if let Some(span) = self.span {
-                let (line, col) = src.line_col(span.start);
-                let (end_line, end_col) = src.line_col(span.end);
-                obj.insert("line".into(), line.into());
-                obj.insert("col".into(), col.into());
-                obj.insert("end_line".into(), end_line.into());
-                obj.insert("end_col".into(), end_col.into());
-                let text = src.text.lines().nth(line - 1).unwrap_or("");
+                place_json(obj, src, span);
+                let (_, text, _, _) = line_excerpt(src, span);
                 obj.insert("source_line".into(), text.into());
+            }
+            if let Some(serde_json::Value::Array(related)) = obj.get_mut("related") {
+                for (r, j) in self.related.iter().zip(related.iter_mut()) {
+                    if let Some(o) = j.as_object_mut() {
+                        place_json(o, src, r.span);
+                    }
+                }
             }
         }
         v
@@ -205,7 +223,7 @@ impl Diagnostic {
     }
 
     pub fn render_with(&self, src: Option<&SourceFile>, color: bool) -> String {
-        use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+        use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic};
         let mut d = MietteDiagnostic::new(self.message.clone()).with_code(format!("{} {}", self.code, self.code.title()));
         let mut help = self.help.clone().unwrap_or_default();
         if !self.expected.is_empty() {
@@ -227,10 +245,18 @@ impl Diagnostic {
         let mut out = String::new();
         let report = match (src, self.span) {
             (Some(src), Some(span)) => {
-                let (name, text, start, end) = excerpt(src, span);
+                let window = Window::around(src, span, &self.related);
                 let label = self.label.clone().unwrap_or_else(|| self.code.title().to_string());
-                d = d.with_label(LabeledSpan::at(start..end, label));
-                miette::Report::new(d).with_source_code(NamedSource::new(name, text))
+                let at = |s: Span| (s.start - window.offset, s.end.min(window.offset + window.text.len()) - window.offset);
+                let (start, end) = window.primary;
+                let mut labels = vec![LabeledSpan::new_primary_with_span(Some(label), start..end)];
+                for r in self.related.iter().filter(|r| window.holds(r.span)) {
+                    let (s, e) = at(r.span);
+                    labels.push(LabeledSpan::new_with_span(Some(r.label.clone()), s..e));
+                }
+                labels.sort_by_key(|l| l.offset());
+                d = d.with_labels(labels);
+                miette::Report::new(d).with_source_code(window)
             }
             _ => miette::Report::new(d),
         };
@@ -245,18 +271,33 @@ impl Diagnostic {
     }
 }
 
-/// The source to show under a diagnostic: the whole file, or for a very long line a window of it
-/// around the span (so a 10 MB line does not end up on the terminal).
-fn excerpt(src: &SourceFile, span: Span) -> (String, String, usize, usize) {
-    const MAX_LINE: usize = 160;
-    const CONTEXT: usize = 60;
+const MAX_LINE: usize = 160;
+const CONTEXT: usize = 60;
+const MAX_SPAN_LINES: usize = 4;
+const MAX_RELATED_LINES: usize = 50;
+
+/// `line`, `col`, `end_line`, `end_col` of a span.
+fn place_json(obj: &mut serde_json::Map<String, serde_json::Value>, src: &SourceFile, span: Span) {
+    let (line, col) = src.line_col(span.start);
+    let (end_line, end_col) = src.line_col(span.end);
+    obj.insert("line".into(), line.into());
+    obj.insert("col".into(), col.into());
+    obj.insert("end_line".into(), end_line.into());
+    obj.insert("end_col".into(), end_col.into());
+}
+
+/// The line holding `span.start`, or for a very long line a window of it around the span (so a
+/// 10 MB line does not end up on the terminal or in the JSON): (its offset, its text with `…`
+/// where cut, and the span's start and end within that text).
+fn line_excerpt(src: &SourceFile, span: Span) -> (usize, String, usize, usize) {
     let text = &src.text;
     let end = span.end.min(text.len());
     let start = span.start.min(end);
-    let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let line_end = text[start..].find('\n').map(|i| start + i).unwrap_or(text.len());
+    let (line, _) = src.line_col(start);
+    let whole = src.line_span(line);
+    let (line_start, line_end) = (whole.start, whole.end);
     if line_end - line_start <= MAX_LINE {
-        return (src.name.clone(), text.clone(), start, end);
+        return (line_start, text[line_start..line_end].to_string(), start - line_start, end.min(line_end).max(start) - line_start);
     }
     let floor = |mut i: usize| {
         while !text.is_char_boundary(i) {
@@ -264,14 +305,85 @@ fn excerpt(src: &SourceFile, span: Span) -> (String, String, usize, usize) {
         }
         i
     };
+    let end = end.min(start + CONTEXT);
     let ws = floor(start.saturating_sub(CONTEXT).max(line_start));
     let we = floor((end.max(start + 1) + CONTEXT).min(line_end));
     let (pre, post) = (if ws > line_start { "…" } else { "" }, if we < line_end { "…" } else { "" });
     let snippet = format!("{pre}{}{post}", &text[ws..we]);
-    let (line, _) = src.line_col(start);
     let s = start - ws + pre.len();
     let e = (end.min(we) - ws + pre.len()).max(s);
-    (format!("{} (excerpt of line {line})", src.name), snippet, s, e)
+    (ws, snippet, s, e)
+}
+
+/// The part of a source that miette renders under a diagnostic: a few lines around its spans,
+/// found through the line index, so rendering costs what the snippet holds, not the whole file.
+/// A very long line is cut to a window around the primary span (named "excerpt of line N").
+struct Window {
+    name: String,
+    text: String,
+    /// Byte offset of `text` in the source (`usize::MAX` for a cut line), and its first line (0-based).
+    offset: usize,
+    first_line: usize,
+    /// The primary span within `text`.
+    primary: (usize, usize),
+}
+
+impl Window {
+    fn around(src: &SourceFile, span: Span, related: &[Related]) -> Window {
+        const LINES: usize = 2;
+        let (line, _) = src.line_col(span.start);
+        if src.line_span(line).len() > MAX_LINE {
+            let (_, text, s, e) = line_excerpt(src, span);
+            let name = format!("{} (excerpt of line {line})", src.name);
+            // A cut line's offsets no longer map to the source: only the primary label is shown.
+            return Window { name, text, offset: usize::MAX, first_line: 0, primary: (s, e) };
+        }
+        let long = |l: usize| src.line_span(l).len() > MAX_LINE;
+        // A span over many lines, or through a long one, is shown by its first line (the JSON has its end).
+        let mut span = span;
+        let end_line = src.line_col(span.end).0;
+        if end_line > line + MAX_SPAN_LINES || (line + 1..=end_line).any(long) {
+            span.end = src.line_span(line).end.max(span.start);
+        }
+        let (mut lo, mut hi) = (line, src.line_col(span.end).0);
+        // Related spans are drawn when they are near and no long line lies between.
+        for r in related {
+            let (rl, rh) = (src.line_col(r.span.start).0, src.line_col(r.span.end).0);
+            let (nlo, nhi) = (lo.min(rl), hi.max(rh));
+            if nhi - nlo <= MAX_RELATED_LINES && !(nlo..=nhi).any(long) {
+                (lo, hi) = (nlo, nhi);
+            }
+        }
+        // Context lines around, as long as they are short.
+        let (mut first, mut last) = (lo, hi);
+        while first > 1 && lo - first < LINES && !long(first - 1) {
+            first -= 1;
+        }
+        while last < src.line_count() && last - hi < LINES && !long(last + 1) {
+            last += 1;
+        }
+        let (start, end) = (src.line_span(first).start, src.line_span(last).end);
+        let text = src.text[start..end].to_string();
+        let clip = |o: usize| o.clamp(start, end) - start;
+        Window { name: src.name.clone(), text, offset: start, first_line: first - 1, primary: (clip(span.start), clip(span.end)) }
+    }
+
+    fn holds(&self, s: Span) -> bool {
+        self.offset != usize::MAX && s.start >= self.offset && s.end <= self.offset + self.text.len()
+    }
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let c = self.text.as_str().read_span(span, before, after)?;
+        let (data, at, line, col, count) = (c.data(), *c.span(), c.line() + self.first_line, c.column(), c.line_count());
+        Ok(Box::new(miette::MietteSpanContents::new_named(self.name.clone(), data, at, line, col, count)))
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -282,10 +394,120 @@ impl fmt::Display for Diagnostic {
 
 impl std::error::Error for Diagnostic {}
 
-/// Render many diagnostics as one JSON document: `{"ok": false, "diagnostics": [...]}`.
-pub fn diagnostics_json(diags: &[Diagnostic], src: Option<&SourceFile>) -> serde_json::Value {
-    serde_json::json!({
-        "ok": diags.is_empty(),
-        "diagnostics": diags.iter().map(|d| d.to_json(src)).collect::<Vec<_>>(),
-    })
+/// The diagnostics of one check, capped: the first `max` in full, the rest only counted (so a
+/// storm of errors costs a count, not memory or rendering time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Findings {
+    diags: Vec<Diagnostic>,
+    more: usize,
+    max: usize,
+}
+
+impl Findings {
+    pub fn new(max: usize) -> Self {
+        Findings { diags: Vec::new(), more: 0, max }
+    }
+    /// Keep `d`, or only count it once `max` are kept.
+    pub fn push(&mut self, d: Diagnostic) {
+        if self.is_full() { self.more += 1 } else { self.diags.push(d) }
+    }
+    /// Are further diagnostics only counted? (Then costly help, like suggestions, can be skipped.)
+    pub fn is_full(&self) -> bool {
+        self.diags.len() >= self.max
+    }
+    /// How many were counted but not kept.
+    pub fn more(&self) -> usize {
+        self.more
+    }
+    pub fn total(&self) -> usize {
+        self.diags.len() + self.more
+    }
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.diags
+    }
+}
+
+/// The kept diagnostics; pushing through `DerefMut` bypasses the cap (use [`Findings::push`]).
+impl std::ops::Deref for Findings {
+    type Target = Vec<Diagnostic>;
+    fn deref(&self) -> &Vec<Diagnostic> {
+        &self.diags
+    }
+}
+
+impl std::ops::DerefMut for Findings {
+    fn deref_mut(&mut self) -> &mut Vec<Diagnostic> {
+        &mut self.diags
+    }
+}
+
+impl IntoIterator for Findings {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.diags.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Findings {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.diags.iter()
+    }
+}
+
+/// Diagnostics to report: a slice or `Vec`, or [`Findings`], which also count what they left out.
+pub trait Reported {
+    fn shown(&self) -> &[Diagnostic];
+    fn omitted(&self) -> usize {
+        0
+    }
+    /// At most `max` to show, and how many are left out in all.
+    fn capped(&self, max: usize) -> (&[Diagnostic], usize) {
+        let all = self.shown();
+        let n = all.len().min(max);
+        (&all[..n], all.len() - n + self.omitted())
+    }
+}
+
+impl Reported for [Diagnostic] {
+    fn shown(&self) -> &[Diagnostic] {
+        self
+    }
+}
+
+impl<const N: usize> Reported for [Diagnostic; N] {
+    fn shown(&self) -> &[Diagnostic] {
+        self
+    }
+}
+
+impl Reported for Vec<Diagnostic> {
+    fn shown(&self) -> &[Diagnostic] {
+        self
+    }
+}
+
+impl Reported for Findings {
+    fn shown(&self) -> &[Diagnostic] {
+        &self.diags
+    }
+    fn omitted(&self) -> usize {
+        self.more
+    }
+}
+
+/// Render many diagnostics as one JSON document: `{"ok": false, "diagnostics": [...]}`, at most
+/// `Limits::max_diagnostics` of them, plus `"omitted": N` when more were found.
+pub fn diagnostics_json<R: Reported + ?Sized>(diags: &R, src: Option<&SourceFile>) -> serde_json::Value {
+    let (shown, omitted) = diags.capped(crate::limits::Limits::default().max_diagnostics);
+    let mut v = serde_json::json!({
+        "ok": shown.is_empty() && omitted == 0,
+        "diagnostics": shown.iter().map(|d| d.to_json(src)).collect::<Vec<_>>(),
+    });
+    if omitted > 0 {
+        v["omitted"] = omitted.into();
+    }
+    v
 }

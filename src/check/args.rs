@@ -4,7 +4,7 @@ use super::exprs::Cx;
 use super::Scope;
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::{Arg, Expr, ExprKind, Ident};
-use crate::tools::matching::match_args;
+use crate::tools::matching::match_args_into;
 use crate::types::Type;
 use super::exprs::restore;
 
@@ -15,7 +15,9 @@ impl<'a> Cx<'a> {
             let mut d = Diagnostic::new(Code::E101, format!("there is no tool `{}` in the `{}` tool set", tool.name, self.registry.set_name))
                 .at(tool.span)
                 .label("unknown tool");
-            d = match self.registry.suggest(&tool.name) {
+            // A suggestion measures the name against every tool: only for diagnostics that are kept.
+            let near = if self.diags.is_full() || !super::exprs::suggestable(&tool.name) { None } else { self.registry.suggest(&tool.name) };
+            d = match near {
                 Some(s) => d.help(format!("did you mean `{s}`? `dwim tools` lists the tools")),
                 None => d.help("`dwim tools` lists the tools of this set"),
             };
@@ -26,9 +28,10 @@ impl<'a> Cx<'a> {
             return Type::Any;
         };
         let sig = t.signature();
-        let (slots, diags) = match_args(sig, args, call.span);
-        for d in diags {
-            self.error(d.tool(&sig.name));
+        let before = self.diags.len();
+        let slots = match_args_into(sig, args, call.span, &mut self.diags);
+        for d in &mut self.diags[before..] {
+            d.tool.get_or_insert_with(|| sig.name.clone());
         }
         // Non-lambda arguments first, so a lambda's parameter can take the element type of the list.
         let mut arg_types: Vec<Option<Type>> = vec![None; args.len()];
@@ -44,13 +47,20 @@ impl<'a> Cx<'a> {
         });
         for (ai, a) in args.iter().enumerate() {
             if let ExprKind::Lambda { param, body } = &a.value.kind {
-                let takes_fn = slots.iter().position(|s| *s == Some(ai)).map(|pi| sig.params[pi].ty == Type::Fn).unwrap_or(false);
-                if !takes_fn {
+                let fn_param = slots.iter().position(|s| *s == Some(ai)).map(|pi| &sig.params[pi]).filter(|p| p.ty == Type::Fn);
+                if fn_param.is_none() {
                     self.error(Diagnostic::new(Code::E110, format!("`{}` does not take a function here", sig.name)).at(a.value.span).tool(&sig.name));
                 }
                 let shadowed = scope.insert(param.name.clone(), elem.clone().unwrap_or(Type::Any));
-                self.infer(body, scope, false);
+                let result = self.infer(body, scope, false);
                 restore(scope, &param.name, shadowed);
+                if let Some(p) = fn_param.filter(|p| !p.accepts_result(&result)) {
+                    self.error(Diagnostic::new(Code::E106, format!("the function `{}` of `{}` must return {}, but this is {result}", p.name, sig.name, p.returns_text()))
+                        .at(body.span)
+                        .label(format!("this is {result}"))
+                        .help(sig.render())
+                        .tool(&sig.name));
+                }
                 arg_types[ai] = Some(Type::Fn);
             }
         }

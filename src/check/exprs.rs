@@ -1,7 +1,7 @@
 //! Type inference over expressions. Unknown types are `Any`, and `Any` is accepted everywhere.
 
 use super::Scope;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Findings};
 use crate::fields::field_type;
 use crate::syntax::{BinOp, Expr, ExprKind, UnOp};
 use crate::tools::{closest, Registry};
@@ -19,9 +19,41 @@ pub(super) fn restore(scope: &mut Scope, name: &str, shadowed: Option<Type>) {
     }
 }
 
+/// Types nest at most this deep in the checker; a list literal around a deeper type is
+/// `list[any]`, so `a = [a]` repeated 100,000 times costs linear time, not a 100,000-deep type.
+const MAX_TYPE_DEPTH: usize = 16;
+
+fn list_of(t: Type) -> Type {
+    let mut depth = 0;
+    let mut cur = &t;
+    while let Type::List(inner) = cur {
+        depth += 1;
+        if depth >= MAX_TYPE_DEPTH {
+            return Type::list(Type::Any);
+        }
+        cur = inner;
+    }
+    Type::list(t)
+}
+
+/// Suggestions ("did you mean") cost an edit distance per candidate: they are made for names up to
+/// this many bytes and scopes up to `MAX_SUGGEST_SCOPE` names.
+const MAX_SUGGEST_NAME: usize = 64;
+const MAX_SUGGEST_SCOPE: usize = 10_000;
+
+pub(super) fn suggestable(name: &str) -> bool {
+    name.len() <= MAX_SUGGEST_NAME
+}
+
+/// Can values of these two types ever be equal? Unknown types can; none compares with anything
+/// (a tool may return none); lists can (two empty lists are equal).
+fn can_equal(a: &Type, b: &Type) -> bool {
+    matches!(a, Type::None) || matches!(b, Type::None) || matches!((a, b), (Type::List(_), Type::List(_))) || a.accepts(b) || b.accepts(a)
+}
+
 pub(super) struct Cx<'a> {
     pub registry: &'a Registry,
-    pub diags: Vec<Diagnostic>,
+    pub diags: Findings,
 }
 
 impl Cx<'_> {
@@ -45,7 +77,7 @@ impl Cx<'_> {
             ExprKind::List(items) => {
                 let ts: Vec<Type> = items.iter().map(|i| self.infer(i, scope, false)).collect();
                 match ts.first() {
-                    Some(t) if ts.iter().all(|x| x == t) => Type::list(t.clone()),
+                    Some(t) if ts.iter().all(|x| x == t) => list_of(t.clone()),
                     _ => Type::list(Type::Any),
                 }
             }
@@ -53,7 +85,13 @@ impl Cx<'_> {
                 Some(t) => t.clone(),
                 None => {
                     let mut d = Diagnostic::new(Code::E107, format!("`{name}` is not defined")).at(e.span).label("not defined");
-                    let near = closest(name, scope.keys().map(String::as_str));
+                    // A suggestion measures the name against the whole scope: only for diagnostics that
+                    // are kept, names a typo could be, and scopes of a size a person writes.
+                    let near = if self.diags.is_full() || !suggestable(name) || scope.len() > MAX_SUGGEST_SCOPE {
+                        None
+                    } else {
+                        closest(name, scope.keys().map(String::as_str))
+                    };
                     d = match (near, self.registry.get(name)) {
                         (_, Some(_)) => d.help(format!("`{name}` is a tool: call it, e.g. `{name}(...)`")),
                         (Some(k), None) => d.help(format!("did you mean `{k}`?")),
@@ -138,7 +176,16 @@ impl Cx<'_> {
                 self.expect(&Type::Bool, &r, rhs, &format!("the right side of `{sym}`"));
                 Type::Bool
             }
-            BinOp::Eq | BinOp::Ne => Type::Bool,
+            BinOp::Eq | BinOp::Ne => {
+                if !can_equal(&l, &r) {
+                    let always = if op == BinOp::Eq { "false" } else { "true" };
+                    self.error(Diagnostic::new(Code::E106, format!("`{sym}` between {l} and {r} is always {always}: they can never be equal"))
+                        .at(lhs.span.to(rhs.span))
+                        .label(format!("{l} {sym} {r}"))
+                        .help("compare values of one type; convert with text(...), number(...) or to_yesno(...)"));
+                }
+                Type::Bool
+            }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let ok = |t: &Type| matches!(t, Type::Number | Type::Text | Type::Any);
                 for (t, e) in [(&l, lhs), (&r, rhs)] {

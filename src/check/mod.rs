@@ -1,10 +1,13 @@
 //! Stage 2 of the pipeline: static checks before any tool runs. Names, tool signatures, argument
-//! matching and types where they are known. Every problem is reported, not just the first.
+//! matching and types where they are known. Every problem is found, not just the first; the first
+//! `Limits::max_diagnostics` are kept and the rest counted, and the whole check is linear in the
+//! program (suggestions, which search the scope, are made only for kept diagnostics).
 
 mod args;
 mod exprs;
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Findings};
+use crate::limits::Limits;
 use crate::syntax::{Program, Stmt, StmtKind, Span};
 use crate::tools::Registry;
 use crate::types::Type;
@@ -19,9 +22,15 @@ pub fn input_scope() -> Scope {
 }
 
 /// Check a whole program. With `require_answer`, it must end in exactly one `answer`.
-pub fn check_program(program: &Program, registry: &Registry, scope: &Scope, require_answer: bool) -> Vec<Diagnostic> {
+/// Keeps `Limits::default().max_diagnostics` diagnostics (the same in both presets).
+pub fn check_program(program: &Program, registry: &Registry, scope: &Scope, require_answer: bool) -> Findings {
+    check_program_capped(program, registry, scope, require_answer, Limits::default().max_diagnostics)
+}
+
+/// [`check_program`] keeping at most `max_diagnostics` and counting the rest.
+pub fn check_program_capped(program: &Program, registry: &Registry, scope: &Scope, require_answer: bool, max_diagnostics: usize) -> Findings {
     let mut scope = scope.clone();
-    let mut diags = check_steps(&program.steps, registry, &mut scope, 0);
+    let mut diags = check_steps_capped(&program.steps, registry, &mut scope, 0, max_diagnostics);
     if require_answer {
         let answers: Vec<(usize, &Stmt)> =
             program.steps.iter().enumerate().filter(|(_, s)| matches!(s.kind, StmtKind::Answer { .. })).collect();
@@ -50,8 +59,14 @@ pub fn check_program(program: &Program, registry: &Registry, scope: &Scope, requ
 
 /// Check steps in order, extending `scope` with their assignments (used by incremental sessions:
 /// the scope carries over between calls). `first_step` numbers the steps in diagnostics.
+/// Returns the first `Limits::default().max_diagnostics`; [`check_steps_capped`] also counts the rest.
 pub fn check_steps(steps: &[Stmt], registry: &Registry, scope: &mut Scope, first_step: usize) -> Vec<Diagnostic> {
-    let mut cx = exprs::Cx { registry, diags: Vec::new() };
+    check_steps_capped(steps, registry, scope, first_step, Limits::default().max_diagnostics).into_vec()
+}
+
+/// [`check_steps`] keeping at most `max_diagnostics` and counting the rest.
+pub fn check_steps_capped(steps: &[Stmt], registry: &Registry, scope: &mut Scope, first_step: usize, max_diagnostics: usize) -> Findings {
+    let mut cx = exprs::Cx { registry, diags: Findings::new(max_diagnostics) };
     for (i, stmt) in steps.iter().enumerate() {
         let before = cx.diags.len();
         match &stmt.kind {

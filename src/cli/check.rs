@@ -2,7 +2,7 @@
 
 use super::common::{load_program, print_diagnostics, Exit, Failure, ToolArgs};
 use super::Format;
-use dwim::check::{check_program, input_scope};
+use dwim::check::{check_program_capped, input_scope};
 use dwim::Limits;
 use std::path::Path;
 
@@ -10,7 +10,7 @@ pub fn run(path: &Path, format: Format, strict: bool, require_answer: bool, tool
     let limits = if strict { Limits::strict() } else { Limits::default() };
     let (src, program) = load_program(path, &limits, format)?;
     let registry = super::common::registry(tools)?;
-    let diags = check_program(&program, &registry, &input_scope(), require_answer);
+    let diags = check_program_capped(&program, &registry, &input_scope(), require_answer, limits.max_diagnostics);
     if !diags.is_empty() {
         print_diagnostics(&diags, &src, format);
         return Ok(Exit::ProgramError);

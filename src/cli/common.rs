@@ -35,15 +35,22 @@ pub fn load_program(path: &Path, limits: &Limits, format: Format) -> Result<(Sou
     })
 }
 
-pub fn print_diagnostics(diags: &[Diagnostic], src: &SourceFile, format: Format) {
+/// Print diagnostics, at most `Limits::max_diagnostics` of them, then "… and N more" for the rest
+/// (counted by the checker or cut here) and the total.
+pub fn print_diagnostics<R: dwim::diag::Reported + ?Sized>(diags: &R, src: &SourceFile, format: Format) {
     match format {
         Format::Json => println!("{}", diagnostics_json(diags, Some(src))),
         Format::Human => {
+            let (shown, more) = diags.capped(dwim::Limits::default().max_diagnostics);
             let color = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
-            for d in diags {
+            for d in shown {
                 eprintln!("{}", d.render_with(Some(src), color));
             }
-            eprintln!("{} error{}", diags.len(), if diags.len() == 1 { "" } else { "s" });
+            if more > 0 {
+                eprintln!("… and {more} more error{} not shown", if more == 1 { "" } else { "s" });
+            }
+            let total = shown.len() + more;
+            eprintln!("{total} error{}", if total == 1 { "" } else { "s" });
         }
     }
 }

@@ -59,10 +59,14 @@ struct Token {
     end: usize,
 }
 
+/// Inside brackets (`depth > 0`) a newline is whitespace, as in the grammar's `*_nl` rules. The
+/// lexer counts brackets itself: on every program the parser accepts, each bracket it lexes is
+/// one the parser consumes in order, so the two depths agree.
 #[derive(Clone, Copy)]
 struct Lexer<'a> {
     b: &'a [u8],
     pos: usize,
+    depth: usize,
 }
 
 fn ident_char(c: u8) -> bool {
@@ -75,6 +79,7 @@ impl Lexer<'_> {
         loop {
             match b.get(self.pos) {
                 Some(b' ' | b'\t' | b'\r') => self.pos += 1,
+                Some(b'\n') if self.depth > 0 => self.pos += 1,
                 Some(b'#') => {
                     while self.pos < b.len() && b[self.pos] != b'\n' {
                         self.pos += 1;
@@ -113,6 +118,11 @@ impl Lexer<'_> {
             c if c.is_ascii_alphabetic() || c == b'_' => return self.word(start),
             _ => (Tok::Bad, 1),
         };
+        match tok {
+            Tok::LParen | Tok::LBrack => self.depth += 1,
+            Tok::RParen | Tok::RBrack => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
         self.pos = start + len;
         Token { tok, start, end: self.pos }
     }
@@ -181,20 +191,27 @@ impl Lexer<'_> {
 
 /// Parse a whole program, or `None` if it is not certainly valid (pest then decides and reports).
 pub fn parse_fast(text: &str, max_depth: usize) -> Option<Program> {
-    let mut lex = Lexer { b: text.as_bytes(), pos: 0 };
+    parse_fast_or_stop(text, max_depth).ok()
+}
+
+/// [`parse_fast`], or the byte offset of the first token of the statement it is not sure of. The
+/// statements before it are certainly valid, so pest need only look from there.
+pub fn parse_fast_or_stop(text: &str, max_depth: usize) -> Result<Program, usize> {
+    let mut lex = Lexer { b: text.as_bytes(), pos: 0, depth: 0 };
     let peek = lex.next();
     let mut p = FastParser { text, lex, peek, max_depth };
     let mut steps = Vec::new();
     p.skip(&[Tok::Newline, Tok::Semi]);
     while p.peek.tok != Tok::Eof {
-        steps.push(p.stmt()?);
+        let at = p.peek.start;
+        steps.push(p.stmt().ok_or(at)?);
         match p.peek.tok {
             Tok::Newline | Tok::Semi => p.skip(&[Tok::Newline, Tok::Semi]),
             Tok::Eof => break,
-            _ => return None,
+            _ => return Err(at),
         }
     }
-    Some(Program { steps })
+    Ok(Program { steps })
 }
 
 struct FastParser<'a> {
@@ -281,9 +298,7 @@ impl FastParser<'_> {
                 Tok::LBrack | Tok::Dot if 80 > min_bp => {
                     let t = self.bump();
                     let built = if t.tok == Tok::LBrack {
-                        self.skip(&[Tok::Newline]);
                         let (idx, di) = self.expr(0)?;
-                        self.skip(&[Tok::Newline]);
                         let close = self.expect(Tok::RBrack)?;
                         let span = Span::new(lhs.span.start, close.end);
                         self.node(ExprKind::Index { base: Box::new(lhs), index: Box::new(idx) }, span, depth.max(di))?
@@ -338,9 +353,7 @@ impl FastParser<'_> {
             Tok::False => self.node(ExprKind::Bool(false), span, 0),
             Tok::None => self.node(ExprKind::None, span, 0),
             Tok::LParen => {
-                self.skip(&[Tok::Newline]);
                 let (mut e, d) = self.expr(0)?;
-                self.skip(&[Tok::Newline]);
                 let close = self.expect(Tok::RParen)?;
                 e.span = Span::new(t.start, close.end);
                 Some((e, d))
@@ -380,11 +393,10 @@ impl FastParser<'_> {
         }
     }
 
-    /// Comma-separated items up to `close`, newlines allowed around them, trailing comma allowed.
+    /// Comma-separated items up to `close` (the lexer skips newlines in here), trailing comma allowed.
     fn items(&mut self, close: Tok, named: bool) -> Option<(Vec<Arg>, Token, usize)> {
         let mut out = Vec::new();
         let mut depth = 0;
-        self.skip(&[Tok::Newline]);
         if let Some(c) = self.expect(close) {
             return Some((out, c, depth));
         }
@@ -404,9 +416,7 @@ impl FastParser<'_> {
             depth = depth.max(d);
             let span = name.as_ref().map(|n| n.span.to(value.span)).unwrap_or(value.span);
             out.push(Arg { name, value, span });
-            self.skip(&[Tok::Newline]);
             if self.expect(Tok::Comma).is_some() {
-                self.skip(&[Tok::Newline]);
                 if let Some(c) = self.expect(close) {
                     return Some((out, c, depth));
                 }

@@ -31,22 +31,63 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
         .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
         .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::rem, Assoc::Left))
         .op(Op::prefix(Rule::neg))
-        .op(Op::postfix(Rule::index) | Op::postfix(Rule::field))
+        .op(Op::postfix(Rule::index) | Op::postfix(Rule::field) | Op::postfix(Rule::field_nl))
 });
 
 /// Parse a whole program: the fast path when it is sure, otherwise pest (which reports errors).
+/// Pest starts at the first statement the fast path is unsure of, so an error at the end of a
+/// long program costs that statement, not the whole file again.
 pub fn parse_program(src: &SourceFile, limits: &Limits) -> Result<Program, Diagnostic> {
     prescan(&src.text, limits)?;
-    if let Some(p) = super::fast::parse_fast(&src.text, limits.max_depth) {
-        return Ok(p);
+    let at = match super::fast::parse_fast_or_stop(&src.text, limits.max_depth) {
+        Ok(p) => return Ok(p),
+        Err(at) => at,
+    };
+    if at > 0 {
+        if let Some(d) = pest_error_from(&src.text, at, limits) {
+            return Err(d);
+        }
     }
     parse_with_pest(src, limits)
+}
+
+/// The error pest (and the AST builder) report for the text from byte `at`, a statement start,
+/// with spans in the whole text; `None` if that part parses or fails at its very start (then the
+/// whole text is parsed: there the "expected" list also has what could end the statement before).
+fn pest_error_from(text: &str, at: usize, limits: &Limits) -> Option<Diagnostic> {
+    let shift = |mut d: Diagnostic| {
+        d.span = d.span.map(|s| s.shifted(at));
+        for r in &mut d.related {
+            r.span = r.span.shifted(at);
+        }
+        d
+    };
+    let tail = &text[at..];
+    let pairs = match WorkflowParser::parse(Rule::program, tail) {
+        Ok(pairs) => pairs,
+        // At the statement's first token the whole text also expects a separator or the end.
+        Err(e) if matches!(e.location, pest::error::InputLocation::Pos(0) | pest::error::InputLocation::Span((0, _))) => return None,
+        Err(e) => return Some(pest_error(e, text, at)),
+    };
+    let builder = Builder { max_depth: limits.max_depth };
+    for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
+        match pair.as_rule() {
+            Rule::EOI => break,
+            Rule::sep => continue,
+            _ => {
+                if let Err(d) = builder.stmt(pair) {
+                    return Some(shift(d));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Parse with the pest grammar alone (the reference the fast path is tested against).
 pub fn parse_with_pest(src: &SourceFile, limits: &Limits) -> Result<Program, Diagnostic> {
     prescan(&src.text, limits)?;
-    let pairs = WorkflowParser::parse(Rule::program, &src.text).map_err(|e| pest_error(e, &src.text))?;
+    let pairs = WorkflowParser::parse(Rule::program, &src.text).map_err(|e| pest_error(e, &src.text, 0))?;
     let builder = Builder { max_depth: limits.max_depth };
     let mut steps = Vec::new();
     for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
@@ -123,7 +164,7 @@ impl Builder {
     }
 
     fn expr_depth(&self, pair: Pair<'_, Rule>) -> Built {
-        debug_assert_eq!(pair.as_rule(), Rule::expr);
+        debug_assert!(matches!(pair.as_rule(), Rule::expr | Rule::expr_nl));
         self.pratt(pair.into_inner())
     }
 
@@ -215,7 +256,7 @@ impl Builder {
                 }
                 self.node(ExprKind::List(items), span, depth)
             }
-            Rule::if_expr => {
+            Rule::if_expr | Rule::if_nl => {
                 let mut it = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
                 let mut next = || self.expr_depth(it.next().expect("grammar: if has three exprs"));
                 let ((c, d1), (t, d2), (o, d3)) = (next()?, next()?, next()?);
@@ -223,7 +264,7 @@ impl Builder {
                 let kind = ExprKind::If { cond: Box::new(c), then: Box::new(t), otherwise: Box::new(o) };
                 self.node(kind, span, d1.max(d2).max(d3))
             }
-            Rule::name_expr => {
+            Rule::name_expr | Rule::name_nl => {
                 let mut it = pair.into_inner();
                 let name = ident(it.next().expect("grammar: name_expr has a name"));
                 match it.next() {
@@ -231,7 +272,7 @@ impl Builder {
                         let span = name.span;
                         self.node(ExprKind::Var(name.name), span, 0)
                     }
-                    Some(tail) if tail.as_rule() == Rule::lambda_tail => {
+                    Some(tail) if matches!(tail.as_rule(), Rule::lambda_tail | Rule::lambda_nl) => {
                         let (body, d) = self.expr_depth(tail.into_inner().next().expect("grammar: lambda has a body"))?;
                         let span = name.span.to(body.span);
                         self.node(ExprKind::Lambda { param: name, body: Box::new(body) }, span, d)
@@ -327,10 +368,11 @@ pub(crate) fn unescape_str(raw: &str, start: usize) -> Result<String, Diagnostic
     Ok(out)
 }
 
-/// Turn a pest error into E001 with a readable "expected" list.
-fn pest_error(e: pest::error::Error<Rule>, text: &str) -> Diagnostic {
+/// Turn a pest error into E001 with a readable "expected" list; `base` is where in `text` the
+/// parsed part began.
+fn pest_error(e: pest::error::Error<Rule>, text: &str, base: usize) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
-    let pos = match e.location {
+    let pos = base + match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
@@ -355,19 +397,61 @@ fn pest_error(e: pest::error::Error<Rule>, text: &str) -> Diagnostic {
     if text[pos..].starts_with('"') || text[..pos].matches('"').count() % 2 == 1 {
         d = d.help("strings are written \"...\" on one line; use \\n for a newline");
     }
+    if let Some(open) = unclosed_before(text, pos) {
+        let (b, (line, col)) = (text.as_bytes()[open], super::span::line_col_bytes(text.as_bytes(), open));
+        let close = if b == b'(' { ')' } else { ']' };
+        d.message = format!("unexpected {found}: the `{}` at {line}:{col} is never closed", b as char);
+        d = d.related(Span::new(open, open + 1), format!("this `{}` is never closed", b as char));
+        if d.help.is_none() {
+            d = d.help(format!("close it with `{close}`; inside brackets an expression may span lines"));
+        }
+    }
     d.expected = expected;
     d
 }
 
+/// The innermost `(` or `[` before `pos` that nothing in the whole text closes (strings and
+/// comments skipped; a closer of the other kind closes nothing). One linear pass.
+fn unclosed_before(text: &str, pos: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' => open.push(i),
+            c @ (b')' | b']') => {
+                let want = if c == b')' { b'(' } else { b'[' };
+                if open.last().is_some_and(|&o| b[o] == want) {
+                    open.pop();
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.into_iter().rev().find(|&o| o < pos)
+}
+
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
-        Rule::expr | Rule::number | Rule::string | Rule::list | Rule::paren | Rule::if_expr | Rule::name_expr
-        | Rule::true_lit | Rule::false_lit | Rule::none_lit | Rule::not_op | Rule::neg => "an expression",
+        Rule::expr | Rule::expr_nl | Rule::number | Rule::string | Rule::list | Rule::paren | Rule::if_expr | Rule::if_nl
+        | Rule::name_expr | Rule::name_nl | Rule::true_lit | Rule::false_lit | Rule::none_lit | Rule::not_op | Rule::neg => "an expression",
         Rule::ident => "a name",
         Rule::EOI => "end of input",
         Rule::or_op | Rule::and_op | Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge | Rule::add
         | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
-        Rule::index | Rule::field => "`[` or `.`",
+        Rule::index | Rule::field | Rule::field_nl => "`[` or `.`",
         Rule::call_args | Rule::lparen => "`(`",
         Rule::rparen => "`)`",
         Rule::lbrack => "`[`",
@@ -376,7 +460,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::sep => "end of line",
         Rule::kw_then => "`then`",
         Rule::kw_else => "`else`",
-        Rule::lambda_tail => "`->`",
+        Rule::lambda_tail | Rule::lambda_nl => "`->`",
         Rule::named_arg => "an argument",
         Rule::think | Rule::rethink | Rule::answer | Rule::assign | Rule::expr_stmt => "a statement",
         Rule::str_inner => "string text",

@@ -70,6 +70,22 @@ impl SourceFile {
         (line + 1, col + 1)
     }
 
+    /// Number of lines (a final line without `\n` counts; an empty text has one empty line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The bytes of 1-based `line` (clamped to the last), without its `\n` or `\r\n`.
+    pub fn line_span(&self, line: usize) -> Span {
+        let i = line.clamp(1, self.line_starts.len()) - 1;
+        let start = self.line_starts[i];
+        let mut end = self.line_starts.get(i + 1).map(|&n| n - 1).unwrap_or(self.text.len());
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        Span::new(start, end)
+    }
+
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.start..span.end.min(self.text.len())).unwrap_or("")
     }
@@ -95,5 +111,13 @@ mod tests {
         assert_eq!(f.line_col(7), (2, 4));
         assert_eq!(f.line_col(8), (3, 1));
         assert_eq!(line_col_bytes(b"a\n\xffb", 2), (2, 1));
+    }
+
+    #[test]
+    fn line_spans_come_from_the_index() {
+        let f = SourceFile::new("t.wf", "ab\r\ncd\n\nx");
+        assert_eq!(f.line_count(), 4);
+        assert_eq!([1, 2, 3, 4].map(|l| f.slice(f.line_span(l))), ["ab", "cd", "", "x"]);
+        assert_eq!(f.line_span(9), f.line_span(4));
     }
 }

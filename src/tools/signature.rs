@@ -23,6 +23,10 @@ pub struct Param {
     pub default: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub doc: String,
+    /// For a `fn` parameter, the types its result may have (empty: any). The checker holds a
+    /// lambda's body to them: `filter`'s predicate returns bool, a sort key number or text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returns: Vec<Type>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,10 +47,22 @@ pub struct Signature {
 
 impl Param {
     pub fn req(name: &str, ty: Type) -> Param {
-        Param { name: name.into(), ty, default: None, doc: String::new() }
+        Param { name: name.into(), ty, default: None, doc: String::new(), returns: Vec::new() }
     }
     pub fn opt(name: &str, ty: Type, default: serde_json::Value) -> Param {
-        Param { name: name.into(), ty, default: Some(default), doc: String::new() }
+        Param { name: name.into(), ty, default: Some(default), doc: String::new(), returns: Vec::new() }
+    }
+    /// A required `fn` parameter whose result must have one of `returns` (empty: any).
+    pub fn func(name: &str, returns: &[Type]) -> Param {
+        Param { returns: returns.to_vec(), ..Param::req(name, Type::Fn) }
+    }
+    /// Does a function result of type `got` fit what this parameter needs?
+    pub fn accepts_result(&self, got: &Type) -> bool {
+        self.returns.is_empty() || self.returns.iter().any(|t| t.accepts(got))
+    }
+    /// `bool`, `number or text`: what its function must return.
+    pub fn returns_text(&self) -> String {
+        self.returns.iter().map(Type::to_string).collect::<Vec<_>>().join(" or ")
     }
     pub fn default_value(&self) -> Option<Value> {
         self.default.as_ref().map(json_to_value)

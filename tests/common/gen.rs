@@ -14,6 +14,11 @@ pub fn token_soup() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(TOKENS), 0..40).prop_map(|t| t.join(" "))
 }
 
+/// Space between two tokens inside brackets: blanks, newlines, a comment line.
+pub fn ws() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![" ", "", "\n", " \n  ", "\n\n", " # c\n"])
+}
+
 pub fn expr() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
         Just("image".to_string()),
@@ -26,6 +31,18 @@ pub fn expr() -> impl Strategy<Value = String> {
         prop_oneof![
             (inner.clone(), prop::sample::select(vec!["+", "-", "*", "/", "==", "<", "and", "or"]), inner.clone())
                 .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+            // Inside brackets a newline (or a comment line) may stand between any two tokens.
+            (inner.clone(), prop::sample::select(vec!["+", "-", "==", "and"]), inner.clone(), ws(), ws(), ws())
+                .prop_map(|(a, op, b, s1, s2, s3)| format!("({s1}{a}{s2}{op}{s3}{b}{s1})")),
+            (inner.clone(), inner.clone(), inner.clone(), ws(), ws())
+                .prop_map(|(c, a, b, s1, s2)| format!("(if{s1}{c}{s2}then{s1}{a}{s2}else{s1}{b}{s2})")),
+            (inner.clone(), inner.clone(), ws(), ws())
+                .prop_map(|(a, b, s1, s2)| format!("filter({s1}{a}{s2},{s1}o{s2}->{s1}area({s2}o{s1}){s2}>{s1}{b}{s2})")),
+            (inner.clone(), inner.clone(), ws(), ws())
+                .prop_map(|(a, b, s1, s2)| format!("[{s1}{a}{s2},{s1}{b}{s2}]{s1}")),
+            (inner.clone(), inner.clone(), ws(), ws())
+                .prop_map(|(a, b, s1, s2)| format!("crop({a}{s1},{s2}{b}{s1},{s2}pad{s1}={s2}2{s1})")),
+            (inner.clone(), ws(), ws()).prop_map(|(a, s1, s2)| format!("({a}{s1}.{s2}width{s1}[{s2}0{s1}])")),
             (prop::sample::select(vec!["count", "area", "color", "shape", "first", "len", "abs", "segment", "exists"]), inner.clone())
                 .prop_map(|(f, a)| format!("{f}({a})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("crop({a}, {b}, pad=2)")),
