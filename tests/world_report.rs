@@ -14,7 +14,7 @@ use std::process::Command;
 fn make_report(dir: &Path) -> (String, usize) {
     let (img, scene, _) = make_scene(&GenConfig { seed: 2, n: 1, ..GenConfig::default() }, 0);
     img.save(dir.join("scene.png")).unwrap();
-    let image = Image::load(&dir.join("scene.png")).unwrap();
+    let image = Image::load(&dir.join("scene.png"), &dwim::Limits::default()).unwrap();
     let n = scene.objects.len();
     let world = OracleWorld::new();
     world.add(&image, scene);

@@ -161,12 +161,12 @@ fn train_policy(cfg: &AblateConfig, train_set: Vec<Sample>, tok: &tokenizers::To
         }
         t.model
     };
-    std::fs::create_dir_all(dir).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", dir.display())))?;
     crate::train::load::save_model(&model, dir)?;
     crate::tokenizer::save(tok, &dir.join("tokenizer.json"))?;
     let meta = PolicyMeta { format, system: system.to_string() };
     std::fs::write(dir.join("policy.json"), serde_json::to_string_pretty(&meta).unwrap_or_default())
-        .map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", dir.display())))?;
+        .map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", dir.display())))?;
     Ok(Policy::new(model, tok.clone(), meta))
 }
 
@@ -190,7 +190,7 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
             }
         }
     }
-    std::fs::write(&corpus, text).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", corpus.display())))?;
+    std::fs::write(&corpus, text).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", corpus.display())))?;
     let tok = crate::tokenizer::train_bpe(&[corpus.as_path()], cfg.vocab)?;
 
     let rows: [RowSpec<'_>; 7] = [
@@ -228,7 +228,7 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
                     let policy = train_policy(cfg, train_set, &tok, format, system, seed, &dir)?;
                     let report = evaluate(&policy, &cfg.data, "test", cfg.eval_limit, &EpisodeOptions { max_steps: cfg.max_steps, tries: cfg.tries })?;
                     let log = dir.join("episodes.jsonl");
-                    std::fs::write(&log, report.details_jsonl()).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", log.display())))?;
+                    std::fs::write(&log, report.details_jsonl()).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", log.display())))?;
                     Ok::<_, Diagnostic>((report, n))
                 })();
                 match result {

@@ -71,7 +71,7 @@ pub fn evaluate(policy: &Policy, data: &Path, split: &str, limit: usize, opts: &
             None => {
                 let img = match ds.scene(&scene_id) {
                     Some(s) => ds.image(s)?,
-                    None => crate::value::Image::load(&data.join(&item.image))?,
+                    None => crate::value::Image::load(&data.join(&item.image), &crate::Limits::default())?,
                 };
                 images.insert(scene_id, img.clone());
                 img

@@ -34,7 +34,7 @@ pub struct AgentArgs {
 
 pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
     let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
-    let image = Image::load(&a.image).map_err(|d| bad_input(&d))?;
+    let image = Image::load(&a.image, &dwim::Limits::default()).map_err(|d| bad_input(&d))?;
     let trace = Some(TraceWriter::create(&a.trace).map_err(|d| bad_input(&d))?);
     let ep = run_episode_with(&policy, &dwim::tools::bench::benchmark(), image, &a.question, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }, trace).map_err(|d| bad_input(&d))?;
     match a.format {

@@ -125,7 +125,7 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
             let q = ds.questions.iter().find(|q| q.id == question)
                 .ok_or_else(|| Failure::BadInput(format!("no question {question:?} in {}", data.display())))?;
             let reg = registry(&ds, tools)?;
-            let img = dwim::value::Image::load(&data.join(&q.image)).map_err(|d| bad_input(&d))?;
+            let img = dwim::value::Image::load(&data.join(&q.image), &dwim::Limits::default()).map_err(|d| bad_input(&d))?;
             let prog = q.program.clone().unwrap_or_default();
             let src = dwim::syntax::SourceFile::new(format!("{question}.wf"), prog);
             let p = dwim::syntax::parse_program(&src, &Limits::default()).map_err(|d| bad_input(&d))?;

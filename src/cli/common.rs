@@ -24,9 +24,13 @@ pub fn bad_input(d: &Diagnostic) -> Failure {
     Failure::BadInput(d.one_line(None))
 }
 
-/// Read and parse a workflow file; parse errors are printed here.
+/// Read (through [`dwim::io`]: regular files only, at most `max_source_bytes`, E307 beyond) and
+/// parse a workflow file; parse errors are printed here.
 pub fn load_program(path: &Path, limits: &Limits, format: Format) -> Result<(SourceFile, Program), Failure> {
-    let bytes = std::fs::read(path).map_err(|e| Failure::BadInput(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = dwim::io::read_bytes(path, limits.max_source_bytes as u64).map_err(|d| {
+        let d = if d.code == dwim::Code::E311 { Diagnostic { code: dwim::Code::E307, ..d } } else { d };
+        bad_input(&d)
+    })?;
     let name = path.display().to_string();
     parse_bytes(&name, &bytes, limits).map_err(|(src, d)| {
         let src = src.unwrap_or_else(|| SourceFile::new(name.clone(), String::from_utf8_lossy(&bytes).into_owned()));

@@ -58,16 +58,16 @@ pub fn system_for(style: &str) -> String {
 
 fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> Result<(), Diagnostic> {
     if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(d).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", d.display())))?;
+        std::fs::create_dir_all(d).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", d.display())))?;
     }
     let tmp = path.with_extension("tmp");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", tmp.display())))?);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", tmp.display())))?);
     for l in lines {
-        writeln!(f, "{l}").map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", tmp.display())))?;
+        writeln!(f, "{l}").map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", tmp.display())))?;
     }
-    f.flush().map_err(|e| Diagnostic::new(Code::E402, e.to_string()))?;
+    f.flush().map_err(|e| Diagnostic::new(Code::E503, e.to_string()))?;
     drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", path.display())))
+    std::fs::rename(&tmp, path).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", path.display())))
 }
 
 pub fn run_cli(a: Args) -> Result<Exit, Failure> {

@@ -111,7 +111,7 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
     let data_name = a.data.display().to_string();
     let samples = load_jsonl(&a.data).map_err(fail)?;
     if samples.is_empty() {
-        return Err(fail(Diagnostic::new(Code::E402, format!("{data_name}: no samples"))));
+        return Err(fail(Diagnostic::new(Code::E601, format!("{data_name}: no samples"))));
     }
     let mut tok = a.tokenizer.as_deref().map(tokenizer::load).transpose().map_err(fail)?;
     let pad_id = tok.as_ref().and_then(|t| t.token_to_id(tokenizer::SPECIALS[0])).unwrap_or(0);

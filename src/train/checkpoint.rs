@@ -110,7 +110,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
 
 /// Read a checkpoint: its tensors and its state.
 pub fn load(path: &Path, dev: &Device) -> Result<(BTreeMap<String, Tensor>, TrainState), Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| io_err(path, e))?;
+    let bytes = crate::io::read_bytes(path, crate::Limits::default().max_file_bytes)?;
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| io_err(path, e))?;
     let json = meta
         .metadata()

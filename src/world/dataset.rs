@@ -16,6 +16,7 @@ use super::scene::Scene;
 use crate::data::Item;
 use crate::diag::{Code, Diagnostic};
 use crate::value::Image;
+use crate::Limits;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -46,8 +47,9 @@ pub struct Dataset {
     pub questions: Vec<Item>,
 }
 
+/// E503: an output that could not be written.
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::new(Code::E402, format!("{}: {e}", path.display()))
+    Diagnostic::new(Code::E503, format!("{}: {e}", path.display()))
 }
 
 /// Draw scene `i` and its questions.
@@ -97,18 +99,13 @@ fn split_key(s: &str) -> &'static str {
 }
 
 fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|e| io_err(path, e))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| io_err(path, format!("line {}: {e}", i + 1))))
-        .collect()
+    crate::io::read_jsonl(path, Limits::default().max_record_bytes)
 }
 
 impl Dataset {
     pub fn load(dir: &Path) -> Result<Dataset, Diagnostic> {
         if !dir.join("scenes.jsonl").is_file() {
-            return Err(Diagnostic::new(Code::E402, format!("{} is not a bench-world dataset (no scenes.jsonl)", dir.display()))
+            return Err(Diagnostic::new(Code::E501, format!("{} is not a bench-world dataset (no scenes.jsonl)", dir.display()))
                 .help("create one with `dwim bench-world generate --out DIR`"));
         }
         Ok(Dataset { dir: dir.to_path_buf(), scenes: read_jsonl(&dir.join("scenes.jsonl"))?, questions: read_jsonl(&dir.join("questions.jsonl"))? })
@@ -119,7 +116,13 @@ impl Dataset {
     }
 
     pub fn image(&self, scene: &Scene) -> Result<Image, Diagnostic> {
-        Image::load(&self.dir.join(&scene.file))
+        Image::load(&self.dir.join(&scene.file), &Limits::default())
+    }
+
+    /// The splits this dataset's questions name (`train`, `val`, `test`, …), sorted.
+    pub fn split_names(&self) -> Vec<String> {
+        let set: std::collections::BTreeSet<&str> = self.questions.iter().map(|q| q.split.as_str()).chain(self.scenes.iter().map(|s| s.split.as_str())).collect();
+        set.into_iter().map(String::from).collect()
     }
 
     /// Scenes of a split (`all` for every scene).
