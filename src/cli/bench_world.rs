@@ -92,6 +92,7 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
         BenchWorldCmd::Generate { out, n, seed, width, height, questions_per_scene } => {
             let cfg = GenConfig { seed, n, width, height, questions_per_scene };
             let t0 = std::time::Instant::now();
+            super::common::check_output_dir("--out", &out)?;
             let nq = generate(&out, &cfg).map_err(|d| bad_input(&d))?;
             let secs = t0.elapsed().as_secs_f64();
             println!("wrote {n} scenes and {nq} questions to {} in {secs:.2} s ({:.0} scenes/s)", out.display(), n as f64 / secs.max(1e-9));
@@ -99,6 +100,7 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
         }
         BenchWorldCmd::Score { data, split, tools, format } => {
             let ds = Dataset::load(&data).map_err(|d| bad_input(&d))?;
+            ds.check_split(&split).map_err(|d| bad_input(&d))?;
             let m = tool_metrics(&ds, &split).map_err(|d| bad_input(&d))?;
             let reg = registry(&ds, tools)?;
             let acc = workflow_accuracy(&ds, &split, &reg).map_err(|d| bad_input(&d))?;

@@ -52,6 +52,50 @@ pub fn print_diagnostics(diags: &[Diagnostic], src: &SourceFile, format: Format)
     }
 }
 
+/// E505 for an output path that cannot be one: an existing directory or special file, or one
+/// whose parent is a file. Checked before any work so a bad path fails at once.
+pub fn check_output_path(flag: &str, path: &Path) -> Result<(), Failure> {
+    let bad = |why: &str| bad_input(&Diagnostic::new(dwim::Code::E505, format!("{flag} {}: {why}", path.display())));
+    if path.as_os_str().is_empty() {
+        return Err(bad("empty path"));
+    }
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.is_dir() {
+            return Err(bad("is a directory; give a file name"));
+        }
+    }
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(m) = std::fs::metadata(d) {
+            if !m.is_dir() {
+                return Err(bad(&format!("{} is not a directory", d.display())));
+            }
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+/// Write a whole file and make sure it reached the OS (a full disk or `/dev/full` is an error
+/// here, not silently lost data).
+pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.flush()?;
+    f.sync_data().or_else(|e| if e.kind() == std::io::ErrorKind::InvalidInput || e.raw_os_error() == Some(22) { Ok(()) } else { Err(e) })
+}
+
+/// E505 for an output directory that exists as something else.
+pub fn check_output_dir(flag: &str, path: &Path) -> Result<(), Failure> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_dir() => Err(bad_input(&Diagnostic::new(dwim::Code::E505, format!("{flag} {}: exists and is not a directory", path.display())))),
+        _ if path.as_os_str().is_empty() => Err(bad_input(&Diagnostic::new(dwim::Code::E505, format!("{flag}: empty path")))),
+        _ => Ok(()),
+    }
+}
+
 /// The base tool set of `dwim check`, `dwim run` and `dwim tools`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Tools {
@@ -93,9 +137,15 @@ pub struct ToolArgs {
 
 /// The tool registry for a command: the base set (`--tools`) plus every plugin in the `--plugins`
 /// directories, or, when none is given, in `$DWIM_PLUGINS` (a `:`-separated list) or `./plugins`
-/// if it exists. A plugin that fails to load is reported on stderr and skipped; a base set that
-/// cannot be built is an error.
+/// if it exists. A `--plugins` directory that does not exist is E505; a plugin that fails to load
+/// is reported on stderr and skipped; a base set that cannot be built is an error.
 pub fn registry(args: &ToolArgs) -> Result<dwim::Registry, Failure> {
+    for dir in &args.plugins {
+        if !dir.is_dir() {
+            let why = if dir.exists() { "is not a directory" } else { "does not exist" };
+            return Err(bad_input(&Diagnostic::new(dwim::Code::E505, format!("--plugins {}: {why}", dir.display()))));
+        }
+    }
     let mut registry = base_set(args.tools)?;
     add_native(&mut registry, args)?;
     let dirs: Vec<std::path::PathBuf> = if !args.plugins.is_empty() {

@@ -23,6 +23,7 @@ pub struct ReportArgs {
 }
 
 pub fn run(a: ReportArgs) -> Result<Exit, Failure> {
+    super::common::check_output_path("--html", &a.html)?;
     let images = a.image.iter().map(|p| Image::load(p, &dwim::Limits::default())).collect::<Result<Vec<_>, _>>().map_err(|d| bad_input(&d))?;
     let mut trace = a.trace.clone();
     let _tmp;

@@ -10,6 +10,9 @@ use std::path::Path;
 
 pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, strict: bool, tools: &ToolArgs) -> Result<Exit, Failure> {
     let limits = if strict { Limits::strict() } else { Limits::default() };
+    if let Some(t) = trace {
+        super::common::check_output_path("--trace", t)?;
+    }
     let img = Image::load(image, &limits).map_err(|d| bad_input(&d))?;
     let (src, program) = load_program(path, &limits, format)?;
     let registry = super::common::registry(tools)?;

@@ -91,6 +91,7 @@ fn fail(d: Diagnostic) -> Failure {
 pub fn tokenizer(cmd: TokenizerCmd) -> Result<Exit, Failure> {
     match cmd {
         TokenizerCmd::Train { corpus, vocab, out } => {
+            super::common::check_output_path("--out", &out)?;
             let paths: Vec<&Path> = corpus.iter().map(|p| p.as_path()).collect();
             let tok = tokenizer::train_bpe(&paths, vocab).map_err(fail)?;
             tokenizer::save(&tok, &out).map_err(fail)?;
@@ -107,11 +108,16 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
         "cuda" => Device::new_cuda(0).map_err(|e| Failure::BadInput(format!("--device cuda: {e} (build with --features cuda)")))?,
         other => return Err(Failure::BadInput(format!("unknown --device {other} (cpu, cuda)"))),
     };
-    std::fs::create_dir_all(&a.out).map_err(|e| Failure::BadInput(format!("cannot create {}: {e}", a.out.display())))?;
+    super::common::check_output_dir("--out", &a.out)?;
+    std::fs::create_dir_all(&a.out).map_err(|e| fail(Diagnostic::new(Code::E503, format!("cannot create {}: {e}", a.out.display()))))?;
     let data_name = a.data.display().to_string();
     let samples = load_jsonl(&a.data).map_err(fail)?;
     if samples.is_empty() {
         return Err(fail(Diagnostic::new(Code::E601, format!("{data_name}: no samples"))));
+    }
+    if samples.iter().all(|s| s.n_targets() == 0) {
+        return Err(fail(Diagnostic::new(Code::E601, format!("{data_name}: every label of its {} samples is masked (-100): there is no target to train on", samples.len()))
+            .help("check the --mode of `dwim mask`; a sample's labels are -100 everywhere but its target tokens")));
     }
     let mut tok = a.tokenizer.as_deref().map(tokenizer::load).transpose().map_err(fail)?;
     let pad_id = tok.as_ref().and_then(|t| t.token_to_id(tokenizer::SPECIALS[0])).unwrap_or(0);

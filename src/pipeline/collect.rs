@@ -255,6 +255,7 @@ impl Collector {
 /// Collect into `out` (resumable): returns the canonical result over every shard file there.
 pub fn run(data: &Path, out: &Path, cfg: &CollectConfig, progress: bool) -> Result<Vec<Workflow>, Diagnostic> {
     let collector = Collector::new(data)?;
+    collector.dataset.check_split(&cfg.split)?;
     let path: PathBuf = out.join(format!("workflows{}.jsonl", cfg.shard.suffix()));
     let (store, done) = JsonlStore::open(&path)?;
     let todo: Vec<&Item> = collector.items(cfg).into_iter().filter(|q| !done.contains(&q.id)).collect();

@@ -34,10 +34,10 @@ impl Shard {
 impl std::str::FromStr for Shard {
     type Err = String;
     fn from_str(s: &str) -> Result<Shard, String> {
-        let (k, n) = s.split_once('/').ok_or_else(|| format!("`{s}` is not K/N"))?;
-        let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| format!("bad K in `{s}`"))?, n.trim().parse().map_err(|_| format!("bad N in `{s}`"))?);
+        let (k, n) = s.split_once('/').ok_or_else(|| format!("E505 `{s}` is not K/N"))?;
+        let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| format!("E505 bad K in `{s}`"))?, n.trim().parse().map_err(|_| format!("E505 bad N in `{s}`"))?);
         if n == 0 || k >= n {
-            return Err(format!("shard `{s}` needs 0 <= K < N"));
+            return Err(format!("E505 shard `{s}` needs 0 <= K < N"));
         }
         Ok(Shard { k, n })
     }

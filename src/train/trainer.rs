@@ -102,8 +102,8 @@ impl Trainer {
             accumulate(&mut grads, g).map_err(internal)?;
         }
         let grad_norm = if grads.is_empty() { 0.0 } else { clip_grad_norm(&mut grads, self.state.hyper.clip).map_err(internal)? };
-        if !loss.is_finite() {
-            return Err(Diagnostic::new(Code::E499, format!("training diverged at step {step}: loss {loss}")).help("lower --lr"));
+        if !loss.is_finite() || !grad_norm.is_finite() {
+            return Err(Diagnostic::new(Code::E602, format!("training diverged at step {step}: loss {loss}, gradient norm {grad_norm}")).help("lower --lr"));
         }
         if !grads.is_empty() {
             self.opt.step(&grads, lr).map_err(internal)?;

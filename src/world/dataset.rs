@@ -125,6 +125,15 @@ impl Dataset {
         set.into_iter().map(String::from).collect()
     }
 
+    /// E505 unless `split` is `all` or a split this dataset has (a typo must not run 0 questions).
+    pub fn check_split(&self, split: &str) -> Result<(), Diagnostic> {
+        let names = self.split_names();
+        if split == "all" || names.iter().any(|n| n == split) {
+            return Ok(());
+        }
+        Err(Diagnostic::new(Code::E505, format!("--split {split}: {} has no such split (it has {}, or `all`)", self.dir.display(), names.join(", "))))
+    }
+
     /// Scenes of a split (`all` for every scene).
     pub fn split<'a>(&'a self, split: &'a str) -> impl Iterator<Item = &'a Scene> + 'a {
         self.scenes.iter().filter(move |s| split == "all" || s.split == split)
