@@ -98,7 +98,7 @@ fn malformed_data_is_a_diagnostic_not_a_panic() {
     let r = dwim().args(["train", "--model", "micro", "--data"]).arg(&data).arg("--out").arg(dir.path().join("o")).output().unwrap();
     assert_eq!(r.status.code(), Some(2));
     let err = String::from_utf8_lossy(&r.stderr);
-    assert!(err.contains("E402") && err.contains("bad.jsonl:2"), "{err}");
+    assert!(err.contains("E504") && err.contains("bad.jsonl:2"), "{err}");
     let good = dir.path().join("good.jsonl");
     write_samples(&good, 3);
     let r = dwim().args(["train", "--model", "nope/none", "--data"]).arg(&good).arg("--out").arg(dir.path().join("o")).output().unwrap();

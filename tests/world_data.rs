@@ -28,10 +28,10 @@ fn gqa_questions_with_an_image_folder() {
 
     std::fs::write(d.path().join("missing.json"), r#"{"1": {"imageId": "nope", "question": "q", "answer": "a"}}"#).unwrap();
     let e = gqa::load(&d.path().join("missing.json"), &d.path().join("images")).unwrap_err();
-    assert_eq!(e.code, Code::E402);
+    assert_eq!(e.code, Code::E501);
     assert!(e.message.contains("nope"));
     std::fs::write(d.path().join("bad.json"), "[1, 2").unwrap();
-    assert_eq!(gqa::load(&d.path().join("bad.json"), &d.path().join("images")).unwrap_err().code, Code::E402);
+    assert_eq!(gqa::load(&d.path().join("bad.json"), &d.path().join("images")).unwrap_err().code, Code::E504);
     std::fs::write(d.path().join("evil.json"), r#"{"1": {"imageId": "../x", "question": "q", "answer": "a"}}"#).unwrap();
     assert_eq!(gqa::load(&d.path().join("evil.json"), &d.path().join("images")).unwrap_err().code, Code::E402);
 }
@@ -56,9 +56,9 @@ fn refcoco_references_with_boxes() {
     assert!(items[0].is_correct(&Value::Region(near)));
     assert!(!items[0].is_correct(&Value::Region(far)));
 
-    // JSON Lines works too; bad entries are E402 naming the entry
+    // JSON Lines works too; bad entries are E504 naming the entry
     std::fs::write(d.path().join("refs.jsonl"), "{\"id\": 1, \"file_name\": \"a.png\", \"bbox\": [0,0,1,1], \"sent\": \"x\"}\n{\"id\": 2, \"file_name\": \"a.png\", \"bbox\": [0,0,0,1], \"sent\": \"y\"}\n").unwrap();
     let e = refcoco::load(&d.path().join("refs.jsonl"), d.path()).unwrap_err();
-    assert_eq!(e.code, Code::E402);
+    assert_eq!(e.code, Code::E504);
     assert!(e.message.contains("reference 2"), "{}", e.message);
 }

@@ -55,7 +55,7 @@ fn bad_trace_is_a_diagnostic() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bad.jsonl"), "{not json\n").unwrap();
     let e = dwim::report::write_report(&dir.path().join("bad.jsonl"), &[], &dir.path().join("o.html")).unwrap_err();
-    assert_eq!(e.code, dwim::Code::E402);
+    assert_eq!(e.code, dwim::Code::E504);
 }
 
 fn screenshot(html: &Path, png: &Path) -> Option<image::RgbImage> {
