@@ -124,13 +124,16 @@ fn png_claiming(w: u32, h: u32) -> Vec<u8> {
     b
 }
 
-/// A JPEG whose frame header claims `w`×`h`, cut after `keep` bytes.
-fn jpeg_claiming(w: u16, h: u16, keep: usize) -> Vec<u8> {
+/// A JPEG whose frame header claims `w`×`h`, cut `extra` bytes into its scan data: every header
+/// is whole, the pixels are missing (what a truncated download looks like).
+fn jpeg_claiming(w: u16, h: u16, extra: usize) -> Vec<u8> {
     let mut b = small(image::ImageFormat::Jpeg);
     let sof = b.windows(2).position(|x| x[0] == 0xFF && (x[1] == 0xC0 || x[1] == 0xC2)).expect("a SOF marker");
     b[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
     b[sof + 7..sof + 9].copy_from_slice(&w.to_be_bytes());
-    b.truncate(keep.max(sof + 20));
+    let sos = b.windows(2).position(|x| x[0] == 0xFF && x[1] == 0xDA).expect("a SOS marker");
+    let len = u16::from_be_bytes([b[sos + 2], b[sos + 3]]) as usize;
+    b.truncate(sos + 2 + len + extra);
     b
 }
 
@@ -140,11 +143,11 @@ fn images_whose_header_claims_a_huge_canvas_are_e310_before_decoding() {
         let e = Image::decode(&png_claiming(8192, 8192), &limits).unwrap_err();
         assert_eq!(e.code, Code::E310, "{}", e.message);
         assert!(e.message.contains("8192x8192"), "{}", e.message);
-        let e = Image::decode(&jpeg_claiming(12000, 12000, 214), &limits).unwrap_err();
+        let e = Image::decode(&jpeg_claiming(12000, 12000, 16), &limits).unwrap_err();
         assert_eq!(e.code, Code::E310, "{}", e.message);
     }
     // Within the limits a truncated file is an error or a small image, never a panic.
-    let _ = Image::decode(&jpeg_claiming(64, 64, 214), &Limits::strict());
+    let _ = Image::decode(&jpeg_claiming(64, 64, 16), &Limits::strict());
     assert!(Image::decode(&png_claiming(0, 16), &Limits::default()).is_err(), "an image with no pixels is an error");
     assert!(Image::decode(&small(image::ImageFormat::Png), &Limits::strict()).is_ok());
     // Through the CLI too.
@@ -175,16 +178,18 @@ fn flag_values_are_validated_with_e505_and_exit_2() {
     let o = dwim(&["bench-world", "generate", "--out", s(&data), "--n", "3", "--seed", "1"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = dir.path().join("dw");
+    let (m, gif) = (dir.path().join("m.jsonl"), dir.path().join("x.gif"));
+    let scene = data.join("images").join("scene_00000.png");
     let cases: Vec<Vec<&str>> = vec![
         vec!["collect", "--data", s(&data), "--split", "bogus", "--out", s(&out)],
         vec!["collect", "--data", s(&data), "--shard", "4/4", "--out", s(&out)],
         vec!["collect", "--data", s(&data), "--shard", "x", "--out", s(&out)],
         vec!["tools", "--plugins", "/nonexistent/plugins"],
-        vec!["mask", "--traces", s(&out), "--tokenizer", "new:4294967295", "--out", s(&dir.path().join("m.jsonl"))],
-        vec!["mask", "--traces", s(&out), "--tokenizer", "new:lots", "--out", s(&dir.path().join("m.jsonl"))],
-        vec!["scene", "--out", s(&dir.path().join("x.gif"))],
+        vec!["mask", "--traces", s(&out), "--tokenizer", "new:4294967295", "--out", s(&m)],
+        vec!["mask", "--traces", s(&out), "--tokenizer", "new:lots", "--out", s(&m)],
+        vec!["scene", "--out", s(&gif)],
         vec!["scene", "--out", s(dir.path())],
-        vec!["run", "programs/count_red.wf", "--image", s(&data.join("images").join("scene_00000.png")), "--trace", s(&data)],
+        vec!["run", "programs/count_red.wf", "--image", s(&scene), "--trace", s(&data)],
     ];
     for args in &cases {
         let t0 = Instant::now();

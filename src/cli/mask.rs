@@ -89,6 +89,10 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
         super::common::check_output_path("--chat", c)?;
     }
     let workflows: Vec<Workflow> = read_all(&a.traces, "workflows", |w: &Workflow| &w.id).map_err(|d| bad_input(&d))?;
+    let limits = dwim::Limits::strict();
+    for w in &workflows {
+        dwim::pipeline::mask::check_workflow(w, &limits).map_err(|d| bad_input(&d))?;
+    }
     let system = system_for(&a.prompt);
     let all: Vec<Sample> = workflows.iter().flat_map(|w| samples_with(w, a.mode, a.context, &system, a.seed)).collect();
     let tok = if let Some(vocab) = new_vocab {

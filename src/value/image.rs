@@ -31,10 +31,13 @@ impl Image {
         Image(Arc::new(ImageData { pixels, hash }))
     }
 
-    /// Decode a PNG or JPEG file of at most `limits.max_file_bytes` (read through [`crate::io`]:
-    /// E501 / E502 / E311) and `limits.max_image_pixels` (E310, from the header).
+    /// Decode a PNG or JPEG file (read through [`crate::io`]: E501 / E502, and E311 over
+    /// `limits.max_file_bytes` or over 8 bytes a pixel of `limits.max_image_pixels` plus 16 MiB, more
+    /// than any image within the pixel limit needs) of at most `limits.max_image_pixels` (E310,
+    /// from the header).
     pub fn load(path: &std::path::Path, limits: &Limits) -> Result<Image, Diagnostic> {
-        let bytes = crate::io::read_bytes(path, limits.max_file_bytes)?;
+        let cap = limits.max_file_bytes.min(limits.max_image_pixels.saturating_mul(8).saturating_add(16 << 20));
+        let bytes = crate::io::read_bytes(path, cap)?;
         Image::decode(&bytes, limits).map_err(|d| Diagnostic { message: format!("{}: {}", path.display(), d.message), ..d })
     }
 
