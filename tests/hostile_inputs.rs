@@ -259,3 +259,22 @@ fn training_with_every_label_masked_is_e601() {
     assert_ne!(code(&o), 0);
     assert!(stderr(&o).contains("E601"), "{}", stderr(&o));
 }
+
+/// `dwim … 2>&1 | head -c1`: stdout and stderr both a pipe whose reader is gone. A panic hook that
+/// itself failed to write then panicked while panicking: the sporadic exit 134 of `dwim collect`.
+#[test]
+fn stdout_and_stderr_closed_together_never_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("bench");
+    let o = dwim(&["bench-world", "generate", "--out", s(&data), "--n", "2", "--seed", "3"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = dir.path().join("dw");
+    for args in [vec!["tools"], vec!["tools", "--format", "json"], vec!["collect", "--data", s(&data), "--split", "all", "--out", s(&out)]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwim"));
+        cmd.args(&args).current_dir(root()).stdin(Stdio::null()).stdout(writer.try_clone().unwrap()).stderr(writer);
+        let status = cmd.status().unwrap();
+        assert_eq!(status.code(), Some(0), "{args:?}: {status:?}");
+    }
+}
