@@ -155,8 +155,13 @@ pub struct LineReader<R> {
 
 impl LineReader<BufReader<File>> {
     /// Open a regular file (E501 / E502) for reading line by line.
+    /// The whole file is at most `Limits::max_file_bytes` (E311), each line at most `cap`.
     pub fn open(path: &Path, cap: usize) -> Result<Self, Diagnostic> {
-        let (file, _) = open_regular(path)?;
+        let (file, len) = open_regular(path)?;
+        let max = crate::Limits::default().max_file_bytes;
+        if len > max {
+            return Err(too_large(path, len, max));
+        }
         Ok(LineReader::new(BufReader::with_capacity(64 << 10, file), path, cap))
     }
 }

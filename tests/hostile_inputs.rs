@@ -93,6 +93,11 @@ fn a_missing_file_is_e501_not_a_tool_error() {
     let o = dwim(&["replay", "/nonexistent/t.jsonl"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("E501"), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let not_png = dir.path().join("x.png");
+    std::fs::write(&not_png, "not a png").unwrap();
+    let e = Image::load(&not_png, &Limits::default()).unwrap_err();
+    assert_eq!(e.code, Code::E501, "{}", e.message);
 }
 
 /// The bytes of a small PNG or JPEG, to patch headers into.

@@ -119,6 +119,8 @@ impl Policy {
 pub struct Episode {
     pub answer: Option<Value>,
     pub records: Vec<TraceRecord>,
+    /// The first error writing the trace, if one was given and a write failed (E503 for the caller).
+    pub trace_error: Option<String>,
 }
 
 /// Let the policy answer `question` about `image`: at most `max_steps` turns; a step that does
@@ -162,7 +164,8 @@ pub fn run_episode_with(policy: &Policy, tools: &Registry, image: Image, questio
             break;
         }
     }
-    Ok(Episode { answer: session.answer().cloned(), records: session.take_records() })
+    let trace_error = session.trace_error().map(String::from);
+    Ok(Episode { answer: session.answer().cloned(), records: session.take_records(), trace_error })
 }
 
 /// A trained policy as a DW teacher (`dwim collect --teacher local:DIR`): it is shown the question and

@@ -51,6 +51,10 @@ pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
             println!("trace: {}", a.trace.display());
         }
     }
+    if let Some(e) = &ep.trace_error {
+        eprintln!("dwim: {}", dwim::Diagnostic::new(dwim::Code::E503, format!("could not write the trace {}: {e}", a.trace.display())).one_line(None));
+        return Ok(Exit::BadInput);
+    }
     Ok(if ep.answer.is_some() { Exit::Ok } else { Exit::ProgramError })
 }
 

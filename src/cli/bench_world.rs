@@ -125,7 +125,7 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
         BenchWorldCmd::Run { data, question, tools, trace } => {
             let ds = Dataset::load(&data).map_err(|d| bad_input(&d))?;
             let q = ds.questions.iter().find(|q| q.id == question)
-                .ok_or_else(|| Failure::BadInput(format!("no question {question:?} in {}", data.display())))?;
+                .ok_or_else(|| bad_input(&dwim::Diagnostic::new(dwim::Code::E505, format!("--question {question:?}: no such question in {}", data.display()))))?;
             let reg = registry(&ds, tools)?;
             let img = dwim::value::Image::load(&data.join(&q.image), &dwim::Limits::default()).map_err(|d| bad_input(&d))?;
             let prog = q.program.clone().unwrap_or_default();
@@ -133,6 +133,7 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
             let p = dwim::syntax::parse_program(&src, &Limits::default()).map_err(|d| bad_input(&d))?;
             let mut s = Session::new(&reg, Limits::default());
             if let Some(t) = &trace {
+                super::common::check_output_path("--trace", t)?;
                 s = s.with_trace(TraceWriter::create(t).map_err(|d| bad_input(&d))?);
             }
             s.bind("image", Value::Image(img));
@@ -143,6 +144,10 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
             }
             let ok = s.answer().is_some_and(|v| q.is_correct(v));
             println!("truth: {}  → {}", q.answer.as_text(), if ok { "correct" } else { "wrong" });
+            if let Some(e) = s.trace_error() {
+                eprintln!("dwim: {}", dwim::Diagnostic::new(dwim::Code::E503, format!("could not write the trace: {e}")).one_line(None));
+                return Ok(Exit::BadInput);
+            }
             Ok(if ok { Exit::Ok } else { Exit::ProgramError })
         }
     }

@@ -34,11 +34,16 @@ impl Image {
     /// Decode a PNG or JPEG file (read through [`crate::io`]: E501 / E502, and E311 over
     /// `limits.max_file_bytes` or over 8 bytes a pixel of `limits.max_image_pixels` plus 16 MiB, more
     /// than any image within the pixel limit needs) of at most `limits.max_image_pixels` (E310,
-    /// from the header).
+    /// from the header). A file that does not decode, or has no pixels, is E501.
     pub fn load(path: &std::path::Path, limits: &Limits) -> Result<Image, Diagnostic> {
         let cap = limits.max_file_bytes.min(limits.max_image_pixels.saturating_mul(8).saturating_add(16 << 20));
         let bytes = crate::io::read_bytes(path, cap)?;
-        Image::decode(&bytes, limits).map_err(|d| Diagnostic { message: format!("{}: {}", path.display(), d.message), ..d })
+        // A file that is not an image is a file dwim cannot read (E501), not a tool's bad input.
+        Image::decode(&bytes, limits).map_err(|d| Diagnostic {
+            code: if d.code == Code::E402 { Code::E501 } else { d.code },
+            message: format!("{}: {}", path.display(), d.message),
+            ..d
+        })
     }
 
     /// Decode PNG or JPEG bytes. The dimensions are read from the header first: more than
