@@ -103,7 +103,7 @@ pub fn load(path: &Path) -> Result<Tokenizer, Diagnostic> {
 }
 
 pub fn save(tok: &Tokenizer, path: &Path) -> Result<(), Diagnostic> {
-    tok.save(path, false).map_err(tok_err)
+    tok.save(path, false).map_err(|e| Diagnostic::new(Code::E503, format!("cannot write tokenizer {}: {e}", path.display())))
 }
 
 pub fn encode(tok: &Tokenizer, text: &str) -> Result<Vec<u32>, Diagnostic> {

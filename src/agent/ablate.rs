@@ -147,7 +147,7 @@ fn to_samples(workflows: &[Workflow], mode: Mode, context: Context, system: &str
 #[allow(clippy::too_many_arguments)]
 fn train_policy(cfg: &AblateConfig, train_set: Vec<Sample>, tok: &tokenizers::Tokenizer, format: PromptFormat, system: &str, seed: u64, dir: &Path) -> Result<Policy, Diagnostic> {
     let dev = Device::Cpu;
-    let mut mcfg = Config::preset(&cfg.model, tok.get_vocab_size(true)).ok_or_else(|| Diagnostic::new(Code::E402, format!("unknown model preset {}", cfg.model)))?;
+    let mut mcfg = Config::preset(&cfg.model, tok.get_vocab_size(true)).ok_or_else(|| Diagnostic::new(Code::E505, format!("unknown model preset {}", cfg.model)))?;
     mcfg.max_seq = cfg.max_seq;
     let model = Model::init(&mcfg, seed, &dev).map_err(crate::train::trainer::internal)?;
     let model = if train_set.is_empty() || cfg.steps == 0 {

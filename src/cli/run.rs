@@ -37,6 +37,7 @@ pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, stri
                 "answer": session.answer().map(|v| v.to_json()),
                 "steps": outcomes.iter().map(|o| &o.record).collect::<Vec<_>>(),
                 "error": failed.as_ref().map(|d| d.to_json(Some(&src))),
+                "trace_error": trace_lost.as_ref().map(|d| d.to_json(None)),
             });
             println!("{doc}");
         }

@@ -49,7 +49,7 @@ pub fn load(questions: &Path, images: &Path) -> Result<Vec<Item>, Diagnostic> {
 /// `<dir>/<id>.jpg`, `.jpeg` or `.png`.
 pub fn find_image(dir: &Path, id: &str) -> Result<PathBuf, Diagnostic> {
     if id.contains(['/', '\\']) || id.contains("..") {
-        return Err(Diagnostic::new(Code::E402, format!("image id {id:?} is not a plain file name")));
+        return Err(Diagnostic::new(Code::E504, format!("image id {id:?} is not a plain file name")));
     }
     ["jpg", "jpeg", "png"]
         .iter()

@@ -69,7 +69,7 @@ impl Trainer {
     /// One optimizer update over `accum` micro-batches.
     pub fn train_step(&mut self) -> Result<StepStats, Diagnostic> {
         if self.train.is_empty() {
-            return Err(Diagnostic::new(Code::E402, "no training samples"));
+            return Err(Diagnostic::new(Code::E601, "no training samples"));
         }
         let h = &self.state.hyper;
         let dev = self.model.device().clone();
@@ -181,12 +181,12 @@ impl Trainer {
             }
         }
         let model = Model::from_weights(&state.config, weights, state.lora.clone(), dev)
-            .map_err(|e| Diagnostic::new(Code::E402, format!("checkpoint {}: {e}", path.display())))?;
+            .map_err(|e| Diagnostic::new(Code::E504, format!("checkpoint {}: {e}", path.display())))?;
         let mut opt = AdamW::new(model.trainable(), state.adamw);
         opt.t = state.adam_t;
         for ((name, _), slot) in opt.vars.iter().zip(opt.moments.iter_mut()) {
             let Some((Some(m), Some(v))) = moments.remove(name) else {
-                return Err(Diagnostic::new(Code::E402, format!("checkpoint {}: optimizer state for {name} missing", path.display())));
+                return Err(Diagnostic::new(Code::E504, format!("checkpoint {}: optimizer state for {name} missing", path.display())));
             };
             let to_vec = |t: Tensor| t.flatten_all().and_then(|t| t.to_vec1::<f32>()).map_err(internal);
             *slot = Moments { m: to_vec(m)?, v: to_vec(v)? };

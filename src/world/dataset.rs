@@ -63,7 +63,7 @@ pub fn make_scene(cfg: &GenConfig, i: usize) -> (image::RgbImage, Scene, Vec<Ite
 /// Write a dataset to `out` (created if needed). Returns the number of questions.
 pub fn generate(out: &Path, cfg: &GenConfig) -> Result<usize, Diagnostic> {
     if cfg.width < 120 || cfg.height < 90 || cfg.width > 4096 || cfg.height > 4096 {
-        return Err(Diagnostic::new(Code::E402, format!("image size {}x{} is out of range", cfg.width, cfg.height))
+        return Err(Diagnostic::new(Code::E505, format!("image size {}x{} is out of range", cfg.width, cfg.height))
             .help("use at least 120x90 and at most 4096x4096 (default 320x240)"));
     }
     std::fs::create_dir_all(out.join("images")).map_err(|e| io_err(out, e))?;
