@@ -24,6 +24,11 @@ pub fn bad_input(d: &Diagnostic) -> Failure {
     Failure::BadInput(d.one_line(None))
 }
 
+/// A bad-usage failure with its code (E505 for a flag value, E503 for an output).
+pub fn coded(code: dwim::Code, msg: impl Into<String>) -> Failure {
+    bad_input(&Diagnostic::new(code, msg))
+}
+
 /// Read (through [`dwim::io`]: regular files only, at most `max_source_bytes`, E307 beyond) and
 /// parse a workflow file; parse errors are printed here.
 pub fn load_program(path: &Path, limits: &Limits, format: Format) -> Result<(SourceFile, Program), Failure> {
@@ -169,7 +174,7 @@ fn base_set(tools: Tools) -> Result<dwim::Registry, Failure> {
             dwim::tools::bench::wasm::benchmark_wasm(&opts).map_err(|d| bad_input(&d))
         }
         #[cfg(not(feature = "wasm"))]
-        Tools::BenchmarkWasm => Err(Failure::BadInput("this dwim was built without the `wasm` feature: `--tools benchmark-wasm` is not available".into())),
+        Tools::BenchmarkWasm => Err(coded(dwim::Code::E505, "this dwim was built without the `wasm` feature: `--tools benchmark-wasm` is not available")),
     }
 }
 
@@ -203,16 +208,16 @@ pub fn native_config(args: &ToolArgs) -> Result<Option<dwim::tools::native::Nati
         return Ok(None);
     }
     let device = DeviceChoice::parse(&args.device)
-        .ok_or_else(|| Failure::BadInput(format!("--device {}: expected cpu, cuda or cuda:N", args.device)))?;
+        .ok_or_else(|| coded(dwim::Code::E505, format!("--device {}: expected cpu, cuda or cuda:N", args.device)))?;
     let precision = Precision::parse(&args.dtype)
-        .ok_or_else(|| Failure::BadInput(format!("--dtype {}: expected f32, f16 or bf16", args.dtype)))?;
+        .ok_or_else(|| coded(dwim::Code::E505, format!("--dtype {}: expected f32, f16 or bf16", args.dtype)))?;
     let mut cfg = NativeConfig { device, precision, ..NativeConfig::default() };
     if cfg.device == DeviceChoice::Cpu && cfg.precision == Precision::Bf16 {
-        return Err(Failure::BadInput("--dtype bf16: candle has no bf16 matrix multiply on CPU; use f32 or f16, or --device cuda".into()));
+        return Err(coded(dwim::Code::E505, "--dtype bf16: candle has no bf16 matrix multiply on CPU; use f32 or f16, or --device cuda"));
     }
     if let Some(dir) = &args.native {
         if !dir.is_dir() {
-            return Err(Failure::BadInput(format!("--native {}: not a directory", dir.display())));
+            return Err(coded(dwim::Code::E505, format!("--native {}: not a directory", dir.display())));
         }
         cfg.models_dir = dir.clone();
     }
@@ -246,7 +251,7 @@ fn add_native(registry: &mut dwim::Registry, args: &ToolArgs) -> Result<(), Fail
 #[cfg(not(feature = "native"))]
 fn add_native(_registry: &mut dwim::Registry, args: &ToolArgs) -> Result<(), Failure> {
     if args.native.is_some() || !args.native_tools.is_empty() {
-        return Err(Failure::BadInput("this dwim was built without the `native` feature: `--native` is not available".into()));
+        return Err(coded(dwim::Code::E505, "this dwim was built without the `native` feature: `--native` is not available"));
     }
     Ok(())
 }

@@ -142,5 +142,5 @@ fn load_gguf_tokenizer(p: &Path) -> Result<tokenizers::Tokenizer, Failure> {
 
 #[cfg(not(feature = "train"))]
 fn load_gguf_tokenizer(_: &Path) -> Result<tokenizers::Tokenizer, Failure> {
-    Err(Failure::BadInput("gguf tokenizers need a build with the `train` feature".into()))
+    Err(super::common::coded(dwim::Code::E505, "gguf tokenizers need a build with the `train` feature"))
 }
