@@ -225,6 +225,10 @@ fn outputs_that_cannot_be_written_are_e503_and_fail_the_command() {
     assert_ne!(code(&o), 0, "a lost trace fails the command");
     assert!(stderr(&o).contains("E503"), "{}", stderr(&o));
     assert!(stdout(&o).contains("answer"), "the run's own results are still reported: {}", stdout(&o));
+    let full_out = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dwim")).arg("tools").current_dir(root()).stdout(full_out).stderr(Stdio::piped()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("E503") && !stderr(&o).contains("internal error"), "{}", stderr(&o));
 }
 
 #[test]
