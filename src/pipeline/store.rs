@@ -144,7 +144,8 @@ fn scan(path: &Path, file: &std::fs::File) -> Result<(BTreeSet<String>, End), Di
 
 /// Read every `*.jsonl` in a directory (all shards) as `T`, sorted by id: one canonical result
 /// whether the work ran as one process or as N shards. Files are read through [`crate::io`]: a
-/// line that is not a `T` is E504 naming `file:line:col`.
+/// line that is not a `T` is E504 naming `file:line:col`, except a torn last line (no newline, not
+/// a record), which is skipped as [`JsonlStore::open`] would drop it.
 pub fn read_all<T: serde::de::DeserializeOwned>(dir: &Path, prefix: &str, id: impl Fn(&T) -> &str) -> Result<Vec<T>, Diagnostic> {
     let mut out = Vec::new();
     let meta = std::fs::metadata(dir).map_err(|e| crate::io::cannot_read(dir, &e))?;
@@ -159,10 +160,19 @@ pub fn read_all<T: serde::de::DeserializeOwned>(dir: &Path, prefix: &str, id: im
         .collect();
     files.sort();
     for f in files {
-        crate::io::for_each_json_line(&f, crate::Limits::default().max_record_bytes, |_, v: T| {
-            out.push(v);
-            Ok(())
-        })?;
+        let mut lines = crate::io::LineReader::open(&f, crate::Limits::default().max_record_bytes)?;
+        while let Some(line) = lines.next_line() {
+            let line = line?;
+            if line.bytes.iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+            match serde_json::from_slice::<T>(line.bytes) {
+                Ok(v) => out.push(v),
+                // A torn last line (a writer killed mid-line) is not a record; the file is left as it is.
+                Err(_) if !line.terminated => {}
+                Err(e) => return Err(crate::io::bad_json(&f, line.number, &e)),
+            }
+        }
     }
     out.sort_by(|a, b| id(a).cmp(id(b)));
     Ok(out)
@@ -195,6 +205,21 @@ mod tests {
         assert_eq!(err.code, Code::E504);
         assert!(err.message.contains("workflows.jsonl:41:"), "{}", err.message);
         assert_eq!(std::fs::read_to_string(&p).unwrap(), text, "the store is byte-identical");
+    }
+
+    #[test]
+    fn readers_skip_a_torn_last_line_and_leave_the_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("workflows.jsonl");
+        let text = "{\"id\":\"b\"}\n{\"id\":\"a\"}\n{\"id\":\"c\",\"x\":[1,";
+        std::fs::write(&p, text).unwrap();
+        let all: Vec<serde_json::Value> = read_all(dir.path(), "workflows", |v: &serde_json::Value| v["id"].as_str().unwrap_or("")).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), text);
+        std::fs::write(&p, "{\"id\":\"b\"}\n{\"id\":\n{\"id\":\"a\"}\n").unwrap();
+        let e = read_all::<serde_json::Value>(dir.path(), "workflows", |v| v["id"].as_str().unwrap_or("")).unwrap_err();
+        assert_eq!(e.code, Code::E504);
+        assert!(e.message.contains("workflows.jsonl:2:"), "{}", e.message);
     }
 
     #[test]
