@@ -29,11 +29,31 @@ fn tok_err(e: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::new(Code::E402, format!("tokenizer: {e}"))
 }
 
-/// Train on the lines of `corpus` files; `vocab` includes the 256 byte symbols and the specials.
+/// Longest run of text the trainer sees as one sequence: BPE's merge pass costs the length of every
+/// distinct word it touches, so one 10 MB "word" would make each of the vocabulary's merges walk
+/// 10 MB. Lines are cut at character boundaries into pieces this long (real words are far shorter).
+const MAX_TRAIN_PIECE: usize = 64;
+
+/// Train on the lines of `corpus` files (read through [`crate::io`]: regular files only, each line
+/// at most `Limits::max_record_bytes`, E311 beyond); `vocab` includes the 256 byte symbols and the
+/// specials and is at most `Limits::max_vocab_size` (E505).
 pub fn train_bpe(corpus: &[&Path], vocab: usize) -> Result<Tokenizer, Diagnostic> {
+    let limits = crate::Limits::default();
     let min = 256 + SPECIALS.len();
     if vocab < min {
-        return Err(Diagnostic::new(Code::E402, format!("vocabulary size {vocab} is below the minimum of {min}")));
+        return Err(Diagnostic::new(Code::E505, format!("vocabulary size {vocab} is below the minimum of {min}")));
+    }
+    if vocab > limits.max_vocab_size {
+        return Err(Diagnostic::new(Code::E505, format!("vocabulary size {vocab} is over the limit of {}", limits.max_vocab_size)));
+    }
+    let mut pieces: Vec<String> = Vec::new();
+    for p in corpus {
+        let mut lines = crate::io::LineReader::open(p, limits.max_record_bytes)?;
+        while let Some(line) = lines.next_line() {
+            let line = line?;
+            let text = line.text(p)?;
+            cut_pieces(text, MAX_TRAIN_PIECE, &mut pieces);
+        }
     }
     let mut trainer: TrainerWrapper = BpeTrainerBuilder::new()
         .vocab_size(vocab)
@@ -47,22 +67,43 @@ pub fn train_bpe(corpus: &[&Path], vocab: usize) -> Result<Tokenizer, Diagnostic
     let split = Split::new(tokenizers::pre_tokenizers::split::SplitPattern::Regex(PIECES.into()), SplitDelimiterBehavior::Isolated, false).map_err(tok_err)?;
     tok.with_pre_tokenizer(Some(Sequence::new(vec![PreTokenizerWrapper::Split(split), PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, true, false))])));
     tok.with_decoder(Some(ByteLevel::default()));
-    let files = corpus.iter().map(|p| p.display().to_string()).collect();
-    for p in corpus {
-        if !p.is_file() {
-            return Err(Diagnostic::new(Code::E402, format!("cannot read corpus {}", p.display())));
-        }
-    }
-    tok.train_from_files(&mut trainer, files).map_err(tok_err)?;
+    tok.train(&mut trainer, pieces.into_iter()).map_err(tok_err)?;
     Ok(tok)
 }
 
+/// `text` with its newline, in pieces of at most `max` bytes cut at character boundaries, preferring
+/// a cut just before whitespace so that words stay whole.
+fn cut_pieces(text: &str, max: usize, out: &mut Vec<String>) {
+    let mut rest = text;
+    while rest.len() > max {
+        let mut cut = max;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        if let Some(ws) = rest[..cut].rfind(char::is_whitespace).filter(|&i| i > 0) {
+            cut = ws;
+        }
+        out.push(rest[..cut].to_string());
+        rest = &rest[cut..];
+    }
+    out.push(format!("{rest}\n"));
+}
+
+/// Load a `tokenizer.json` (read through [`crate::io`]; at most `Limits::max_file_bytes`, and a
+/// vocabulary over `Limits::max_vocab_size` is E311).
 pub fn load(path: &Path) -> Result<Tokenizer, Diagnostic> {
-    Tokenizer::from_file(path).map_err(|e| Diagnostic::new(Code::E402, format!("cannot load tokenizer {}: {e}", path.display())))
+    let limits = crate::Limits::default();
+    let bytes = crate::io::read_bytes(path, limits.max_file_bytes)?;
+    let tok = Tokenizer::from_bytes(&bytes).map_err(|e| Diagnostic::new(Code::E504, format!("cannot load tokenizer {}: {e}", path.display())))?;
+    let n = tok.get_vocab_size(true);
+    if n > limits.max_vocab_size {
+        return Err(Diagnostic::new(Code::E311, format!("tokenizer {} has {n} tokens; the limit is {}", path.display(), limits.max_vocab_size)));
+    }
+    Ok(tok)
 }
 
 pub fn save(tok: &Tokenizer, path: &Path) -> Result<(), Diagnostic> {
-    tok.save(path, false).map_err(tok_err)
+    tok.save(path, false).map_err(|e| Diagnostic::new(Code::E503, format!("cannot write tokenizer {}: {e}", path.display())))
 }
 
 pub fn encode(tok: &Tokenizer, text: &str) -> Result<Vec<u32>, Diagnostic> {
@@ -91,6 +132,7 @@ mod tests {
         assert_eq!(gray.len(), 1, "a frequent word merges into one token");
         let n = ids.iter().filter(|&&i| i == gray[0]).count();
         assert_eq!(n, 3, "`gray` after a space and after a quote is the same token");
+        assert_eq!(train_bpe(&[corpus.as_path()], usize::MAX).unwrap_err().code, Code::E505);
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -141,3 +141,36 @@ fn prefix_context_shows_only_earlier_steps() {
     assert!(!ctx.contains("Step 5"), "no later steps");
     assert_eq!(s[1].targets(), samples(&wf, Mode::Im, &sys, 0)[1].targets());
 }
+
+#[test]
+fn a_workflow_too_long_or_too_large_to_mask_is_e311_at_once() {
+    let wf = workflow();
+    let limits = Limits::strict();
+    assert!(dwim::pipeline::mask::check_workflow(&wf, &limits).is_ok());
+    // 1,600 steps (the quadratic case: every masked step's sample repeats the whole workflow).
+    let mut long = wf.clone();
+    let step = long.steps[0].clone();
+    long.steps = (0..1600).map(|i| dwim::trace::TraceRecord { step: i, ..step.clone() }).collect();
+    let t0 = std::time::Instant::now();
+    let e = dwim::pipeline::mask::check_workflow(&long, &limits).unwrap_err();
+    assert_eq!(e.code, dwim::Code::E311);
+    assert!(e.message.contains("1600 steps"), "{}", e.message);
+    // Few steps, but one observation of 10 MB.
+    let mut big = wf.clone();
+    big.steps[0].observation = "x".repeat(10 << 20);
+    let e = dwim::pipeline::mask::check_workflow(&big, &limits).unwrap_err();
+    assert_eq!(e.code, dwim::Code::E311);
+    assert!(t0.elapsed() < std::time::Duration::from_secs(5), "the checks are linear");
+}
+
+#[test]
+fn tokenizer_training_on_one_huge_line_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.txt");
+    // 2 MB without a single space: one "word" that BPE would otherwise walk on every merge.
+    std::fs::write(&corpus, "abcdefghij".repeat(200_000) + "\n").unwrap();
+    let t0 = std::time::Instant::now();
+    let tok = dwim::tokenizer::train_bpe(&[corpus.as_path()], 400).unwrap();
+    assert!(tok.get_vocab_size(true) <= 400);
+    assert!(t0.elapsed() < std::time::Duration::from_secs(60), "took {:?}", t0.elapsed());
+}

@@ -96,3 +96,106 @@ fn collects_from_a_real_llama_cpp_server() {
         assert!(!w["steps"].as_array().unwrap().is_empty(), "the teacher's replies were run or rejected");
     }
 }
+
+/// A loopback HTTP server that answers one request (or several) with `reply(stream)`.
+fn hostile_server(reply: fn(&mut std::net::TcpStream)) -> String {
+    use std::io::Read;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming().take(4) {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                let mut req = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Read the request head and its body (Content-Length) before answering.
+                while let Ok(n) = s.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    req.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&req);
+                    if let Some(h) = text.find("\r\n\r\n") {
+                        let len = text.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0))).unwrap_or(0);
+                        if req.len() >= h + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                reply(&mut s);
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}/v1")
+}
+
+fn bounded_teacher(base: &str) -> OpenAiTeacher {
+    let limits = dwim::Limits { max_reply_bytes: 64 << 10, reply_deadline: Duration::from_secs(2), ..dwim::Limits::default() };
+    OpenAiTeacher::new(base, "m").with_limits(&limits)
+}
+
+fn chat_error(base: &str) -> (dwim::Code, Duration) {
+    let t0 = Instant::now();
+    let e = bounded_teacher(base).chat(vec![serde_json::json!({"role": "user", "content": "hi"})], 8).expect_err("a hostile reply is an error");
+    (e.code, t0.elapsed())
+}
+
+#[test]
+fn hostile_endpoints_end_in_coded_errors_within_the_caps() {
+    use dwim::Code;
+    use std::io::Write;
+    // 50 MB announced and sent: cut at the byte cap.
+    let big = hostile_server(|s| {
+        let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n{{\"x\":\"");
+        let chunk = vec![b'a'; 1 << 16];
+        for _ in 0..800 {
+            if s.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    // A body that never ends (no length, no close).
+    let endless = hostile_server(|s| {
+        let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[");
+        let chunk = vec![b' '; 1 << 12];
+        while s.write_all(&chunk).is_ok() {}
+    });
+    // Headers, then one byte every 100 ms: only the total deadline ends it.
+    let slow = hostile_server(|s| {
+        let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n");
+        for _ in 0..100_000 {
+            if s.write_all(b" ").is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let malformed = hostile_server(|s| {
+        let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\nnot json!");
+    });
+    let no_content = hostile_server(|s| {
+        let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}");
+    });
+    let status = hostile_server(|s| {
+        let _ = write!(s, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy");
+    });
+    let unreachable = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        drop(l);
+        format!("http://127.0.0.1:{port}/v1")
+    };
+    for (name, base, want) in [
+        ("50 MB reply", &big, Code::E415),
+        ("endless body", &endless, Code::E415),
+        ("slow drip", &slow, Code::E413),
+        ("malformed", &malformed, Code::E415),
+        ("no content", &no_content, Code::E415),
+        ("HTTP 503", &status, Code::E414),
+        ("unreachable", &unreachable, Code::E412),
+    ] {
+        let (code, took) = chat_error(base);
+        assert_eq!(code, want, "{name}");
+        assert!(took < Duration::from_secs(10), "{name} took {took:?} with a 2 s deadline");
+    }
+}

@@ -98,7 +98,7 @@ fn malformed_data_is_a_diagnostic_not_a_panic() {
     let r = dwim().args(["train", "--model", "micro", "--data"]).arg(&data).arg("--out").arg(dir.path().join("o")).output().unwrap();
     assert_eq!(r.status.code(), Some(2));
     let err = String::from_utf8_lossy(&r.stderr);
-    assert!(err.contains("E402") && err.contains("bad.jsonl:2"), "{err}");
+    assert!(err.contains("E504") && err.contains("bad.jsonl:2"), "{err}");
     let good = dir.path().join("good.jsonl");
     write_samples(&good, 3);
     let r = dwim().args(["train", "--model", "nope/none", "--data"]).arg(&good).arg("--out").arg(dir.path().join("o")).output().unwrap();
@@ -149,4 +149,31 @@ fn hf_model_spec_loads_from_the_hub_cache_and_names_a_missing_file() {
     assert_eq!(bad.status.code(), Some(2));
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("model.safetensors") && err.contains("hf:someone/micro-llama"), "{err}");
+}
+
+#[test]
+fn divergence_is_e602_and_every_label_masked_is_e601() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.jsonl");
+    write_samples(&good, 8);
+    let r = dwim().args(["train", "--model", "micro", "--steps", "20", "--lr", "1e30", "--data"]).arg(&good).arg("--out").arg(dir.path().join("o")).output().unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_ne!(r.status.code(), Some(0), "{err}");
+    assert!(err.contains("E602") && !err.contains("E499"), "{err}");
+    let masked = dir.path().join("masked.jsonl");
+    std::fs::write(&masked, "{\"input_ids\": [5, 6, 7], \"labels\": [-100, -100, -100]}\n".repeat(3)).unwrap();
+    let r = dwim().args(["train", "--model", "micro", "--steps", "2", "--data"]).arg(&masked).arg("--out").arg(dir.path().join("m")).output().unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_ne!(r.status.code(), Some(0), "{err}");
+    assert!(err.contains("E601"), "{err}");
+}
+
+#[test]
+fn a_vocabulary_over_the_limit_is_e505_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("c.txt");
+    std::fs::write(&corpus, "a b c\n").unwrap();
+    let r = dwim().args(["tokenizer", "train", "--vocab", "4294967295", "--corpus"]).arg(&corpus).arg("--out").arg(dir.path().join("t.json")).output().unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("E505"));
 }

@@ -43,7 +43,7 @@ fn generate_score_run_report() {
 
     let (code, _, err) = dwim(&["bench-world", "score", "--data", d.path().join("nope").to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("E402"), "{err}");
+    assert!(err.contains("E501"), "{err}");
     let (code, _, _) = dwim(&["bench-world", "run", "--data", data_s, "--question", "no_such_question"]);
     assert_eq!(code, 2);
 }

@@ -24,14 +24,14 @@ fn gqa_questions_with_an_image_folder() {
     assert_eq!(items[1].family, "verify");
     assert!(items[0].is_correct(&Value::text("the red")));
     assert!(items[1].is_correct(&Value::Bool(true)));
-    assert!(Image::load(std::path::Path::new(&items[1].image)).is_ok());
+    assert!(Image::load(std::path::Path::new(&items[1].image), &dwim::Limits::default()).is_ok());
 
     std::fs::write(d.path().join("missing.json"), r#"{"1": {"imageId": "nope", "question": "q", "answer": "a"}}"#).unwrap();
     let e = gqa::load(&d.path().join("missing.json"), &d.path().join("images")).unwrap_err();
-    assert_eq!(e.code, Code::E402);
+    assert_eq!(e.code, Code::E501);
     assert!(e.message.contains("nope"));
     std::fs::write(d.path().join("bad.json"), "[1, 2").unwrap();
-    assert_eq!(gqa::load(&d.path().join("bad.json"), &d.path().join("images")).unwrap_err().code, Code::E402);
+    assert_eq!(gqa::load(&d.path().join("bad.json"), &d.path().join("images")).unwrap_err().code, Code::E504);
     std::fs::write(d.path().join("evil.json"), r#"{"1": {"imageId": "../x", "question": "q", "answer": "a"}}"#).unwrap();
     assert_eq!(gqa::load(&d.path().join("evil.json"), &d.path().join("images")).unwrap_err().code, Code::E402);
 }
@@ -50,15 +50,15 @@ fn refcoco_references_with_boxes() {
     assert_eq!(items[0].split, "val");
     assert_eq!(items[2].question, "top corner");
     assert!(items[2].image.ends_with("COCO_train2014_000000000042.jpg"));
-    let img = Image::load(std::path::Path::new(&items[0].image)).unwrap();
+    let img = Image::load(std::path::Path::new(&items[0].image), &dwim::Limits::default()).unwrap();
     let near = Region::new(img.clone(), BBox { x0: 1.0, y0: 1.0, x1: 5.0, y1: 3.5 });
     let far = Region::new(img, BBox { x0: 5.0, y0: 4.0, x1: 8.0, y1: 6.0 });
     assert!(items[0].is_correct(&Value::Region(near)));
     assert!(!items[0].is_correct(&Value::Region(far)));
 
-    // JSON Lines works too; bad entries are E402 naming the entry
+    // JSON Lines works too; bad entries are E504 naming the entry
     std::fs::write(d.path().join("refs.jsonl"), "{\"id\": 1, \"file_name\": \"a.png\", \"bbox\": [0,0,1,1], \"sent\": \"x\"}\n{\"id\": 2, \"file_name\": \"a.png\", \"bbox\": [0,0,0,1], \"sent\": \"y\"}\n").unwrap();
     let e = refcoco::load(&d.path().join("refs.jsonl"), d.path()).unwrap_err();
-    assert_eq!(e.code, Code::E402);
+    assert_eq!(e.code, Code::E504);
     assert!(e.message.contains("reference 2"), "{}", e.message);
 }

@@ -14,7 +14,7 @@ use std::process::Command;
 fn make_report(dir: &Path) -> (String, usize) {
     let (img, scene, _) = make_scene(&GenConfig { seed: 2, n: 1, ..GenConfig::default() }, 0);
     img.save(dir.join("scene.png")).unwrap();
-    let image = Image::load(&dir.join("scene.png")).unwrap();
+    let image = Image::load(&dir.join("scene.png"), &dwim::Limits::default()).unwrap();
     let n = scene.objects.len();
     let world = OracleWorld::new();
     world.add(&image, scene);
@@ -55,7 +55,7 @@ fn bad_trace_is_a_diagnostic() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bad.jsonl"), "{not json\n").unwrap();
     let e = dwim::report::write_report(&dir.path().join("bad.jsonl"), &[], &dir.path().join("o.html")).unwrap_err();
-    assert_eq!(e.code, dwim::Code::E402);
+    assert_eq!(e.code, dwim::Code::E504);
 }
 
 fn screenshot(html: &Path, png: &Path) -> Option<image::RgbImage> {

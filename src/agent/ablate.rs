@@ -147,7 +147,7 @@ fn to_samples(workflows: &[Workflow], mode: Mode, context: Context, system: &str
 #[allow(clippy::too_many_arguments)]
 fn train_policy(cfg: &AblateConfig, train_set: Vec<Sample>, tok: &tokenizers::Tokenizer, format: PromptFormat, system: &str, seed: u64, dir: &Path) -> Result<Policy, Diagnostic> {
     let dev = Device::Cpu;
-    let mut mcfg = Config::preset(&cfg.model, tok.get_vocab_size(true)).ok_or_else(|| Diagnostic::new(Code::E402, format!("unknown model preset {}", cfg.model)))?;
+    let mut mcfg = Config::preset(&cfg.model, tok.get_vocab_size(true)).ok_or_else(|| Diagnostic::new(Code::E505, format!("unknown model preset {}", cfg.model)))?;
     mcfg.max_seq = cfg.max_seq;
     let model = Model::init(&mcfg, seed, &dev).map_err(crate::train::trainer::internal)?;
     let model = if train_set.is_empty() || cfg.steps == 0 {
@@ -161,12 +161,12 @@ fn train_policy(cfg: &AblateConfig, train_set: Vec<Sample>, tok: &tokenizers::To
         }
         t.model
     };
-    std::fs::create_dir_all(dir).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", dir.display())))?;
     crate::train::load::save_model(&model, dir)?;
     crate::tokenizer::save(tok, &dir.join("tokenizer.json"))?;
     let meta = PolicyMeta { format, system: system.to_string() };
     std::fs::write(dir.join("policy.json"), serde_json::to_string_pretty(&meta).unwrap_or_default())
-        .map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", dir.display())))?;
+        .map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", dir.display())))?;
     Ok(Policy::new(model, tok.clone(), meta))
 }
 
@@ -190,7 +190,7 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
             }
         }
     }
-    std::fs::write(&corpus, text).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", corpus.display())))?;
+    std::fs::write(&corpus, text).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", corpus.display())))?;
     let tok = crate::tokenizer::train_bpe(&[corpus.as_path()], cfg.vocab)?;
 
     let rows: [RowSpec<'_>; 7] = [
@@ -228,7 +228,7 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
                     let policy = train_policy(cfg, train_set, &tok, format, system, seed, &dir)?;
                     let report = evaluate(&policy, &cfg.data, "test", cfg.eval_limit, &EpisodeOptions { max_steps: cfg.max_steps, tries: cfg.tries })?;
                     let log = dir.join("episodes.jsonl");
-                    std::fs::write(&log, report.details_jsonl()).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", log.display())))?;
+                    std::fs::write(&log, report.details_jsonl()).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", log.display())))?;
                     Ok::<_, Diagnostic>((report, n))
                 })();
                 match result {

@@ -59,6 +59,7 @@ impl EvalReport {
 /// Evaluate on a split (`test` by default), at most `limit` questions (0 = all).
 pub fn evaluate(policy: &Policy, data: &Path, split: &str, limit: usize, opts: &EpisodeOptions) -> Result<EvalReport, Diagnostic> {
     let ds = Dataset::load(data)?;
+    ds.check_split(split)?;
     let tools = benchmark();
     let mut report = EvalReport::default();
     let items: Vec<&Item> = ds.questions.iter().filter(|q| split == "all" || q.split == split).collect();
@@ -71,7 +72,7 @@ pub fn evaluate(policy: &Policy, data: &Path, split: &str, limit: usize, opts: &
             None => {
                 let img = match ds.scene(&scene_id) {
                     Some(s) => ds.image(s)?,
-                    None => crate::value::Image::load(&data.join(&item.image))?,
+                    None => crate::value::Image::load(&data.join(&item.image), &crate::Limits::default())?,
                 };
                 images.insert(scene_id, img.clone());
                 img

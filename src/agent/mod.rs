@@ -63,9 +63,10 @@ impl Policy {
         let model = crate::train::load::load_model(dir, &Device::Cpu)?;
         let tok = crate::tokenizer::load(&dir.join("tokenizer.json"))?;
         let meta_path = dir.join("policy.json");
-        let meta = match std::fs::read_to_string(&meta_path) {
-            Ok(t) => serde_json::from_str(&t).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", meta_path.display())))?,
-            Err(_) => PolicyMeta { format: PromptFormat::Im, system: crate::pipeline::render::system_prompt("(see `dwim tools`)") },
+        let meta = match crate::io::read_text(&meta_path, crate::Limits::default().max_record_bytes as u64) {
+            Ok(t) => serde_json::from_str(&t).map_err(|e| Diagnostic::new(Code::E504, format!("{}:{}:{}: {e}", meta_path.display(), e.line(), e.column())))?,
+            Err(d) if d.code == Code::E501 && !meta_path.exists() => PolicyMeta { format: PromptFormat::Im, system: crate::pipeline::render::system_prompt("(see `dwim tools`)") },
+            Err(d) => return Err(d),
         };
         Ok(Policy::new(model, tok, meta))
     }
@@ -118,6 +119,8 @@ impl Policy {
 pub struct Episode {
     pub answer: Option<Value>,
     pub records: Vec<TraceRecord>,
+    /// The first error writing the trace, if one was given and a write failed (E503 for the caller).
+    pub trace_error: Option<String>,
 }
 
 /// Let the policy answer `question` about `image`: at most `max_steps` turns; a step that does
@@ -161,7 +164,8 @@ pub fn run_episode_with(policy: &Policy, tools: &Registry, image: Image, questio
             break;
         }
     }
-    Ok(Episode { answer: session.answer().cloned(), records: session.take_records() })
+    let trace_error = session.trace_error().map(String::from);
+    Ok(Episode { answer: session.answer().cloned(), records: session.take_records(), trace_error })
 }
 
 /// A trained policy as a DW teacher (`dwim collect --teacher local:DIR`): it is shown the question and

@@ -33,8 +33,9 @@ pub struct AgentArgs {
 }
 
 pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
+    super::common::check_output_path("--trace", &a.trace)?;
     let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
-    let image = Image::load(&a.image).map_err(|d| bad_input(&d))?;
+    let image = Image::load(&a.image, &dwim::Limits::default()).map_err(|d| bad_input(&d))?;
     let trace = Some(TraceWriter::create(&a.trace).map_err(|d| bad_input(&d))?);
     let ep = run_episode_with(&policy, &dwim::tools::bench::benchmark(), image, &a.question, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }, trace).map_err(|d| bad_input(&d))?;
     match a.format {
@@ -49,6 +50,10 @@ pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
             }
             println!("trace: {}", a.trace.display());
         }
+    }
+    if let Some(e) = &ep.trace_error {
+        eprintln!("dwim: {}", dwim::Diagnostic::new(dwim::Code::E503, format!("could not write the trace {}: {e}", a.trace.display())).one_line(None));
+        return Ok(Exit::BadInput);
     }
     Ok(if ep.answer.is_some() { Exit::Ok } else { Exit::ProgramError })
 }
@@ -92,7 +97,7 @@ pub fn eval(a: EvalArgs) -> Result<Exit, Failure> {
     let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
     let r = evaluate(&policy, &a.data, &a.split, a.limit, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }).map_err(|d| bad_input(&d))?;
     if let Some(path) = &a.episodes {
-        std::fs::write(path, r.details_jsonl()).map_err(|e| Failure::BadInput(format!("{}: {e}", path.display())))?;
+        super::common::write_file(path, r.details_jsonl().as_bytes()).map_err(|e| bad_input(&dwim::Diagnostic::new(dwim::Code::E503, format!("cannot write {}: {e}", path.display()))))?;
     }
     match a.format {
         Format::Json => println!("{}", serde_json::json!({"accuracy": r.accuracy(), "avg_steps": r.avg_steps(),
@@ -160,6 +165,7 @@ pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
         // Before any candle work: each run's matrix products then stay on its own thread.
         std::env::set_var("RAYON_NUM_THREADS", "1");
     }
+    super::common::check_output_dir("--out", &a.out)?;
     let cfg = AblateConfig { data: a.data, out: a.out, seeds: a.seeds.max(1), steps: a.steps, batch: a.batch.max(1), model: a.model, lr: a.lr, eval_limit: a.eval_limit,
         context: a.context, jobs, tries: a.tries.max(1), ..AblateConfig::default() };
     let human = a.format == Format::Human;

@@ -92,6 +92,7 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
         BenchWorldCmd::Generate { out, n, seed, width, height, questions_per_scene } => {
             let cfg = GenConfig { seed, n, width, height, questions_per_scene };
             let t0 = std::time::Instant::now();
+            super::common::check_output_dir("--out", &out)?;
             let nq = generate(&out, &cfg).map_err(|d| bad_input(&d))?;
             let secs = t0.elapsed().as_secs_f64();
             println!("wrote {n} scenes and {nq} questions to {} in {secs:.2} s ({:.0} scenes/s)", out.display(), n as f64 / secs.max(1e-9));
@@ -99,6 +100,7 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
         }
         BenchWorldCmd::Score { data, split, tools, format } => {
             let ds = Dataset::load(&data).map_err(|d| bad_input(&d))?;
+            ds.check_split(&split).map_err(|d| bad_input(&d))?;
             let m = tool_metrics(&ds, &split).map_err(|d| bad_input(&d))?;
             let reg = registry(&ds, tools)?;
             let acc = workflow_accuracy(&ds, &split, &reg).map_err(|d| bad_input(&d))?;
@@ -123,14 +125,15 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
         BenchWorldCmd::Run { data, question, tools, trace } => {
             let ds = Dataset::load(&data).map_err(|d| bad_input(&d))?;
             let q = ds.questions.iter().find(|q| q.id == question)
-                .ok_or_else(|| Failure::BadInput(format!("no question {question:?} in {}", data.display())))?;
+                .ok_or_else(|| bad_input(&dwim::Diagnostic::new(dwim::Code::E505, format!("--question {question:?}: no such question in {}", data.display()))))?;
             let reg = registry(&ds, tools)?;
-            let img = dwim::value::Image::load(&data.join(&q.image)).map_err(|d| bad_input(&d))?;
+            let img = dwim::value::Image::load(&data.join(&q.image), &dwim::Limits::default()).map_err(|d| bad_input(&d))?;
             let prog = q.program.clone().unwrap_or_default();
             let src = dwim::syntax::SourceFile::new(format!("{question}.wf"), prog);
             let p = dwim::syntax::parse_program(&src, &Limits::default()).map_err(|d| bad_input(&d))?;
             let mut s = Session::new(&reg, Limits::default());
             if let Some(t) = &trace {
+                super::common::check_output_path("--trace", t)?;
                 s = s.with_trace(TraceWriter::create(t).map_err(|d| bad_input(&d))?);
             }
             s.bind("image", Value::Image(img));
@@ -141,6 +144,10 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
             }
             let ok = s.answer().is_some_and(|v| q.is_correct(v));
             println!("truth: {}  → {}", q.answer.as_text(), if ok { "correct" } else { "wrong" });
+            if let Some(e) = s.trace_error() {
+                eprintln!("dwim: {}", dwim::Diagnostic::new(dwim::Code::E503, format!("could not write the trace: {e}")).one_line(None));
+                return Ok(Exit::BadInput);
+            }
             Ok(if ok { Exit::Ok } else { Exit::ProgramError })
         }
     }

@@ -24,9 +24,18 @@ pub fn bad_input(d: &Diagnostic) -> Failure {
     Failure::BadInput(d.one_line(None))
 }
 
-/// Read and parse a workflow file; parse errors are printed here.
+/// A bad-usage failure with its code (E505 for a flag value, E503 for an output).
+pub fn coded(code: dwim::Code, msg: impl Into<String>) -> Failure {
+    bad_input(&Diagnostic::new(code, msg))
+}
+
+/// Read (through [`dwim::io`]: regular files only, at most `max_source_bytes`, E307 beyond) and
+/// parse a workflow file; parse errors are printed here.
 pub fn load_program(path: &Path, limits: &Limits, format: Format) -> Result<(SourceFile, Program), Failure> {
-    let bytes = std::fs::read(path).map_err(|e| Failure::BadInput(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = dwim::io::read_bytes(path, limits.max_source_bytes as u64).map_err(|d| {
+        let d = if d.code == dwim::Code::E311 { Diagnostic { code: dwim::Code::E307, ..d } } else { d };
+        bad_input(&d)
+    })?;
     let name = path.display().to_string();
     parse_bytes(&name, &bytes, limits).map_err(|(src, d)| {
         let src = src.unwrap_or_else(|| SourceFile::new(name.clone(), String::from_utf8_lossy(&bytes).into_owned()));
@@ -52,6 +61,50 @@ pub fn print_diagnostics<R: dwim::diag::Reported + ?Sized>(diags: &R, src: &Sour
             let total = shown.len() + more;
             eprintln!("{total} error{}", if total == 1 { "" } else { "s" });
         }
+    }
+}
+
+/// E505 for an output path that cannot be one: an existing directory or special file, or one
+/// whose parent is a file. Checked before any work so a bad path fails at once.
+pub fn check_output_path(flag: &str, path: &Path) -> Result<(), Failure> {
+    let bad = |why: &str| bad_input(&Diagnostic::new(dwim::Code::E505, format!("{flag} {}: {why}", path.display())));
+    if path.as_os_str().is_empty() {
+        return Err(bad("empty path"));
+    }
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.is_dir() {
+            return Err(bad("is a directory; give a file name"));
+        }
+    }
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(m) = std::fs::metadata(d) {
+            if !m.is_dir() {
+                return Err(bad(&format!("{} is not a directory", d.display())));
+            }
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+/// Write a whole file and make sure it reached the OS (a full disk or `/dev/full` is an error
+/// here, not silently lost data).
+pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.flush()?;
+    f.sync_data().or_else(|e| if e.kind() == std::io::ErrorKind::InvalidInput || e.raw_os_error() == Some(22) { Ok(()) } else { Err(e) })
+}
+
+/// E505 for an output directory that exists as something else.
+pub fn check_output_dir(flag: &str, path: &Path) -> Result<(), Failure> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_dir() => Err(bad_input(&Diagnostic::new(dwim::Code::E505, format!("{flag} {}: exists and is not a directory", path.display())))),
+        _ if path.as_os_str().is_empty() => Err(bad_input(&Diagnostic::new(dwim::Code::E505, format!("{flag}: empty path")))),
+        _ => Ok(()),
     }
 }
 
@@ -96,9 +149,15 @@ pub struct ToolArgs {
 
 /// The tool registry for a command: the base set (`--tools`) plus every plugin in the `--plugins`
 /// directories, or, when none is given, in `$DWIM_PLUGINS` (a `:`-separated list) or `./plugins`
-/// if it exists. A plugin that fails to load is reported on stderr and skipped; a base set that
-/// cannot be built is an error.
+/// if it exists. A `--plugins` directory that does not exist is E505; a plugin that fails to load
+/// is reported on stderr and skipped; a base set that cannot be built is an error.
 pub fn registry(args: &ToolArgs) -> Result<dwim::Registry, Failure> {
+    for dir in &args.plugins {
+        if !dir.is_dir() {
+            let why = if dir.exists() { "is not a directory" } else { "does not exist" };
+            return Err(bad_input(&Diagnostic::new(dwim::Code::E505, format!("--plugins {}: {why}", dir.display()))));
+        }
+    }
     let mut registry = base_set(args.tools)?;
     add_native(&mut registry, args)?;
     let dirs: Vec<std::path::PathBuf> = if !args.plugins.is_empty() {
@@ -122,7 +181,7 @@ fn base_set(tools: Tools) -> Result<dwim::Registry, Failure> {
             dwim::tools::bench::wasm::benchmark_wasm(&opts).map_err(|d| bad_input(&d))
         }
         #[cfg(not(feature = "wasm"))]
-        Tools::BenchmarkWasm => Err(Failure::BadInput("this dwim was built without the `wasm` feature: `--tools benchmark-wasm` is not available".into())),
+        Tools::BenchmarkWasm => Err(coded(dwim::Code::E505, "this dwim was built without the `wasm` feature: `--tools benchmark-wasm` is not available")),
     }
 }
 
@@ -156,16 +215,16 @@ pub fn native_config(args: &ToolArgs) -> Result<Option<dwim::tools::native::Nati
         return Ok(None);
     }
     let device = DeviceChoice::parse(&args.device)
-        .ok_or_else(|| Failure::BadInput(format!("--device {}: expected cpu, cuda or cuda:N", args.device)))?;
+        .ok_or_else(|| coded(dwim::Code::E505, format!("--device {}: expected cpu, cuda or cuda:N", args.device)))?;
     let precision = Precision::parse(&args.dtype)
-        .ok_or_else(|| Failure::BadInput(format!("--dtype {}: expected f32, f16 or bf16", args.dtype)))?;
+        .ok_or_else(|| coded(dwim::Code::E505, format!("--dtype {}: expected f32, f16 or bf16", args.dtype)))?;
     let mut cfg = NativeConfig { device, precision, ..NativeConfig::default() };
     if cfg.device == DeviceChoice::Cpu && cfg.precision == Precision::Bf16 {
-        return Err(Failure::BadInput("--dtype bf16: candle has no bf16 matrix multiply on CPU; use f32 or f16, or --device cuda".into()));
+        return Err(coded(dwim::Code::E505, "--dtype bf16: candle has no bf16 matrix multiply on CPU; use f32 or f16, or --device cuda"));
     }
     if let Some(dir) = &args.native {
         if !dir.is_dir() {
-            return Err(Failure::BadInput(format!("--native {}: not a directory", dir.display())));
+            return Err(coded(dwim::Code::E505, format!("--native {}: not a directory", dir.display())));
         }
         cfg.models_dir = dir.clone();
     }
@@ -199,7 +258,7 @@ fn add_native(registry: &mut dwim::Registry, args: &ToolArgs) -> Result<(), Fail
 #[cfg(not(feature = "native"))]
 fn add_native(_registry: &mut dwim::Registry, args: &ToolArgs) -> Result<(), Failure> {
     if args.native.is_some() || !args.native_tools.is_empty() {
-        return Err(Failure::BadInput("this dwim was built without the `native` feature: `--native` is not available".into()));
+        return Err(coded(dwim::Code::E505, "this dwim was built without the `native` feature: `--native` is not available"));
     }
     Ok(())
 }

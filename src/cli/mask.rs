@@ -58,24 +58,44 @@ pub fn system_for(style: &str) -> String {
 
 fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> Result<(), Diagnostic> {
     if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(d).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", d.display())))?;
+        std::fs::create_dir_all(d).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", d.display())))?;
     }
     let tmp = path.with_extension("tmp");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", tmp.display())))?);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", tmp.display())))?);
     for l in lines {
-        writeln!(f, "{l}").map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", tmp.display())))?;
+        writeln!(f, "{l}").map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", tmp.display())))?;
     }
-    f.flush().map_err(|e| Diagnostic::new(Code::E402, e.to_string()))?;
+    f.flush().map_err(|e| Diagnostic::new(Code::E503, e.to_string()))?;
     drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| Diagnostic::new(Code::E402, format!("{}: {e}", path.display())))
+    std::fs::rename(&tmp, path).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", path.display())))
+}
+
+/// `new:VOCAB`'s size, checked against `Limits::max_vocab_size` (E505) before any work is done.
+fn new_vocab(spec: &str) -> Result<Option<usize>, Failure> {
+    let Some(v) = spec.strip_prefix("new:") else { return Ok(None) };
+    let max = dwim::Limits::default().max_vocab_size;
+    let bad = |why: String| bad_input(&Diagnostic::new(Code::E505, format!("--tokenizer {spec}: {why}")));
+    let vocab: usize = v.parse().map_err(|_| bad(format!("the vocabulary size must be a number from 259 to {max}")))?;
+    if !(259..=max).contains(&vocab) {
+        return Err(bad(format!("vocabulary size {vocab} is outside 259..={max}")));
+    }
+    Ok(Some(vocab))
 }
 
 pub fn run_cli(a: Args) -> Result<Exit, Failure> {
+    let new_vocab = new_vocab(&a.tokenizer)?;
+    super::common::check_output_path("--out", &a.out)?;
+    if let Some(c) = &a.chat {
+        super::common::check_output_path("--chat", c)?;
+    }
     let workflows: Vec<Workflow> = read_all(&a.traces, "workflows", |w: &Workflow| &w.id).map_err(|d| bad_input(&d))?;
+    let limits = dwim::Limits::strict();
+    for w in &workflows {
+        dwim::pipeline::mask::check_workflow(w, &limits).map_err(|d| bad_input(&d))?;
+    }
     let system = system_for(&a.prompt);
     let all: Vec<Sample> = workflows.iter().flat_map(|w| samples_with(w, a.mode, a.context, &system, a.seed)).collect();
-    let tok = if let Some(v) = a.tokenizer.strip_prefix("new:") {
-        let vocab: usize = v.parse().map_err(|_| Failure::BadInput(format!("bad vocabulary size in {}", a.tokenizer)))?;
+    let tok = if let Some(vocab) = new_vocab {
         let corpus = a.out.with_extension("corpus.txt");
         write_lines(&corpus, all.iter().map(|s| s.text())).map_err(|d| bad_input(&d))?;
         let tok = dwim::tokenizer::train_bpe(&[corpus.as_path()], vocab).map_err(|d| bad_input(&d))?;
@@ -122,5 +142,5 @@ fn load_gguf_tokenizer(p: &Path) -> Result<tokenizers::Tokenizer, Failure> {
 
 #[cfg(not(feature = "train"))]
 fn load_gguf_tokenizer(_: &Path) -> Result<tokenizers::Tokenizer, Failure> {
-    Err(Failure::BadInput("gguf tokenizers need a build with the `train` feature".into()))
+    Err(super::common::coded(dwim::Code::E505, "gguf tokenizers need a build with the `train` feature"))
 }

@@ -22,7 +22,7 @@ pub use common::{Exit, Failure};
 
 #[derive(Parser)]
 #[command(name = "dwim", version, about = "Tool-aware visual reasoning: typed workflows, sandboxed tools, traces",
-    after_help = "Examples:\n  dwim scene --out scene.png\n  dwim check programs/count_red.wf\n  dwim run programs/count_red.wf --image scene.png --trace run.jsonl\n  dwim replay run.jsonl\n  dwim tools --format json\n  dwim run prog.wf --image scene.png --plugins tools-wasm/dist\n  dwim run prog.wf --image scene.png --tools benchmark-wasm\n  dwim run prog.wf --image photo.jpg --native ~/models --device cpu --dtype f32\n  dwim tools --native ~/models")]
+    after_help = "Examples:\n  dwim scene --out scene.png\n  dwim check programs/count_red.wf\n  dwim run programs/count_red.wf --image scene.png --trace run.jsonl\n  dwim replay run.jsonl\n  dwim tools --format json\n  dwim run prog.wf --image scene.png --plugins tools-wasm/dist\n  dwim run prog.wf --image scene.png --tools benchmark-wasm\n  dwim run prog.wf --image photo.jpg --native ~/models --device cpu --dtype f32\n  dwim tools --native ~/models\n\nExit codes: 0 success, 1 the program or a tool failed, 2 bad usage, unreadable input or unwritable output.\nError codes: E0xx parse, E1xx check, E2xx runtime, E3xx limits, E4xx tools and endpoints, E5xx files and\ncommand-line values, E6xx training. Every code is listed in docs/errors.md.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -23,24 +23,28 @@ pub struct ReportArgs {
 }
 
 pub fn run(a: ReportArgs) -> Result<Exit, Failure> {
-    let images = a.image.iter().map(|p| Image::load(p)).collect::<Result<Vec<_>, _>>().map_err(|d| bad_input(&d))?;
+    super::common::check_output_path("--html", &a.html)?;
+    let images = a.image.iter().map(|p| Image::load(p, &dwim::Limits::default())).collect::<Result<Vec<_>, _>>().map_err(|d| bad_input(&d))?;
     let mut trace = a.trace.clone();
     let _tmp;
     if let Some(id) = &a.workflow {
-        let text = std::fs::read_to_string(&a.trace).map_err(|e| Failure::BadInput(format!("{}: {e}", a.trace.display())))?;
-        let w: dwim::pipeline::Workflow = text
-            .lines()
-            .filter_map(|l| serde_json::from_str::<dwim::pipeline::Workflow>(l).ok())
-            .find(|w| &w.id == id)
-            .ok_or_else(|| Failure::BadInput(format!("{}: no workflow with id {id:?}", a.trace.display())))?;
-        let dir = tempfile_dir().map_err(|e| Failure::BadInput(e.to_string()))?;
+        let mut found = None;
+        dwim::io::for_each_json_line(&a.trace, dwim::Limits::default().max_record_bytes, |_, w: dwim::pipeline::Workflow| {
+            if &w.id == id && found.is_none() {
+                found = Some(w);
+            }
+            Ok(())
+        })
+        .map_err(|d| bad_input(&d))?;
+        let w = found.ok_or_else(|| bad_input(&dwim::Diagnostic::new(dwim::Code::E504, format!("{}: no workflow with id {id:?}", a.trace.display()))))?;
+        let dir = tempfile_dir().map_err(|e| bad_input(&dwim::Diagnostic::new(dwim::Code::E503, format!("scratch directory: {e}"))))?;
         trace = dir.join("steps.jsonl");
         let lines: String = w.steps.iter().map(|r| serde_json::to_string(r).unwrap_or_default() + "\n").collect();
-        std::fs::write(&trace, lines).map_err(|e| Failure::BadInput(format!("{}: {e}", trace.display())))?;
+        std::fs::write(&trace, lines).map_err(|e| bad_input(&dwim::Diagnostic::new(dwim::Code::E503, format!("{}: {e}", trace.display()))))?;
         _tmp = TempDir(dir);
     }
     let n = dwim::report::write_report(&trace, &images, &a.html).map_err(|d| bad_input(&d))?;
-    let text = std::fs::read_to_string(&trace).unwrap_or_default();
+    let text = dwim::io::read_text(&trace, dwim::Limits::default().max_file_bytes).unwrap_or_default();
     for (img, path) in images.iter().zip(&a.image) {
         if !text.contains(img.hash()) {
             eprintln!("warning: {} ({}) does not appear in the trace; its regions cannot be drawn", path.display(), img.hash());

@@ -5,12 +5,15 @@ use super::Format;
 use dwim::check::{check_program, input_scope};
 use dwim::trace::TraceWriter;
 use dwim::value::Image;
-use dwim::{Limits, Session, Value};
+use dwim::{Code, Diagnostic, Limits, Session, Value};
 use std::path::Path;
 
 pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, strict: bool, tools: &ToolArgs) -> Result<Exit, Failure> {
     let limits = if strict { Limits::strict() } else { Limits::default() };
-    let img = Image::load(image).map_err(|d| bad_input(&d))?;
+    if let Some(t) = trace {
+        super::common::check_output_path("--trace", t)?;
+    }
+    let img = Image::load(image, &limits).map_err(|d| bad_input(&d))?;
     let (src, program) = load_program(path, &limits, format)?;
     let registry = super::common::registry(tools)?;
     let diags = check_program(&program, &registry, &input_scope(), true);
@@ -25,9 +28,7 @@ pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, stri
     session.bind("image", Value::Image(img));
     let outcomes = session.run_program(&src, &program.steps);
     let failed = outcomes.iter().find_map(|o| o.error().cloned());
-    if let Some(e) = session.trace_error() {
-        eprintln!("warning: could not write the trace: {e}");
-    }
+    let trace_lost = session.trace_error().map(|e| Diagnostic::new(Code::E503, format!("could not write the trace {}: {e}", trace.map(|t| t.display().to_string()).unwrap_or_default())));
     match format {
         Format::Json => {
             let doc = serde_json::json!({
@@ -36,6 +37,7 @@ pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, stri
                 "answer": session.answer().map(|v| v.to_json()),
                 "steps": outcomes.iter().map(|o| &o.record).collect::<Vec<_>>(),
                 "error": failed.as_ref().map(|d| d.to_json(Some(&src))),
+                "trace_error": trace_lost.as_ref().map(|d| d.to_json(None)),
             });
             println!("{doc}");
         }
@@ -54,5 +56,9 @@ pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, stri
             }
         }
     }
-    Ok(if failed.is_some() { Exit::ProgramError } else { Exit::Ok })
+    // The run's own results are reported above; a lost trace is reported after them and fails the command.
+    if let Some(d) = &trace_lost {
+        eprintln!("dwim: {}", d.one_line(None));
+    }
+    Ok(if failed.is_some() { Exit::ProgramError } else if trace_lost.is_some() { Exit::BadInput } else { Exit::Ok })
 }

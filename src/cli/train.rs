@@ -91,6 +91,7 @@ fn fail(d: Diagnostic) -> Failure {
 pub fn tokenizer(cmd: TokenizerCmd) -> Result<Exit, Failure> {
     match cmd {
         TokenizerCmd::Train { corpus, vocab, out } => {
+            super::common::check_output_path("--out", &out)?;
             let paths: Vec<&Path> = corpus.iter().map(|p| p.as_path()).collect();
             let tok = tokenizer::train_bpe(&paths, vocab).map_err(fail)?;
             tokenizer::save(&tok, &out).map_err(fail)?;
@@ -104,14 +105,19 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
     dwim::train::tune_allocator();
     let dev = match a.device.as_str() {
         "cpu" => Device::Cpu,
-        "cuda" => Device::new_cuda(0).map_err(|e| Failure::BadInput(format!("--device cuda: {e} (build with --features cuda)")))?,
-        other => return Err(Failure::BadInput(format!("unknown --device {other} (cpu, cuda)"))),
+        "cuda" => Device::new_cuda(0).map_err(|e| super::common::coded(dwim::Code::E505, format!("--device cuda: {e} (build with --features cuda)")))?,
+        other => return Err(super::common::coded(dwim::Code::E505, format!("unknown --device {other} (cpu, cuda)"))),
     };
-    std::fs::create_dir_all(&a.out).map_err(|e| Failure::BadInput(format!("cannot create {}: {e}", a.out.display())))?;
+    super::common::check_output_dir("--out", &a.out)?;
+    std::fs::create_dir_all(&a.out).map_err(|e| fail(Diagnostic::new(Code::E503, format!("cannot create {}: {e}", a.out.display()))))?;
     let data_name = a.data.display().to_string();
     let samples = load_jsonl(&a.data).map_err(fail)?;
     if samples.is_empty() {
-        return Err(fail(Diagnostic::new(Code::E402, format!("{data_name}: no samples"))));
+        return Err(fail(Diagnostic::new(Code::E601, format!("{data_name}: no samples"))));
+    }
+    if samples.iter().all(|s| s.n_targets() == 0) {
+        return Err(fail(Diagnostic::new(Code::E601, format!("{data_name}: every label of its {} samples is masked (-100): there is no target to train on", samples.len()))
+            .help("check the --mode of `dwim mask`; a sample's labels are -100 everywhere but its target tokens")));
     }
     let mut tok = a.tokenizer.as_deref().map(tokenizer::load).transpose().map_err(fail)?;
     let pad_id = tok.as_ref().and_then(|t| t.token_to_id(tokenizer::SPECIALS[0])).unwrap_or(0);
@@ -184,7 +190,7 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
     // How the agent must prompt this policy, as `dwim mask` recorded it beside the data.
     let meta = a.data.with_extension("policy.json");
     if meta.is_file() {
-        std::fs::copy(&meta, a.out.join("policy.json")).map_err(|e| Failure::BadInput(format!("cannot copy {}: {e}", meta.display())))?;
+        std::fs::copy(&meta, a.out.join("policy.json")).map_err(|e| super::common::coded(dwim::Code::E503, format!("cannot copy {}: {e}", meta.display())))?;
     }
     train_loop(&mut trainer, &a.out, a.format)
 }
@@ -202,7 +208,7 @@ fn train_loop(t: &mut Trainer, out: &Path, format: Format) -> Result<Exit, Failu
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_position(start_step);
-    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(out.join("log.jsonl")).map_err(|e| Failure::BadInput(format!("cannot write log: {e}")))?;
+    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(out.join("log.jsonl")).map_err(|e| super::common::coded(dwim::Code::E503, format!("cannot write log: {e}")))?;
     let started = Instant::now();
     let mut tokens = 0usize;
     let mut last_val = t.state.val_loss.last().map(|v| v.1);

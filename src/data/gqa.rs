@@ -21,15 +21,14 @@ struct GqaQuestion {
 /// Load questions, ordered by id. Every image must exist in `images`; a question without an
 /// answer (GQA's test split) is an error, since dwim scores and collects against answers.
 pub fn load(questions: &Path, images: &Path) -> Result<Vec<Item>, Diagnostic> {
-    let text = std::fs::read_to_string(questions)
-        .map_err(|e| Diagnostic::new(Code::E402, format!("cannot read {}: {e}", questions.display())))?;
+    let text = crate::io::read_text(questions, crate::Limits::default().max_file_bytes)?;
     let map: BTreeMap<String, GqaQuestion> = serde_json::from_str(&text).map_err(|e| {
-        Diagnostic::new(Code::E402, format!("{}:{}:{}: not a GQA question file: {e}", questions.display(), e.line(), e.column()))
+        Diagnostic::new(Code::E504, format!("{}:{}:{}: not a GQA question file: {e}", questions.display(), e.line(), e.column()))
             .help("expected {\"<question id>\": {\"imageId\": …, \"question\": …, \"answer\": …}, …}")
     })?;
     map.into_iter()
         .map(|(id, q)| {
-            let answer = q.answer.ok_or_else(|| Diagnostic::new(Code::E402, format!("{}: question {id} has no answer", questions.display())))?;
+            let answer = q.answer.ok_or_else(|| Diagnostic::new(Code::E504, format!("{}: question {id} has no answer", questions.display())))?;
             let image = find_image(images, &q.image_id)?;
             let family = q.types.as_ref().and_then(|t| t.get("structural")).and_then(|s| s.as_str()).unwrap_or("").to_string();
             Ok(Item {
@@ -50,11 +49,11 @@ pub fn load(questions: &Path, images: &Path) -> Result<Vec<Item>, Diagnostic> {
 /// `<dir>/<id>.jpg`, `.jpeg` or `.png`.
 pub fn find_image(dir: &Path, id: &str) -> Result<PathBuf, Diagnostic> {
     if id.contains(['/', '\\']) || id.contains("..") {
-        return Err(Diagnostic::new(Code::E402, format!("image id {id:?} is not a plain file name")));
+        return Err(Diagnostic::new(Code::E504, format!("image id {id:?} is not a plain file name")));
     }
     ["jpg", "jpeg", "png"]
         .iter()
         .map(|ext| dir.join(format!("{id}.{ext}")))
         .find(|p| p.is_file())
-        .ok_or_else(|| Diagnostic::new(Code::E402, format!("image {id} not found in {} (tried .jpg, .jpeg, .png)", dir.display())))
+        .ok_or_else(|| Diagnostic::new(Code::E501, format!("image {id} not found in {} (tried .jpg, .jpeg, .png)", dir.display())))
 }

@@ -10,8 +10,8 @@ use serde_json::Value as J;
 use std::path::Path;
 
 pub fn load(file: &Path, images: &Path) -> Result<Vec<Item>, Diagnostic> {
-    let text = std::fs::read_to_string(file).map_err(|e| Diagnostic::new(Code::E402, format!("cannot read {}: {e}", file.display())))?;
-    let bad = |line: usize, msg: String| Diagnostic::new(Code::E402, format!("{}: reference {line}: {msg}", file.display()));
+    let text = crate::io::read_text(file, crate::Limits::default().max_file_bytes)?;
+    let bad = |line: usize, msg: String| Diagnostic::new(Code::E504, format!("{}: reference {line}: {msg}", file.display()));
     let refs: Vec<J> = match serde_json::from_str::<J>(&text) {
         Ok(J::Array(a)) => a,
         Ok(other @ J::Object(_)) => vec![other],

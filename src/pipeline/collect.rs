@@ -150,7 +150,7 @@ impl Collector {
         if let Some(img) = self.images.lock().ok().and_then(|m| m.get(&scene_id).cloned()) {
             return Ok(img);
         }
-        let scene = self.dataset.scene(&scene_id).ok_or_else(|| Diagnostic::new(Code::E402, format!("question {} names unknown scene {scene_id:?}", item.id)))?;
+        let scene = self.dataset.scene(&scene_id).ok_or_else(|| Diagnostic::new(Code::E504, format!("question {} names unknown scene {scene_id:?}", item.id)))?;
         let img = self.dataset.image(scene)?;
         self.world.add(&img, scene.clone());
         if let Ok(mut m) = self.images.lock() {
@@ -168,7 +168,7 @@ impl Collector {
             #[cfg(feature = "train")]
             TeacherSpec::Local(dir) => Box::new(crate::agent::PolicyTeacher(crate::agent::Policy::load(dir)?)),
             #[cfg(not(feature = "train"))]
-            TeacherSpec::Local(_) => return Err(Diagnostic::new(Code::E402, "local teachers need a build with the `train` feature")),
+            TeacherSpec::Local(_) => return Err(Diagnostic::new(Code::E505, "local teachers need a build with the `train` feature")),
         })
     }
 
@@ -255,6 +255,7 @@ impl Collector {
 /// Collect into `out` (resumable): returns the canonical result over every shard file there.
 pub fn run(data: &Path, out: &Path, cfg: &CollectConfig, progress: bool) -> Result<Vec<Workflow>, Diagnostic> {
     let collector = Collector::new(data)?;
+    collector.dataset.check_split(&cfg.split)?;
     let path: PathBuf = out.join(format!("workflows{}.jsonl", cfg.shard.suffix()));
     let (store, done) = JsonlStore::open(&path)?;
     let todo: Vec<&Item> = collector.items(cfg).into_iter().filter(|q| !done.contains(&q.id)).collect();

@@ -89,6 +89,27 @@ fn seg(text: String, target: bool) -> Segment {
     Segment { text, target }
 }
 
+/// Check a workflow is one masking can afford: at most `limits.max_steps` actions and at most
+/// `limits.max_record_bytes` of rendered steps and results (E311 naming the workflow). A masked
+/// step's sample in the `full` and `prefix` forms repeats the workflow, so the samples of one
+/// workflow cost up to (steps × its text); with both bounded, masking is linear in its input.
+/// (Collection runs under `Limits::strict()`, so a collected workflow has at most its 32 steps.)
+pub fn check_workflow(wf: &Workflow, limits: &crate::Limits) -> Result<(), crate::diag::Diagnostic> {
+    use crate::diag::{Code, Diagnostic};
+    let n = wf.actions().count();
+    if n > limits.max_steps {
+        return Err(Diagnostic::new(Code::E311, format!("workflow {:?} has {n} steps; masking takes at most {} (the step limit programs run under)", wf.id, limits.max_steps)));
+    }
+    let mut bytes = wf.question.len();
+    for (i, (_, r)) in wf.actions().enumerate() {
+        bytes += action(r).len() + result_line(i + 1, r).len();
+        if bytes > limits.max_record_bytes {
+            return Err(Diagnostic::new(Code::E311, format!("workflow {:?} renders to over {} bytes, the limit for one record", wf.id, limits.max_record_bytes)));
+        }
+    }
+    Ok(())
+}
+
 /// Samples for one workflow. Non-viable workflows give none; flags must be set (`flag_steps`).
 pub fn samples(wf: &Workflow, mode: Mode, system: &str, seed: u64) -> Vec<Sample> {
     samples_with(wf, mode, Context::Full, system, seed)

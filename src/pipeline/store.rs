@@ -9,7 +9,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::pipeline::mask::fxhash;
 use serde::Serialize;
 use std::collections::BTreeSet;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// `K/N`: this process handles the items whose id hashes to K modulo N (0 ≤ K < N).
@@ -34,10 +34,10 @@ impl Shard {
 impl std::str::FromStr for Shard {
     type Err = String;
     fn from_str(s: &str) -> Result<Shard, String> {
-        let (k, n) = s.split_once('/').ok_or_else(|| format!("`{s}` is not K/N"))?;
-        let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| format!("bad K in `{s}`"))?, n.trim().parse().map_err(|_| format!("bad N in `{s}`"))?);
+        let (k, n) = s.split_once('/').ok_or_else(|| format!("E505 `{s}` is not K/N"))?;
+        let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| format!("E505 bad K in `{s}`"))?, n.trim().parse().map_err(|_| format!("E505 bad N in `{s}`"))?);
         if n == 0 || k >= n {
-            return Err(format!("shard `{s}` needs 0 <= K < N"));
+            return Err(format!("E505 shard `{s}` needs 0 <= K < N"));
         }
         Ok(Shard { k, n })
     }
@@ -49,45 +49,47 @@ pub struct JsonlStore {
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Diagnostic {
-    Diagnostic::new(Code::E402, format!("{}: {e}", path.display()))
+    Diagnostic::new(Code::E503, format!("{}: {e}", path.display()))
 }
 
 impl JsonlStore {
     /// Open (or create) the store; returns it with the ids already present.
+    ///
+    /// Only a torn final line (no newline at the end and not a record: what `kill -9` mid-write
+    /// leaves) is cut off. A final record that parses but lost its newline is completed. Any other
+    /// damaged line is E504 naming `file:line` and the file is left exactly as it was; a line over
+    /// `Limits::max_record_bytes` is E311. The path must be a regular file (E502) if it exists.
     pub fn open(path: &Path) -> Result<(JsonlStore, BTreeSet<String>), Diagnostic> {
         if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(d).map_err(|e| io_err(d, e))?;
         }
+        if path.exists() {
+            crate::io::check_regular(path)?;
+        }
         let mut file = std::fs::OpenOptions::new().read(true).append(true).create(true).open(path).map_err(|e| io_err(path, e))?;
+        if !file.metadata().map_err(|e| io_err(path, e))?.is_file() {
+            return Err(Diagnostic::new(Code::E502, format!("{} is not a regular file", path.display())));
+        }
         // One writer per store: a second collection on the same directory would interleave and
         // duplicate workflows. The OS releases the lock when the process ends, kill -9 included.
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Diagnostic::new(Code::E402, format!("{}: another process is writing to this store (is a collection already running on this directory?)", path.display())));
+                return Err(Diagnostic::new(Code::E503, format!("{}: another process is writing to this store (is a collection already running on this directory?)", path.display())));
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io_err(path, e)),
         }
-        let mut text = String::new();
-        file.read_to_string(&mut text).map_err(|e| io_err(path, e))?;
-        let mut done = BTreeSet::new();
-        let mut good_len = 0;
-        for line in text.split_inclusive('\n') {
-            let complete = line.ends_with('\n');
-            let id = serde_json::from_str::<serde_json::Value>(line.trim_end())
-                .ok()
-                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(String::from));
-            match (complete, id) {
-                (true, Some(id)) => {
-                    done.insert(id);
-                    good_len += line.len();
-                }
-                _ => break,
+        let (done, end) = scan(path, &file)?;
+        match end {
+            End::Clean => {}
+            End::Torn(at) => {
+                file.set_len(at).map_err(|e| io_err(path, e))?;
+                file.seek(SeekFrom::End(0)).map_err(|e| io_err(path, e))?;
             }
-        }
-        if good_len < text.len() {
-            file.set_len(good_len as u64).map_err(|e| io_err(path, e))?;
-            file.seek(SeekFrom::End(0)).map_err(|e| io_err(path, e))?;
+            End::Unterminated => {
+                file.seek(SeekFrom::End(0)).map_err(|e| io_err(path, e))?;
+                file.write_all(b"\n").map_err(|e| io_err(path, e))?;
+            }
         }
         Ok((JsonlStore { path: path.to_path_buf(), file }, done))
     }
@@ -101,11 +103,56 @@ impl JsonlStore {
     }
 }
 
+/// How a store's last line ends.
+enum End {
+    Clean,
+    /// A torn final line starts at this offset.
+    Torn(u64),
+    /// The final line is a whole record without its newline.
+    Unterminated,
+}
+
+/// The ids in a store, streamed line by line; any damaged line but a torn last one is E504.
+fn scan(path: &Path, file: &std::fs::File) -> Result<(BTreeSet<String>, End), Diagnostic> {
+    let mut lines = crate::io::LineReader::new(std::io::BufReader::new(file), path, crate::Limits::default().max_record_bytes);
+    let mut done = BTreeSet::new();
+    let mut end = End::Clean;
+    while let Some(line) = lines.next_line() {
+        let line = line?;
+        if line.terminated && line.bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let id = serde_json::from_slice::<serde_json::Value>(line.bytes)
+            .ok()
+            .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(String::from));
+        match (id, line.terminated) {
+            (Some(id), terminated) => {
+                done.insert(id);
+                if !terminated {
+                    end = End::Unterminated;
+                }
+            }
+            (None, false) => end = End::Torn(line.offset),
+            (None, true) => {
+                return Err(crate::io::bad_record(path, line.number, "not a stored record (a JSON object with an \"id\")")
+                    .help("only a torn last line is dropped on reopening; fix or remove this line by hand, nothing was changed"));
+            }
+        }
+    }
+    Ok((done, end))
+}
+
 /// Read every `*.jsonl` in a directory (all shards) as `T`, sorted by id: one canonical result
-/// whether the work ran as one process or as N shards.
+/// whether the work ran as one process or as N shards. Files are read through [`crate::io`]: a
+/// line that is not a `T` is E504 naming `file:line:col`, except a torn last line (no newline, not
+/// a record), which is skipped as [`JsonlStore::open`] would drop it.
 pub fn read_all<T: serde::de::DeserializeOwned>(dir: &Path, prefix: &str, id: impl Fn(&T) -> &str) -> Result<Vec<T>, Diagnostic> {
     let mut out = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| io_err(dir, e))?;
+    let meta = std::fs::metadata(dir).map_err(|e| crate::io::cannot_read(dir, &e))?;
+    if !meta.is_dir() {
+        return Err(Diagnostic::new(Code::E502, format!("{} is not a directory", dir.display())));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| crate::io::cannot_read(dir, &e))?;
     let mut files: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
@@ -113,14 +160,18 @@ pub fn read_all<T: serde::de::DeserializeOwned>(dir: &Path, prefix: &str, id: im
         .collect();
     files.sort();
     for f in files {
-        let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, e))?;
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
+        let mut lines = crate::io::LineReader::open(&f, crate::Limits::default().max_record_bytes)?;
+        while let Some(line) = lines.next_line() {
+            let line = line?;
+            if line.bytes.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
-            let v: T = serde_json::from_str(line)
-                .map_err(|e| Diagnostic::new(Code::E402, format!("{}:{}:{}: {e}", f.display(), i + 1, e.column())))?;
-            out.push(v);
+            match serde_json::from_slice::<T>(line.bytes) {
+                Ok(v) => out.push(v),
+                // A torn last line (a writer killed mid-line) is not a record; the file is left as it is.
+                Err(_) if !line.terminated => {}
+                Err(e) => return Err(crate::io::bad_json(&f, line.number, &e)),
+            }
         }
     }
     out.sort_by(|a, b| id(a).cmp(id(b)));
@@ -138,6 +189,46 @@ mod tests {
         std::fs::write(&p, "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\",\"x\":[1,").unwrap();
         let (mut s, done) = JsonlStore::open(&p).unwrap();
         assert_eq!(done.into_iter().collect::<Vec<_>>(), ["a", "b"]);
+        s.append(&serde_json::json!({"id": "c"})).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n");
+    }
+
+    #[test]
+    fn a_damaged_line_in_the_middle_is_an_error_and_nothing_is_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("workflows.jsonl");
+        let mut lines: Vec<String> = (0..81).map(|i| format!("{{\"id\":\"q{i}\",\"steps\":[]}}\n")).collect();
+        lines.insert(40, "{\"id\":\"broken\",\"st\n".into());
+        let text = lines.concat();
+        std::fs::write(&p, &text).unwrap();
+        let err = JsonlStore::open(&p).err().expect("a damaged middle line is an error");
+        assert_eq!(err.code, Code::E504);
+        assert!(err.message.contains("workflows.jsonl:41:"), "{}", err.message);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), text, "the store is byte-identical");
+    }
+
+    #[test]
+    fn readers_skip_a_torn_last_line_and_leave_the_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("workflows.jsonl");
+        let text = "{\"id\":\"b\"}\n{\"id\":\"a\"}\n{\"id\":\"c\",\"x\":[1,";
+        std::fs::write(&p, text).unwrap();
+        let all: Vec<serde_json::Value> = read_all(dir.path(), "workflows", |v: &serde_json::Value| v["id"].as_str().unwrap_or("")).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), text);
+        std::fs::write(&p, "{\"id\":\"b\"}\n{\"id\":\n{\"id\":\"a\"}\n").unwrap();
+        let e = read_all::<serde_json::Value>(dir.path(), "workflows", |v| v["id"].as_str().unwrap_or("")).unwrap_err();
+        assert_eq!(e.code, Code::E504);
+        assert!(e.message.contains("workflows.jsonl:2:"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_whole_last_record_without_its_newline_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("w.jsonl");
+        std::fs::write(&p, "{\"id\":\"a\"}\n{\"id\":\"b\"}").unwrap();
+        let (mut s, done) = JsonlStore::open(&p).unwrap();
+        assert_eq!(done.len(), 2);
         s.append(&serde_json::json!({"id": "c"})).unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n");
     }

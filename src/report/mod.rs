@@ -21,6 +21,6 @@ use std::path::Path;
 pub fn write_report(trace: &Path, images: &[Image], out: &Path) -> Result<usize, Diagnostic> {
     let records = read_trace(trace)?;
     let html = render(&records, images, &trace.display().to_string())?;
-    std::fs::write(out, html).map_err(|e| Diagnostic::new(Code::E402, format!("cannot write {}: {e}", out.display())))?;
+    std::fs::write(out, html).map_err(|e| Diagnostic::new(Code::E503, format!("cannot write {}: {e}", out.display())))?;
     Ok(records.len())
 }

@@ -3,7 +3,7 @@
 
 use super::record::{TraceRecord, SCHEMA};
 use crate::diag::{Code, Diagnostic};
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::Path;
 
 pub struct TraceWriter {
@@ -14,10 +14,10 @@ impl TraceWriter {
     pub fn create(path: &Path) -> Result<TraceWriter, Diagnostic> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
-                .map_err(|e| Diagnostic::new(Code::E402, format!("cannot create {}: {e}", dir.display())))?;
+                .map_err(|e| Diagnostic::new(Code::E503, format!("cannot create {}: {e}", dir.display())))?;
         }
         let f = std::fs::File::create(path)
-            .map_err(|e| Diagnostic::new(Code::E402, format!("cannot write trace {}: {e}", path.display())))?;
+            .map_err(|e| Diagnostic::new(Code::E503, format!("cannot write trace {}: {e}", path.display())))?;
         Ok(TraceWriter { out: Box::new(f) })
     }
 
@@ -33,24 +33,17 @@ impl TraceWriter {
     }
 }
 
-/// Read a trace file. A line that is not a valid record is an error naming the line.
+/// Read a trace file through [`crate::io`] (regular files only, E501 / E502; a line over
+/// `Limits::max_record_bytes` is E311). A line that is not a valid record is E504 naming the line.
 pub fn read_trace(path: &Path) -> Result<Vec<TraceRecord>, Diagnostic> {
-    let f = std::fs::File::open(path)
-        .map_err(|e| Diagnostic::new(Code::E402, format!("cannot read trace {}: {e}", path.display())))?;
     let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(|e| Diagnostic::new(Code::E402, format!("{}:{}: {e}", path.display(), i + 1)))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let rec: TraceRecord = serde_json::from_str(&line).map_err(|e| {
-            Diagnostic::new(Code::E402, format!("{}:{}:{}: not a trace record: {e}", path.display(), i + 1, e.column()))
-        })?;
-        if rec.schema.split('/').next() != SCHEMA.split('/').next() || rec.schema != SCHEMA {
-            return Err(Diagnostic::new(Code::E402, format!("{}:{}: unsupported trace schema {:?} (this dwim reads {SCHEMA})",
-                path.display(), i + 1, rec.schema)));
+    crate::io::for_each_json_line(path, crate::Limits::default().max_record_bytes, |n, v: serde_json::Value| {
+        let rec: TraceRecord = serde_json::from_value(v).map_err(|e| crate::io::bad_record(path, n, format!("not a trace record: {e}")))?;
+        if rec.schema != SCHEMA {
+            return Err(crate::io::bad_record(path, n, format!("unsupported trace schema {:?} (this dwim reads {SCHEMA})", rec.schema)));
         }
         out.push(rec);
-    }
+        Ok(())
+    })?;
     Ok(out)
 }

@@ -78,8 +78,12 @@ impl Default for Hyper {
 
 const META_KEY: &str = "dwim.train_state";
 
+fn write_err(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::new(Code::E503, format!("cannot write {}: {e}", path.display()))
+}
+
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::new(Code::E402, format!("checkpoint {}: {e}", path.display()))
+    Diagnostic::new(Code::E504, format!("checkpoint {}: {e}", path.display()))
 }
 
 /// Write tensors + state atomically to `path`.
@@ -95,11 +99,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = std::path::PathBuf::from(tmp);
-    let mut f = std::fs::File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| io_err(&tmp, e))?;
-    f.sync_all().map_err(|e| io_err(&tmp, e))?;
+    let mut f = std::fs::File::create(&tmp).map_err(|e| write_err(&tmp, e))?;
+    f.write_all(bytes).map_err(|e| write_err(&tmp, e))?;
+    f.sync_all().map_err(|e| write_err(&tmp, e))?;
     drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| write_err(path, e))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
@@ -110,7 +114,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
 
 /// Read a checkpoint: its tensors and its state.
 pub fn load(path: &Path, dev: &Device) -> Result<(BTreeMap<String, Tensor>, TrainState), Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| io_err(path, e))?;
+    let bytes = crate::io::read_bytes(path, crate::Limits::default().max_file_bytes)?;
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| io_err(path, e))?;
     let json = meta
         .metadata()

@@ -41,7 +41,7 @@ struct Raw {
 }
 
 fn bad(file: &str, line: usize, msg: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::new(Code::E402, format!("{file}:{line}: {msg}"))
+    Diagnostic::new(Code::E504, format!("{file}:{line}: {msg}"))
         .help("each line must be {\"input_ids\": [u32...], \"labels\": [i64...]} with equal lengths, labels -100 or a token id")
 }
 
@@ -74,7 +74,7 @@ pub fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Sample>, Diagnostic> {
 
 pub fn load_jsonl(path: &Path) -> Result<Vec<Sample>, Diagnostic> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::new(Code::E402, format!("cannot read {name}: {e}")))?;
+    let bytes = crate::io::read_bytes(path, crate::Limits::default().max_file_bytes)?;
     let text = std::str::from_utf8(&bytes).map_err(|e| bad(&name, 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count(), "not UTF-8"))?;
     parse_jsonl(&name, text)
 }

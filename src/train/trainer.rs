@@ -69,7 +69,7 @@ impl Trainer {
     /// One optimizer update over `accum` micro-batches.
     pub fn train_step(&mut self) -> Result<StepStats, Diagnostic> {
         if self.train.is_empty() {
-            return Err(Diagnostic::new(Code::E402, "no training samples"));
+            return Err(Diagnostic::new(Code::E601, "no training samples"));
         }
         let h = &self.state.hyper;
         let dev = self.model.device().clone();
@@ -102,8 +102,8 @@ impl Trainer {
             accumulate(&mut grads, g).map_err(internal)?;
         }
         let grad_norm = if grads.is_empty() { 0.0 } else { clip_grad_norm(&mut grads, self.state.hyper.clip).map_err(internal)? };
-        if !loss.is_finite() {
-            return Err(Diagnostic::new(Code::E499, format!("training diverged at step {step}: loss {loss}")).help("lower --lr"));
+        if !loss.is_finite() || !grad_norm.is_finite() {
+            return Err(Diagnostic::new(Code::E602, format!("training diverged at step {step}: loss {loss}, gradient norm {grad_norm}")).help("lower --lr"));
         }
         if !grads.is_empty() {
             self.opt.step(&grads, lr).map_err(internal)?;
@@ -181,12 +181,12 @@ impl Trainer {
             }
         }
         let model = Model::from_weights(&state.config, weights, state.lora.clone(), dev)
-            .map_err(|e| Diagnostic::new(Code::E402, format!("checkpoint {}: {e}", path.display())))?;
+            .map_err(|e| Diagnostic::new(Code::E504, format!("checkpoint {}: {e}", path.display())))?;
         let mut opt = AdamW::new(model.trainable(), state.adamw);
         opt.t = state.adam_t;
         for ((name, _), slot) in opt.vars.iter().zip(opt.moments.iter_mut()) {
             let Some((Some(m), Some(v))) = moments.remove(name) else {
-                return Err(Diagnostic::new(Code::E402, format!("checkpoint {}: optimizer state for {name} missing", path.display())));
+                return Err(Diagnostic::new(Code::E504, format!("checkpoint {}: optimizer state for {name} missing", path.display())));
             };
             let to_vec = |t: Tensor| t.flatten_all().and_then(|t| t.to_vec1::<f32>()).map_err(internal);
             *slot = Moments { m: to_vec(m)?, v: to_vec(v)? };

@@ -2,6 +2,7 @@
 
 use super::BBox;
 use crate::diag::{Code, Diagnostic};
+use crate::Limits;
 use std::sync::Arc;
 
 /// An RGB image shared by every value that refers to it.
@@ -30,16 +31,47 @@ impl Image {
         Image(Arc::new(ImageData { pixels, hash }))
     }
 
-    /// Decode a PNG or JPEG file.
-    pub fn load(path: &std::path::Path) -> Result<Image, Diagnostic> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Diagnostic::new(Code::E402, format!("cannot read image {}: {e}", path.display())))?;
-        Image::decode(&bytes).map_err(|d| Diagnostic { message: format!("{}: {}", path.display(), d.message), ..d })
+    /// Decode a PNG or JPEG file (read through [`crate::io`]: E501 / E502, and E311 over
+    /// `limits.max_file_bytes` or over 8 bytes a pixel of `limits.max_image_pixels` plus 16 MiB, more
+    /// than any image within the pixel limit needs) of at most `limits.max_image_pixels` (E310,
+    /// from the header). A file that does not decode, or has no pixels, is E501.
+    pub fn load(path: &std::path::Path, limits: &Limits) -> Result<Image, Diagnostic> {
+        let cap = limits.max_file_bytes.min(limits.max_image_pixels.saturating_mul(8).saturating_add(16 << 20));
+        let bytes = crate::io::read_bytes(path, cap)?;
+        // A file that is not an image is a file dwim cannot read (E501), not a tool's bad input.
+        Image::decode(&bytes, limits).map_err(|d| Diagnostic {
+            code: if d.code == Code::E402 { Code::E501 } else { d.code },
+            message: format!("{}: {}", path.display(), d.message),
+            ..d
+        })
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Image, Diagnostic> {
-        let img = image::load_from_memory(bytes)
-            .map_err(|e| Diagnostic::new(Code::E402, format!("cannot decode image: {e}")).help("dwim reads PNG and JPEG images"))?;
+    /// Decode PNG or JPEG bytes. The dimensions are read from the header first: more than
+    /// `limits.max_image_pixels` is E310 before any pixel is decoded, and the decoder itself runs
+    /// under `image::Limits` (width, height and allocation) so a file whose header lies cannot make
+    /// it allocate more. An image with no pixels (0×N) or bytes that do not decode are E402.
+    pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Image, Diagnostic> {
+        let undecodable = |e: image::ImageError| Diagnostic::new(Code::E402, format!("cannot decode image: {e}")).help("dwim reads PNG and JPEG images");
+        let reader = || image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|e| undecodable(image::ImageError::IoError(e)));
+        let (w, h) = reader()?.into_dimensions().map_err(undecodable)?;
+        let pixels = w as u64 * h as u64;
+        if w == 0 || h == 0 {
+            return Err(Diagnostic::new(Code::E402, format!("image is {w}x{h}: it has no pixels")));
+        }
+        if pixels > limits.max_image_pixels {
+            return Err(Diagnostic::new(Code::E310, format!("image is {w}x{h} = {pixels} pixels; the limit is {} pixels", limits.max_image_pixels)));
+        }
+        let mut caps = image::Limits::default();
+        caps.max_image_width = Some(w);
+        caps.max_image_height = Some(h);
+        // At most 16-bit RGBA (8 bytes a pixel) for the decoded buffer, plus the decoder's own tables.
+        caps.max_alloc = Some(pixels.saturating_mul(8).saturating_add(64 << 20));
+        let mut r = reader()?;
+        r.limits(caps);
+        let img = r.decode().map_err(|e| match e {
+            image::ImageError::Limits(_) => Diagnostic::new(Code::E310, format!("image is {w}x{h}: decoding it needs more memory than its size allows ({e})")),
+            e => undecodable(e),
+        })?;
         Ok(Image::from_rgb(img.to_rgb8()))
     }
 

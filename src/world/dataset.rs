@@ -16,6 +16,7 @@ use super::scene::Scene;
 use crate::data::Item;
 use crate::diag::{Code, Diagnostic};
 use crate::value::Image;
+use crate::Limits;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -46,8 +47,9 @@ pub struct Dataset {
     pub questions: Vec<Item>,
 }
 
+/// E503: an output that could not be written.
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::new(Code::E402, format!("{}: {e}", path.display()))
+    Diagnostic::new(Code::E503, format!("{}: {e}", path.display()))
 }
 
 /// Draw scene `i` and its questions.
@@ -61,7 +63,7 @@ pub fn make_scene(cfg: &GenConfig, i: usize) -> (image::RgbImage, Scene, Vec<Ite
 /// Write a dataset to `out` (created if needed). Returns the number of questions.
 pub fn generate(out: &Path, cfg: &GenConfig) -> Result<usize, Diagnostic> {
     if cfg.width < 120 || cfg.height < 90 || cfg.width > 4096 || cfg.height > 4096 {
-        return Err(Diagnostic::new(Code::E402, format!("image size {}x{} is out of range", cfg.width, cfg.height))
+        return Err(Diagnostic::new(Code::E505, format!("image size {}x{} is out of range", cfg.width, cfg.height))
             .help("use at least 120x90 and at most 4096x4096 (default 320x240)"));
     }
     std::fs::create_dir_all(out.join("images")).map_err(|e| io_err(out, e))?;
@@ -97,18 +99,13 @@ fn split_key(s: &str) -> &'static str {
 }
 
 fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|e| io_err(path, e))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| io_err(path, format!("line {}: {e}", i + 1))))
-        .collect()
+    crate::io::read_jsonl(path, Limits::default().max_record_bytes)
 }
 
 impl Dataset {
     pub fn load(dir: &Path) -> Result<Dataset, Diagnostic> {
         if !dir.join("scenes.jsonl").is_file() {
-            return Err(Diagnostic::new(Code::E402, format!("{} is not a bench-world dataset (no scenes.jsonl)", dir.display()))
+            return Err(Diagnostic::new(Code::E501, format!("{} is not a bench-world dataset (no scenes.jsonl)", dir.display()))
                 .help("create one with `dwim bench-world generate --out DIR`"));
         }
         Ok(Dataset { dir: dir.to_path_buf(), scenes: read_jsonl(&dir.join("scenes.jsonl"))?, questions: read_jsonl(&dir.join("questions.jsonl"))? })
@@ -119,7 +116,22 @@ impl Dataset {
     }
 
     pub fn image(&self, scene: &Scene) -> Result<Image, Diagnostic> {
-        Image::load(&self.dir.join(&scene.file))
+        Image::load(&self.dir.join(&scene.file), &Limits::default())
+    }
+
+    /// The splits this dataset's questions name (`train`, `val`, `test`, …), sorted.
+    pub fn split_names(&self) -> Vec<String> {
+        let set: std::collections::BTreeSet<&str> = self.questions.iter().map(|q| q.split.as_str()).chain(self.scenes.iter().map(|s| s.split.as_str())).collect();
+        set.into_iter().map(String::from).collect()
+    }
+
+    /// E505 unless `split` is `all` or a split this dataset has (a typo must not run 0 questions).
+    pub fn check_split(&self, split: &str) -> Result<(), Diagnostic> {
+        let names = self.split_names();
+        if split == "all" || names.iter().any(|n| n == split) {
+            return Ok(());
+        }
+        Err(Diagnostic::new(Code::E505, format!("--split {split}: {} has no such split (it has {}, or `all`)", self.dir.display(), names.join(", "))))
     }
 
     /// Scenes of a split (`all` for every scene).

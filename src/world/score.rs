@@ -145,7 +145,7 @@ pub fn workflow_accuracy(ds: &Dataset, split: &str, registry: &Registry) -> Resu
     for q in ds.questions.iter().filter(|q| split == "all" || q.split == split) {
         let Some(prog) = &q.program else { continue };
         if !images.contains_key(&q.image) {
-            images.insert(q.image.clone(), Image::load(&ds.dir.join(&q.image))?);
+            images.insert(q.image.clone(), Image::load(&ds.dir.join(&q.image), &crate::Limits::default())?);
         }
         let ok = run_reference(registry, &images[&q.image], &q.id, prog).is_some_and(|v| q.is_correct(&v));
         out.entry(q.family.clone()).or_default().add(ok);

@@ -6,7 +6,8 @@
 use super::{extract_step, Teacher, TeacherInput, Turn};
 use crate::diag::{Code, Diagnostic};
 use serde_json::json;
-use std::time::Duration;
+use std::io::Read;
+use std::time::{Duration, Instant};
 
 pub struct OpenAiTeacher {
     /// Base URL, e.g. `http://127.0.0.1:8080/v1`.
@@ -16,6 +17,11 @@ pub struct OpenAiTeacher {
     pub temperature: f64,
     pub max_tokens: u32,
     pub few_shot: String,
+    /// Bytes of one reply body (E415 beyond); `Limits::max_reply_bytes`.
+    pub max_reply_bytes: usize,
+    /// Total time for one request, connect to the last byte of the reply (E413);
+    /// `Limits::reply_deadline`. A body that never ends or drips one byte at a time ends here.
+    pub reply_deadline: Duration,
     agent: ureq::Agent,
 }
 
@@ -39,8 +45,19 @@ impl OpenAiTeacher {
             temperature: 0.2,
             max_tokens: 128,
             few_shot: FEW_SHOT.to_string(),
-            agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).build(),
+            max_reply_bytes: 0,
+            reply_deadline: Duration::ZERO,
+            agent: ureq::AgentBuilder::new().build(),
         }
+        .with_limits(&crate::Limits::default())
+    }
+
+    /// Use the reply bounds of `limits` (`max_reply_bytes`, `reply_deadline`).
+    pub fn with_limits(mut self, limits: &crate::Limits) -> Self {
+        self.max_reply_bytes = limits.max_reply_bytes;
+        self.reply_deadline = limits.reply_deadline;
+        self.agent = ureq::AgentBuilder::new().timeout(limits.reply_deadline).build();
+        self
     }
 
     /// The chat messages for the next step.
@@ -93,7 +110,9 @@ impl Teacher for OpenAiTeacher {
 }
 
 impl OpenAiTeacher {
-    /// One chat completion: the reply's text.
+    /// One chat completion: the reply's text. E412 when the endpoint cannot be reached, E413 when
+    /// the whole exchange takes longer than `reply_deadline`, E414 for an HTTP error status, E415
+    /// for a reply over `max_reply_bytes` or one that is not a chat completion.
     pub fn chat(&self, messages: Vec<serde_json::Value>, max_tokens: u32) -> Result<String, Diagnostic> {
         let url = format!("{}/chat/completions", self.base);
         let body = json!({
@@ -103,22 +122,70 @@ impl OpenAiTeacher {
             "max_tokens": max_tokens,
             "stop": ["\nStep", "\nResult"],
         });
-        let mut req = self.agent.post(&url);
+        let started = Instant::now();
+        let mut req = self.agent.post(&url).timeout(self.reply_deadline);
         if let Some(k) = &self.api_key {
             req = req.set("Authorization", &format!("Bearer {k}"));
         }
-        let fail = |m: String| Diagnostic::new(Code::E401, m).tool("teacher").help("is the endpoint an OpenAI-compatible chat server? e.g. `llama-server -m model.gguf --port 8080`");
-        let resp: serde_json::Value = match req.send_json(body) {
-            Ok(r) => r.into_json().map_err(|e| fail(format!("{url}: unreadable reply: {e}")))?,
+        let fail = |code: Code, m: String| Diagnostic::new(code, m).tool("teacher").help("is the endpoint an OpenAI-compatible chat server? e.g. `llama-server -m model.gguf --port 8080`");
+        let resp = match req.send_json(body) {
+            Ok(r) => r,
             Err(ureq::Error::Status(code, r)) => {
-                let text = r.into_string().unwrap_or_default();
-                return Err(fail(format!("{url}: HTTP {code}: {}", text.chars().take(300).collect::<String>())));
+                let text = read_capped(r, 4096, self.reply_deadline.saturating_sub(started.elapsed()).max(Duration::from_millis(1)), started).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+                return Err(fail(Code::E414, format!("{url}: HTTP {code}: {}", text.chars().take(300).collect::<String>())));
             }
-            Err(e) => return Err(fail(format!("{url}: {e}"))),
+            Err(ureq::Error::Transport(t)) => {
+                let timed_out = started.elapsed() >= self.reply_deadline || t.to_string().contains("timed out") || t.to_string().contains("Timed out");
+                let code = match t.kind() {
+                    _ if timed_out => Code::E413,
+                    ureq::ErrorKind::BadStatus | ureq::ErrorKind::BadHeader => Code::E415,
+                    _ => Code::E412,
+                };
+                let what = if code == Code::E413 { format!("no complete reply within {:?}", self.reply_deadline) } else { t.to_string() };
+                return Err(fail(code, format!("{url}: {what}")));
+            }
         };
+        let bytes = read_capped(resp, self.max_reply_bytes, self.reply_deadline, started).map_err(|e| match e {
+            ReadError::TooLarge => fail(Code::E415, format!("{url}: the reply is over {} bytes", self.max_reply_bytes)),
+            ReadError::Deadline => fail(Code::E413, format!("{url}: no complete reply within {:?}", self.reply_deadline)),
+            ReadError::Io(e) => fail(Code::E412, format!("{url}: reading the reply: {e}")),
+        })?;
+        let resp: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| fail(Code::E415, format!("{url}: the reply is not JSON: {e}")))?;
         resp["choices"][0]["message"]["content"]
             .as_str()
             .map(String::from)
-            .ok_or_else(|| fail(format!("{url}: no choices[0].message.content in the reply")))
+            .ok_or_else(|| fail(Code::E415, format!("{url}: no choices[0].message.content in the reply")))
+    }
+}
+
+enum ReadError {
+    TooLarge,
+    Deadline,
+    Io(std::io::Error),
+}
+
+/// A reply body, at most `cap` bytes, all of it by `started + deadline` (checked between reads;
+/// ureq's own deadline bounds a read that stalls).
+fn read_capped(resp: ureq::Response, cap: usize, deadline: Duration, started: Instant) -> Result<Vec<u8>, ReadError> {
+    let mut reader = resp.into_reader();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 16 << 10];
+    loop {
+        if started.elapsed() > deadline {
+            return Err(ReadError::Deadline);
+        }
+        let n = match reader.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) || started.elapsed() > deadline => return Err(ReadError::Deadline),
+            Err(e) => return Err(ReadError::Io(e)),
+        };
+        if n == 0 {
+            return Ok(out);
+        }
+        if out.len() + n > cap {
+            return Err(ReadError::TooLarge);
+        }
+        out.extend_from_slice(&buf[..n]);
     }
 }

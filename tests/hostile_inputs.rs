@@ -1,0 +1,289 @@
+//! Hostile inputs from outside a program: files that are not files (FIFOs, devices, directories),
+//! images whose header lies, flag values that cannot be right, outputs that cannot be written and a
+//! stdout that goes away. Each ends in a coded error (or a quiet exit) at once: never a hang, a
+//! panic or a lying exit code.
+
+mod common;
+
+use common::*;
+use dwim::value::Image;
+use dwim::{Code, Limits};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Run dwim, killing it (and failing) if it has not ended within `limit`: a hang is a failure.
+fn dwim_within(args: &[&str], limit: Duration) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dwim")).args(args).current_dir(root()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let t0 = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("dwim {args:?} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn dwim(args: &[&str]) -> Output {
+    dwim_within(args, Duration::from_secs(60))
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or_else(|| panic!("killed by a signal: {:?}", o.status))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn mkfifo(path: &Path) -> bool {
+    Command::new("mkfifo").arg(path).status().map(|s| s.success()).unwrap_or(false)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn fifos_devices_and_directories_are_e502_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let mut specials = vec![dir.path().to_path_buf()];
+    if cfg!(unix) {
+        specials.push("/dev/zero".into());
+        if mkfifo(&fifo) {
+            specials.push(fifo.clone());
+        } else {
+            eprintln!("skipped the FIFO case: no mkfifo here");
+        }
+    }
+    let good = scene_png(&[], dir.path(), "scene.png");
+    for p in &specials {
+        for args in [
+            vec!["check", s(p)],
+            vec!["run", "programs/count_red.wf", "--image", s(p)],
+            vec!["run", s(p), "--image", s(&good)],
+            vec!["replay", s(p)],
+            vec!["report", s(p), "--html", s(&dir.path().join("o.html"))],
+        ] {
+            let o = dwim_within(&args, Duration::from_secs(20));
+            assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+            assert!(stderr(&o).contains("E502"), "{args:?}: {}", stderr(&o));
+        }
+        for f in [dwim::io::read_bytes(p, 1 << 20).err(), dwim::trace::read_trace(p).err(), Image::load(p, &Limits::strict()).err(), dwim::tokenizer::load(p).err()] {
+            assert_eq!(f.map(|d| d.code), Some(Code::E502), "{}", p.display());
+        }
+    }
+}
+
+#[test]
+fn a_missing_file_is_e501_not_a_tool_error() {
+    let o = dwim(&["run", "programs/count_red.wf", "--image", "/nonexistent/x.png"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("E501") && stderr(&o).contains("/nonexistent/x.png"), "{}", stderr(&o));
+    let o = dwim(&["replay", "/nonexistent/t.jsonl"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("E501"), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let not_png = dir.path().join("x.png");
+    std::fs::write(&not_png, "not a png").unwrap();
+    let e = Image::load(&not_png, &Limits::default()).unwrap_err();
+    assert_eq!(e.code, Code::E501, "{}", e.message);
+}
+
+/// The bytes of a small PNG or JPEG, to patch headers into.
+fn small(format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(16, 16, image::Rgb([200, 30, 30]));
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), format).unwrap();
+    out
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        c ^= b as u32;
+        for _ in 0..8 {
+            c = if c & 1 != 0 { (c >> 1) ^ 0xEDB8_8320 } else { c >> 1 };
+        }
+    }
+    !c
+}
+
+/// A PNG whose IHDR claims `w`×`h` (CRC fixed), with the original small IDAT.
+fn png_claiming(w: u32, h: u32) -> Vec<u8> {
+    let mut b = small(image::ImageFormat::Png);
+    b[16..20].copy_from_slice(&w.to_be_bytes());
+    b[20..24].copy_from_slice(&h.to_be_bytes());
+    let crc = crc32(&b[12..29]);
+    b[29..33].copy_from_slice(&crc.to_be_bytes());
+    b
+}
+
+/// A JPEG whose frame header claims `w`×`h`, cut `extra` bytes into its scan data: every header
+/// is whole, the pixels are missing (what a truncated download looks like).
+fn jpeg_claiming(w: u16, h: u16, extra: usize) -> Vec<u8> {
+    let mut b = small(image::ImageFormat::Jpeg);
+    let sof = b.windows(2).position(|x| x[0] == 0xFF && (x[1] == 0xC0 || x[1] == 0xC2)).expect("a SOF marker");
+    b[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
+    b[sof + 7..sof + 9].copy_from_slice(&w.to_be_bytes());
+    let sos = b.windows(2).position(|x| x[0] == 0xFF && x[1] == 0xDA).expect("a SOS marker");
+    let len = u16::from_be_bytes([b[sos + 2], b[sos + 3]]) as usize;
+    b.truncate(sos + 2 + len + extra);
+    b
+}
+
+#[test]
+fn images_whose_header_claims_a_huge_canvas_are_e310_before_decoding() {
+    for limits in [Limits::strict(), Limits::default()] {
+        let e = Image::decode(&png_claiming(8192, 8192), &limits).unwrap_err();
+        assert_eq!(e.code, Code::E310, "{}", e.message);
+        assert!(e.message.contains("8192x8192"), "{}", e.message);
+        let e = Image::decode(&jpeg_claiming(12000, 12000, 16), &limits).unwrap_err();
+        assert_eq!(e.code, Code::E310, "{}", e.message);
+    }
+    // Within the limits a truncated file is an error or a small image, never a panic.
+    let _ = Image::decode(&jpeg_claiming(64, 64, 16), &Limits::strict());
+    assert!(Image::decode(&png_claiming(0, 16), &Limits::default()).is_err(), "an image with no pixels is an error");
+    assert!(Image::decode(&small(image::ImageFormat::Png), &Limits::strict()).is_ok());
+    // Through the CLI too.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("huge.png");
+    std::fs::write(&p, png_claiming(8192, 8192)).unwrap();
+    let o = dwim(&["run", "programs/count_red.wf", "--image", s(&p), "--strict"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("E310"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    for args in [&["tools"][..], &["tools", "--format", "json"], &["--help"], &["replay", "tests/golden/traces/count_red.jsonl"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dwim")).args(args).current_dir(root()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let err = stderr(&o);
+        assert!(!err.contains("internal error") && !err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn flag_values_are_validated_with_e505_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("bench");
+    let o = dwim(&["bench-world", "generate", "--out", s(&data), "--n", "3", "--seed", "1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = dir.path().join("dw");
+    let (m, gif) = (dir.path().join("m.jsonl"), dir.path().join("x.gif"));
+    let scene = data.join("images").join("scene_00000.png");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["collect", "--data", s(&data), "--split", "bogus", "--out", s(&out)],
+        vec!["collect", "--data", s(&data), "--shard", "4/4", "--out", s(&out)],
+        vec!["collect", "--data", s(&data), "--shard", "x", "--out", s(&out)],
+        vec!["tools", "--plugins", "/nonexistent/plugins"],
+        vec!["mask", "--traces", s(&out), "--tokenizer", "new:4294967295", "--out", s(&m)],
+        vec!["mask", "--traces", s(&out), "--tokenizer", "new:lots", "--out", s(&m)],
+        vec!["scene", "--out", s(&gif)],
+        vec!["scene", "--out", s(dir.path())],
+        vec!["run", "programs/count_red.wf", "--image", s(&scene), "--trace", s(&data)],
+    ];
+    for args in &cases {
+        let t0 = Instant::now();
+        let o = dwim(args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("E505"), "{args:?}: {}", stderr(&o));
+        assert!(t0.elapsed() < Duration::from_secs(20), "{args:?} took {:?}", t0.elapsed());
+    }
+    assert!(!out.join("workflows.jsonl").exists() || std::fs::read(out.join("workflows.jsonl")).unwrap().is_empty());
+    let o = dwim(&["collect", "--data", s(&data), "--split", "all", "--out", s(&out)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn outputs_that_cannot_be_written_are_e503_and_fail_the_command() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: no /dev/full here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full.png");
+    std::os::unix::fs::symlink("/dev/full", &full).unwrap();
+    let o = dwim(&["scene", "--out", s(&full)]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("E503"), "{}", stderr(&o));
+    let image = s(&scene_png(&[], dir.path(), "scene.png")).to_string();
+    let o = dwim(&["run", "programs/count_red.wf", "--image", &image, "--trace", "/dev/full"]);
+    assert_ne!(code(&o), 0, "a lost trace fails the command");
+    assert!(stderr(&o).contains("E503"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("answer"), "the run's own results are still reported: {}", stdout(&o));
+    let full_out = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dwim")).arg("tools").current_dir(root()).stdout(full_out).stderr(Stdio::piped()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("E503") && !stderr(&o).contains("internal error"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_lists_the_code_ranges() {
+    let o = dwim(&["--help"]);
+    assert_eq!(code(&o), 0);
+    for needle in ["E3xx limits", "E5xx", "docs/errors.md"] {
+        assert!(stdout(&o).contains(needle), "--help lacks {needle}");
+    }
+}
+
+#[test]
+fn a_store_damaged_in_the_middle_is_reported_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("bench");
+    let o = dwim(&["bench-world", "generate", "--out", s(&data), "--n", "2", "--seed", "2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = dir.path().join("dw");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut lines: Vec<String> = (0..81).map(|i| format!("{{\"id\":\"old{i}\",\"steps\":[]}}\n")).collect();
+    lines.insert(40, "{\"id\":\"old-torn\",\"ste\n".into());
+    let text = lines.concat();
+    std::fs::write(out.join("workflows.jsonl"), &text).unwrap();
+    let o = dwim(&["collect", "--data", s(&data), "--split", "all", "--out", s(&out)]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("E504") && stderr(&o).contains("workflows.jsonl:41"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(out.join("workflows.jsonl")).unwrap(), text, "nothing deleted or rewritten");
+}
+
+#[cfg(feature = "train")]
+#[test]
+fn training_with_every_label_masked_is_e601() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("masked.jsonl");
+    std::fs::write(&data, "{\"input_ids\": [1, 2, 3], \"labels\": [-100, -100, -100]}\n".repeat(4)).unwrap();
+    let o = dwim(&["train", "--model", "micro", "--data", s(&data), "--out", s(&dir.path().join("o")), "--steps", "2"]);
+    assert_ne!(code(&o), 0);
+    assert!(stderr(&o).contains("E601"), "{}", stderr(&o));
+}
+
+/// `dwim … 2>&1 | head -c1`: stdout and stderr both a pipe whose reader is gone. A panic hook that
+/// itself failed to write then panicked while panicking: the sporadic exit 134 of `dwim collect`.
+#[test]
+fn stdout_and_stderr_closed_together_never_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("bench");
+    let o = dwim(&["bench-world", "generate", "--out", s(&data), "--n", "2", "--seed", "3"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = dir.path().join("dw");
+    for args in [vec!["tools"], vec!["tools", "--format", "json"], vec!["collect", "--data", s(&data), "--split", "all", "--out", s(&out)]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwim"));
+        cmd.args(&args).current_dir(root()).stdin(Stdio::null()).stdout(writer.try_clone().unwrap()).stderr(writer);
+        let status = cmd.status().unwrap();
+        assert_eq!(status.code(), Some(0), "{args:?}: {status:?}");
+    }
+}
