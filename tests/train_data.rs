@@ -1,4 +1,4 @@
-//! JSONL samples: errors name file:line (E402), padding, truncation, split, order.
+//! JSONL samples: errors name file:line (E504), padding, truncation, split, order.
 #![cfg(feature = "train")]
 
 use candle_core::Device;
@@ -31,11 +31,11 @@ fn malformed_lines_name_file_and_line() {
         ("{\"input_ids\": [], \"labels\": []}\n", "empty"),
     ] {
         let e = parse_jsonl("d.jsonl", text).unwrap_err();
-        assert_eq!(e.code, Code::E402);
+        assert_eq!(e.code, Code::E504);
         assert!(e.message.contains(needle), "{} lacks {needle}", e.message);
     }
     let e = load_jsonl(std::path::Path::new("/nonexistent/x.jsonl")).unwrap_err();
-    assert_eq!(e.code, Code::E402);
+    assert_eq!(e.code, Code::E501);
 }
 
 #[test]

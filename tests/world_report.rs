@@ -1,6 +1,9 @@
 //! The visual rationale: a standalone page with every step and its regions drawn; rendered in
 //! headless Chromium when one is installed (Debian's `chromium`).
 
+#[path = "common/skip.rs"]
+mod skip_log;
+use skip_log::skip;
 use dwim::syntax::{parse_program, SourceFile};
 use dwim::tools::bench::{oracle, OracleWorld};
 use dwim::trace::TraceWriter;
@@ -80,7 +83,7 @@ fn chromium_renders_image_and_boxes() {
     let (html, _) = make_report(dir.path());
     let with = dir.path().join("t.html");
     let Some(a) = screenshot(&with, &dir.path().join("a.png")) else {
-        eprintln!("SKIPPED: no headless chromium (apt-get install chromium, or set DWIM_CHROMIUM)");
+        skip("world_report::chromium_renders_image_and_boxes", "no headless chromium (apt-get install chromium, or set DWIM_CHROMIUM)");
         return;
     };
     let without = dir.path().join("nobox.html");

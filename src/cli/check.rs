@@ -9,7 +9,7 @@ use std::path::Path;
 pub fn run(path: &Path, format: Format, strict: bool, require_answer: bool, tools: &ToolArgs) -> Result<Exit, Failure> {
     let limits = if strict { Limits::strict() } else { Limits::default() };
     let (src, program) = load_program(path, &limits, format)?;
-    let registry = super::common::registry(tools)?;
+    let registry = super::common::registry_within(tools, &limits)?;
     let diags = check_program_capped(&program, &registry, &input_scope(), require_answer, limits.max_diagnostics);
     if !diags.is_empty() {
         print_diagnostics(&diags, &src, format);

@@ -152,6 +152,11 @@ pub struct ToolArgs {
 /// if it exists. A `--plugins` directory that does not exist is E505; a plugin that fails to load
 /// is reported on stderr and skipped; a base set that cannot be built is an error.
 pub fn registry(args: &ToolArgs) -> Result<dwim::Registry, Failure> {
+    registry_within(args, &Limits::default())
+}
+
+/// [`registry`], loading plugins within `limits` (size, compile time, declared-type depth).
+pub fn registry_within(args: &ToolArgs, limits: &Limits) -> Result<dwim::Registry, Failure> {
     for dir in &args.plugins {
         if !dir.is_dir() {
             let why = if dir.exists() { "is not a directory" } else { "does not exist" };
@@ -167,7 +172,7 @@ pub fn registry(args: &ToolArgs) -> Result<dwim::Registry, Failure> {
     } else {
         Some(std::path::PathBuf::from("plugins")).filter(|p| p.is_dir()).into_iter().collect()
     };
-    add_plugins(&mut registry, &dirs);
+    add_plugins(&mut registry, &dirs, limits);
     Ok(registry)
 }
 
@@ -186,11 +191,11 @@ fn base_set(tools: Tools) -> Result<dwim::Registry, Failure> {
 }
 
 #[cfg(feature = "wasm")]
-fn add_plugins(registry: &mut dwim::Registry, dirs: &[std::path::PathBuf]) {
-    use dwim::tools::wasm::{load_dir, LoadOptions};
+fn add_plugins(registry: &mut dwim::Registry, dirs: &[std::path::PathBuf], limits: &Limits) {
+    use dwim::tools::wasm::{load_dir_within, LoadOptions};
     let opts = LoadOptions::default();
     for dir in dirs {
-        let (tools, problems) = load_dir(dir, &opts);
+        let (tools, problems) = load_dir_within(dir, &opts, limits);
         for d in problems {
             eprintln!("warning: plugin skipped: {}", d.one_line(None));
         }
@@ -201,7 +206,7 @@ fn add_plugins(registry: &mut dwim::Registry, dirs: &[std::path::PathBuf]) {
 }
 
 #[cfg(not(feature = "wasm"))]
-fn add_plugins(_registry: &mut dwim::Registry, dirs: &[std::path::PathBuf]) {
+fn add_plugins(_registry: &mut dwim::Registry, dirs: &[std::path::PathBuf], _limits: &Limits) {
     if !dirs.is_empty() {
         eprintln!("warning: this dwim was built without the `wasm` feature; plugins are ignored");
     }

@@ -2,7 +2,7 @@
 
 use super::common::{bad_input, load_program, print_diagnostics, Exit, Failure, ToolArgs};
 use super::Format;
-use dwim::check::{check_program, input_scope};
+use dwim::check::{check_program_capped, input_scope};
 use dwim::trace::TraceWriter;
 use dwim::value::Image;
 use dwim::{Code, Diagnostic, Limits, Session, Value};
@@ -15,8 +15,8 @@ pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, stri
     }
     let img = Image::load(image, &limits).map_err(|d| bad_input(&d))?;
     let (src, program) = load_program(path, &limits, format)?;
-    let registry = super::common::registry(tools)?;
-    let diags = check_program(&program, &registry, &input_scope(), true);
+    let registry = super::common::registry_within(tools, &limits)?;
+    let diags = check_program_capped(&program, &registry, &input_scope(), true, limits.max_diagnostics);
     if !diags.is_empty() {
         print_diagnostics(&diags, &src, format);
         return Ok(Exit::ProgramError);

@@ -3,6 +3,7 @@
 
 pub mod gen;
 mod skip;
+#[allow(unused_imports)]
 pub use skip::skip;
 
 use dwim::world::demo::{draw_objects, Object};

@@ -13,7 +13,6 @@
 use super::cache;
 use crate::diag::{Code, Diagnostic};
 use crate::limits::Limits;
-use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 use wasmparser::{Encoding, Parser, Payload};
@@ -38,26 +37,16 @@ pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 /// directory is E502 at once (nothing is opened), a larger file E410 naming `what` and the cap,
 /// an unreadable one E501. The one place plugin files are read; to be replaced by `dwim::io`.
 pub fn read_bounded(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, Diagnostic> {
-    let meta = std::fs::metadata(path).map_err(|e| Diagnostic::new(Code::E501, format!("cannot read {}: {e}", path.display())))?;
-    if !meta.is_file() {
-        return Err(Diagnostic::new(Code::E502, format!("{} is not a regular file", path.display())));
-    }
-    let too_big = |n: u64| {
-        Diagnostic::new(Code::E410, format!("{} is {n} bytes; {what} may have at most {cap} bytes", path.display()))
-            .help("raise the limit (Limits::max_plugin_bytes) only for a plugin you trust")
-    };
-    if meta.len() > cap {
-        return Err(too_big(meta.len()));
-    }
-    let file = std::fs::File::open(path).map_err(|e| Diagnostic::new(Code::E501, format!("cannot read {}: {e}", path.display())))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| Diagnostic::new(Code::E501, format!("cannot read {}: {e}", path.display())))?;
-    if bytes.len() as u64 > cap {
-        return Err(too_big(bytes.len() as u64));
-    }
-    Ok(bytes)
+    // `dwim::io` refuses non-regular files before opening them (E501/E502) and caps the read (E311);
+    // over the cap is the plugin's own code here.
+    crate::io::read_bytes(path, cap).map_err(|d| {
+        if d.code == Code::E311 {
+            Diagnostic::new(Code::E410, format!("{}: {what} may have at most {cap} bytes ({})", path.display(), d.message))
+                .help("raise the limit (Limits::max_plugin_bytes) only for a plugin you trust")
+        } else {
+            d
+        }
+    })
 }
 
 fn over(what: &str, n: u64, cap: u64) -> Diagnostic {
