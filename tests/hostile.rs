@@ -133,7 +133,9 @@ fn runtime_errors_are_typed() {
         ("answer box(image, 10, 10, 5, 5)", Code::E205),
         ("answer crop(image, box(image, 0, 0, 5, 5), pad=-1)", Code::E205),
         ("x = if 1 > 0 then 1 else \"a\"\nanswer x + \"b\"", Code::E201),
-        ("answer filter([1, 2], x -> x)", Code::E201),
+        // The checker knows filter needs a bool predicate (E106); at run time a number is E201.
+        ("answer filter([1, 2], x -> x)", Code::E106),
+        ("answer filter([1, 2], x -> [true, x][1])", Code::E201),
         ("answer {}", Code::E001),
     ];
     for (p, want) in cases {

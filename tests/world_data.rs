@@ -33,7 +33,7 @@ fn gqa_questions_with_an_image_folder() {
     std::fs::write(d.path().join("bad.json"), "[1, 2").unwrap();
     assert_eq!(gqa::load(&d.path().join("bad.json"), &d.path().join("images")).unwrap_err().code, Code::E504);
     std::fs::write(d.path().join("evil.json"), r#"{"1": {"imageId": "../x", "question": "q", "answer": "a"}}"#).unwrap();
-    assert_eq!(gqa::load(&d.path().join("evil.json"), &d.path().join("images")).unwrap_err().code, Code::E402);
+    assert_eq!(gqa::load(&d.path().join("evil.json"), &d.path().join("images")).unwrap_err().code, Code::E504);
 }
 
 #[test]

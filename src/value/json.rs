@@ -131,7 +131,7 @@ impl Value {
             }
             Value::List(items) => {
                 if depth > 3 {
-                    let _ = write!(out, "[… {} items]", items.len());
+                    let _ = write!(out, "[… {} item{}]", items.len(), if items.len() == 1 { "" } else { "s" });
                     return;
                 }
                 out.push('[');
