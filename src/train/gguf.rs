@@ -36,14 +36,14 @@ fn unpermute(w: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
 
 /// Only the tokenizer of a GGUF file (its byte-level BPE rebuilt from the metadata).
 pub fn load_tokenizer(path: &Path) -> Result<Tokenizer, Diagnostic> {
-    let mut f = std::fs::File::open(path).map_err(|e| err(path, e))?;
+    let (mut f, _) = crate::io::open_regular(path)?;
     let c = Content::read(&mut f).map_err(|e| err(path, e))?;
     tokenizer(&c).map_err(|e| err(path, e))
 }
 
 /// Read model, config and tokenizer from a GGUF file.
 pub fn load(path: &Path, dev: &Device) -> Result<(Model, Tokenizer), Diagnostic> {
-    let mut f = std::fs::File::open(path).map_err(|e| err(path, e))?;
+    let (mut f, _) = crate::io::open_regular(path)?;
     let c = Content::read(&mut f).map_err(|e| err(path, e))?;
     let arch = meta(&c, "general.architecture").and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
     if arch != "llama" {

@@ -15,6 +15,11 @@ fn weights_err(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::new(Code::E411, format!("{}: {e}", path.display()))
 }
 
+/// A config or index JSON (16 MiB at most) through `dwim::io`: missing is E411, a FIFO or device E502.
+fn read_small(path: &Path) -> Result<String, Diagnostic> {
+    crate::io::read_text(path, 16 << 20).map_err(|d| if d.code == Code::E501 { Diagnostic { code: Code::E411, ..d } } else { d })
+}
+
 /// `config.json` of a Hugging Face llama / qwen2 / SmolLM checkpoint (the fields used). Llama's
 /// `attention_bias` would also bias o_proj; only q/k/v biases are supported (Qwen2's layout).
 #[derive(Deserialize)]
@@ -55,7 +60,7 @@ impl HfConfig {
 
 /// Read a model config: ours, or a Hugging Face one.
 pub fn read_config(path: &Path) -> Result<Config, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|e| weights_err(path, e))?;
+    let text = read_small(path)?;
     if let Ok(c) = serde_json::from_str::<Config>(&text) {
         return Ok(c);
     }
@@ -180,7 +185,7 @@ fn hub_snapshot(spec: &str) -> Result<std::path::PathBuf, Diagnostic> {
     get("tokenizer.json")?;
     match get("model.safetensors.index.json") {
         Ok(index) => {
-            let text = std::fs::read_to_string(&index).map_err(|e| weights_err(&index, e))?;
+            let text = read_small(&index)?;
             let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| weights_err(&index, e))?;
             let shards: std::collections::BTreeSet<&str> = v["weight_map"].as_object().map(|m| m.values().filter_map(|f| f.as_str()).collect()).unwrap_or_default();
             for f in shards {

@@ -83,7 +83,7 @@ impl QuantizedLlama {
 
     /// [`QuantizedLlama::load`] with a choice of [`Kernels`].
     pub fn load_with(path: &Path, dev: &Device, kernels: Kernels) -> std::result::Result<QuantizedLlama, Diagnostic> {
-        let mut f = std::fs::File::open(path).map_err(|e| err(path, e))?;
+        let (mut f, _) = crate::io::open_regular(path)?;
         let c = Content::read(&mut f).map_err(|e| err(path, e))?;
         let arch = c.metadata.get("general.architecture").and_then(|v| v.to_string().ok()).cloned().unwrap_or_default();
         if arch != "llama" {

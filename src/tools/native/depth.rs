@@ -153,7 +153,7 @@ pub fn resolve_files(cfg: &NativeConfig) -> Result<DepthFiles, Diagnostic> {
 fn has_backbone(path: &Path) -> Result<bool, Diagnostic> {
     use std::io::Read;
     let unreadable = |e: String| Diagnostic::new(Code::E401, format!("{} is not a safetensors file: {e}", path.display()));
-    let mut f = std::fs::File::open(path).map_err(|e| Diagnostic::new(Code::E411, format!("cannot read {}: {e}", path.display())))?;
+    let (mut f, _) = crate::io::open_regular(path).map_err(missing_is_e411)?;
     let mut len = [0u8; 8];
     f.read_exact(&mut len).map_err(|e| unreadable(e.to_string()))?;
     let n = u64::from_le_bytes(len);
@@ -362,4 +362,9 @@ mod tests {
         let c = DepthConfig { encoder: Some("vitx".into()), ..Default::default() };
         assert!(c.resolve().unwrap_err().message.contains("vitx"));
     }
+}
+
+/// A weights file that is not there is E411 (model weights not available); a FIFO or device stays E502.
+fn missing_is_e411(d: Diagnostic) -> Diagnostic {
+    if d.code == Code::E501 { Diagnostic { code: Code::E411, ..d } } else { d }
 }

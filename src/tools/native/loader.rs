@@ -88,7 +88,7 @@ fn missing(src: &ModelSource, file: &str, searched: &[String]) -> Diagnostic {
 
 /// Read a small JSON config file into `T`, mapping errors to E411/E401.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Diagnostic> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::new(Code::E411, format!("cannot read {}: {e}", path.display())))?;
+    // A config is small: 16 MiB is generous. A missing one is E411; a FIFO or device is E502.
+    let text = crate::io::read_text(path, 16 << 20).map_err(|d| if d.code == Code::E501 { Diagnostic { code: Code::E411, ..d } } else { d })?;
     serde_json::from_str(&text).map_err(|e| Diagnostic::new(Code::E401, format!("bad config {}: {e}", path.display())))
 }
