@@ -8,7 +8,7 @@ use dwim::Code;
 
 #[test]
 fn error_code_table_is_complete() {
-    let mut s = String::from("# Error codes\n\nGenerated from `src/diag.rs` (`Code::ALL`) by `tests/docs.rs`.\n\n| code | stage | title |\n|---|---|---|\n");
+    let mut s = String::from("# Error codes\n\nGenerated from `src/diag/mod.rs` (`Code::ALL`) by `tests/docs.rs`.\n\n| code | stage | title |\n|---|---|---|\n");
     for c in Code::ALL {
         let stage = match c.as_str().as_bytes()[1] {
             b'0' => "parse",
