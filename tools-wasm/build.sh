@@ -55,14 +55,20 @@ done
 
 cc=$(command -v clang || command -v clang-19 || command -v clang-14 || true)
 ld=$(command -v wasm-ld || command -v wasm-ld-19 || ls /usr/lib/llvm-*/bin/wasm-ld 2>/dev/null | tail -1 || true)
-if [ -z "$cc" ] || [ -z "$ld" ]; then
-  echo "clang and wasm-ld are needed for the C plugin (apt-get install clang-14 lld-19)" >&2
+if [ -n "$cc" ] && [ -n "$ld" ]; then
+  obj=$(mktemp --suffix=.o)
+  "$cc" --target=wasm32 -O2 -nostdlib -ffreestanding -c plugins/brightness_c/brightness.c -o "$obj"
+  "$ld" --no-entry --strip-all -o "$out/brightness.wasm" "$obj"
+  rm -f "$obj"
+elif [ "$check" = 1 ]; then
+  # A check without a C compiler still rebuilds and tests every Rust plugin; it says so, loudly.
+  echo "warning: no clang/wasm-ld: the C plugin was NOT rebuilt; testing the committed brightness.wasm" >&2
+  echo "  (apt-get install clang-19 lld-19)" >&2
+  cp "$here/dist/brightness.wasm" "$out/brightness.wasm"
+else
+  echo "clang and wasm-ld are needed for the C plugin (apt-get install clang-19 lld-19)" >&2
   exit 1
 fi
-obj=$(mktemp --suffix=.o)
-"$cc" --target=wasm32 -O2 -nostdlib -ffreestanding -c plugins/brightness_c/brightness.c -o "$obj"
-"$ld" --no-entry --strip-all -o "$out/brightness.wasm" "$obj"
-rm -f "$obj"
 echo "built into $out:"; ls -lR "$out"
 
 if [ "$check" = 1 ]; then
