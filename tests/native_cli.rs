@@ -128,3 +128,47 @@ fn missing_weights_are_errors_naming_the_file() {
         assert!(text(&o.stderr).contains(value), "{flag} {value}: {}", text(&o.stderr));
     }
 }
+
+/// `dwim` with `$DWIM_MODELS` set to `models`.
+fn dwim_models(args: &[&str], hf_home: &Path, models: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dwim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("HF_HOME", hf_home)
+        .env("HF_HUB_OFFLINE", "1")
+        .env("DWIM_MODELS", models)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_default_models_dir_is_searched_without_a_flag_and_collisions_are_explicit() {
+    let (_tmp, models, hf, png) = setup();
+    let prog = "tests/fixtures/native/depth_vqa_detect.wf";
+    // No --native: $DWIM_MODELS is searched, its tools are added with their origin.
+    let o = dwim_models(&["run", prog, "--image", &png, "--format", "json"], &hf, &models);
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+    let o = dwim_models(&["tools", "--format", "json"], &hf, &models);
+    let doc: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    let depth = doc["tools"].as_array().unwrap().iter().find(|t| t["name"] == "depth").expect("depth listed");
+    assert_eq!(depth["origin"]["kind"], "native", "{depth}");
+    assert_eq!(depth["origin"]["source"], models.display().to_string());
+    // --no-default-native turns that off.
+    let o = dwim_models(&["check", prog, "--no-default-native"], &hf, &models);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    // The benchmark set has its own `vqa` and `detect`: found native ones are skipped, and said so.
+    let o = dwim_models(&["tools", "--tools", "benchmark"], &hf, &models);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("native `vqa` not added"), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("depth("), "{}", text(&o.stdout));
+    // Asked for explicitly, the same collision is an error until --override says which wins.
+    let m = models.display().to_string();
+    let o = dwim(&["tools", "--tools", "benchmark", "--native", &m], &hf);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("E506"), "{}", text(&o.stderr));
+    let o = dwim(&["tools", "--tools", "benchmark", "--native", &m, "--override", "vqa,detect", "--format", "json"], &hf);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    let vqa = doc["tools"].as_array().unwrap().iter().find(|t| t["name"] == "vqa").expect("vqa listed");
+    assert_eq!(vqa["origin"]["kind"], "native", "{vqa}");
+}

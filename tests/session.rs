@@ -88,3 +88,17 @@ fn types_learned_at_run_time_inform_later_checks() {
     assert_eq!(err[0].code, Code::E112);
     assert!(err[0].help.as_deref().unwrap().contains("label"));
 }
+
+#[test]
+fn a_chunk_with_many_errors_lists_the_cap_and_counts_the_rest() {
+    let registry = Registry::builtin();
+    let limits = Limits::strict();
+    let mut s = Session::new(&registry, limits.clone());
+    let text: String = (0..200).map(|i| format!("v{i} = nosuchtool{i}(1); ")).collect();
+    for result in [s.check(&text).unwrap_err(), s.feed(&text).unwrap_err()] {
+        assert_eq!(result.len(), limits.max_diagnostics);
+        assert!(result.iter().all(|d| d.code == Code::E101));
+        let help = result.last().and_then(|d| d.help.clone()).unwrap_or_default();
+        assert!(help.contains("150 more errors not listed"), "{help}");
+    }
+}

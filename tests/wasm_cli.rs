@@ -37,13 +37,43 @@ fn tools_lists_plugins_and_reports_broken_ones() {
     std::fs::create_dir(&p).unwrap();
     std::fs::copy(fixture("ok.wat"), p.join("ok.wat")).unwrap();
     std::fs::write(p.join("broken.wasm"), b"not wasm").unwrap();
-    // ./plugins is the default directory.
+    // Nothing is loaded from the working directory without being asked for.
     let (code, out, err) = dwim(&["tools", "--format", "json"], d);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("broken.wasm"), "{err}");
+    assert!(!out.contains("\"ok\""), "./plugins was loaded implicitly: {out}");
+    let (code, out, err) = dwim(&["tools", "--format", "json", "--plugins", "plugins"], d);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("E410") && err.contains("broken.wasm"), "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     let ok = doc["tools"].as_array().unwrap().iter().find(|t| t["name"] == "ok").expect("ok listed");
     assert_eq!(ok["kind"], "wasm");
+    assert_eq!(ok["origin"]["kind"], "wasm");
+    assert!(ok["origin"]["source"].as_str().unwrap().ends_with("ok.wat"), "{ok}");
+    assert_eq!(ok["origin"]["hash"].as_str().map(str::len), Some(64), "{ok}");
+}
+
+#[test]
+fn a_plugin_that_takes_a_name_is_refused_unless_overridden() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let perception = dist().join("perception");
+    let perception = perception.to_str().unwrap();
+    // The benchmark set has native `color`, `detect`, ...; the perception plugins claim the same names.
+    let (code, _, err) = dwim(&["tools", "--tools", "benchmark", "--plugins", perception], d);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("E506") && err.contains("collides") && err.contains("--override"), "{err}");
+    let (code, out, err) = dwim(&["tools", "--tools", "benchmark", "--plugins", perception, "--override", "*", "--format", "json"], d);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let detect = doc["tools"].as_array().unwrap().iter().find(|t| t["name"] == "detect").expect("detect listed");
+    assert_eq!(detect["origin"]["kind"], "wasm", "{detect}");
+    let area = doc["tools"].as_array().unwrap().iter().find(|t| t["name"] == "area").expect("area listed");
+    assert_eq!(area["origin"], serde_json::json!({"kind": "builtin", "source": "builtin", "base": true}), "{area}");
+    // Overriding only one name still refuses the others.
+    let (code, _, err) = dwim(&["tools", "--tools", "benchmark", "--plugins", perception, "--override", "detect"], d);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("E506") && !err.contains("`detect` from"), "{err}");
 }
 
 #[test]

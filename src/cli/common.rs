@@ -20,8 +20,13 @@ pub enum Failure {
     BadInput(String),
 }
 
+/// A bad-input failure: the diagnostic's line, and its help on the next line when it has one.
 pub fn bad_input(d: &Diagnostic) -> Failure {
-    Failure::BadInput(d.one_line(None))
+    let mut msg = d.one_line(None);
+    if let Some(h) = &d.help {
+        msg.push_str(&format!("\n  help: {h}"));
+    }
+    Failure::BadInput(msg)
 }
 
 /// A bad-usage failure with its code (E505 for a flag value, E503 for an output).
@@ -120,18 +125,21 @@ pub enum Tools {
     BenchmarkWasm,
 }
 
-/// The tool-set flags shared by `check`, `run` and `tools`.
+/// The tool-set flags shared by every command that runs or checks workflows.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ToolArgs {
-    /// The base tool set; plugins from `--plugins` are added on top (a plugin replaces a tool of the same name).
+    /// The base tool set; native tools, plugins (`--plugins`) and remote tools are added on top.
     #[arg(long = "tools", value_enum, default_value_t)]
     pub tools: Tools,
-    /// Load every plugin (`*.wasm`) in this directory (repeatable). Default: `$DWIM_PLUGINS`, else ./plugins.
+    /// Load every plugin (`*.wasm`) in this directory (repeatable). Default: the `:`-separated
+    /// list in `$DWIM_PLUGINS`; nothing is loaded from the working directory.
     #[arg(long = "plugins", value_name = "DIR")]
     pub plugins: Vec<std::path::PathBuf>,
-    /// Add the native model tools whose weights are in this models directory (one folder per model:
-    /// all-MiniLM-L6-v2, easyocr, clip, depth-anything-v2, paligemma) or in the Hugging Face cache.
-    /// Nothing is downloaded; a model folder that lacks a file is an error naming it.
+    /// Native model tools from this models directory (one folder per model: all-MiniLM-L6-v2,
+    /// easyocr, clip, depth-anything-v2, paligemma) or the Hugging Face cache. Without this flag
+    /// `$DWIM_MODELS`, else ~/.cache/dwim/models (where scripts/fetch-models.sh writes), is
+    /// searched and the tools of every model found there are added, except names the set already
+    /// has (`dwim tools` lists what was found, skipped or missing). Nothing is downloaded.
     #[arg(long = "native", value_name = "DIR")]
     pub native: Option<std::path::PathBuf>,
     /// Native tools or models to add and require (comma-separated: `depth,vqa`, `paligemma`); missing
@@ -139,6 +147,13 @@ pub struct ToolArgs {
     /// is set. Models directory: `--native`, else $DWIM_MODELS, else ~/.cache/dwim/models.
     #[arg(long = "native-tools", value_name = "LIST", value_delimiter = ',')]
     pub native_tools: Vec<String>,
+    /// Do not add the native tools found in the default models directory.
+    #[arg(long = "no-default-native")]
+    pub no_default_native: bool,
+    /// Let a native, plugin or remote tool replace a tool of the same name that an earlier source
+    /// registered (comma-separated or repeated; `*` for every name). Without it a collision is E506.
+    #[arg(long = "override", value_name = "NAME", value_delimiter = ',')]
+    pub overrides: Vec<String>,
     /// Device for native models: cpu, cuda, cuda:N (CUDA needs a build with `--features cuda`).
     #[arg(long = "device", value_name = "DEVICE", default_value = "cpu")]
     pub device: String,
@@ -147,10 +162,10 @@ pub struct ToolArgs {
     pub dtype: String,
 }
 
-/// The tool registry for a command: the base set (`--tools`) plus every plugin in the `--plugins`
-/// directories, or, when none is given, in `$DWIM_PLUGINS` (a `:`-separated list) or `./plugins`
-/// if it exists. A `--plugins` directory that does not exist is E505; a plugin that fails to load
-/// is reported on stderr and skipped; a base set that cannot be built is an error.
+/// The tool registry for a command: the base set (`--tools`), native model tools, then every
+/// plugin in the `--plugins` directories (or `$DWIM_PLUGINS`). A `--plugins` directory that does
+/// not exist is E505; a plugin that fails to load is reported on stderr and skipped; a name two
+/// sources claim is E506 unless `--override` names it; a base set that cannot be built is an error.
 pub fn registry(args: &ToolArgs) -> Result<dwim::Registry, Failure> {
     registry_within(args, &Limits::default())
 }
@@ -163,16 +178,17 @@ pub fn registry_within(args: &ToolArgs, limits: &Limits) -> Result<dwim::Registr
             return Err(bad_input(&Diagnostic::new(dwim::Code::E505, format!("--plugins {}: {why}", dir.display()))));
         }
     }
+    let overrides = dwim::tools::Overrides::new(args.overrides.iter().cloned());
     let mut registry = base_set(args.tools)?;
-    add_native(&mut registry, args)?;
+    add_native(&mut registry, args, &overrides)?;
     let dirs: Vec<std::path::PathBuf> = if !args.plugins.is_empty() {
         args.plugins.clone()
     } else if let Some(list) = std::env::var_os("DWIM_PLUGINS") {
         std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect()
     } else {
-        Some(std::path::PathBuf::from("plugins")).filter(|p| p.is_dir()).into_iter().collect()
+        Vec::new()
     };
-    add_plugins(&mut registry, &dirs, limits);
+    add_plugins(&mut registry, &dirs, limits, &overrides)?;
     Ok(registry)
 }
 
@@ -191,8 +207,9 @@ fn base_set(tools: Tools) -> Result<dwim::Registry, Failure> {
 }
 
 #[cfg(feature = "wasm")]
-fn add_plugins(registry: &mut dwim::Registry, dirs: &[std::path::PathBuf], limits: &Limits) {
+fn add_plugins(registry: &mut dwim::Registry, dirs: &[std::path::PathBuf], limits: &Limits, overrides: &dwim::tools::Overrides) -> Result<(), Failure> {
     use dwim::tools::wasm::{load_dir_within, LoadOptions};
+    use dwim::tools::{Origin, ToolKind};
     let opts = LoadOptions::default();
     for dir in dirs {
         let (tools, problems) = load_dir_within(dir, &opts, limits);
@@ -200,33 +217,44 @@ fn add_plugins(registry: &mut dwim::Registry, dirs: &[std::path::PathBuf], limit
             eprintln!("warning: plugin skipped: {}", d.one_line(None));
         }
         for t in tools {
-            registry.add(t);
+            let origin = Origin::new(ToolKind::Wasm, t.path().display().to_string()).with_hash(t.hash());
+            registry.add_from(t, origin, overrides).map_err(|d| bad_input(&d))?;
         }
     }
+    Ok(())
 }
 
 #[cfg(not(feature = "wasm"))]
-fn add_plugins(_registry: &mut dwim::Registry, dirs: &[std::path::PathBuf], _limits: &Limits) {
+fn add_plugins(_registry: &mut dwim::Registry, dirs: &[std::path::PathBuf], _limits: &Limits, _overrides: &dwim::tools::Overrides) -> Result<(), Failure> {
     if !dirs.is_empty() {
         eprintln!("warning: this dwim was built without the `wasm` feature; plugins are ignored");
     }
+    Ok(())
+}
+
+/// `--device` and `--dtype`, validated (E505).
+#[cfg(feature = "native")]
+fn device_and_precision(args: &ToolArgs) -> Result<(dwim::tools::native::DeviceChoice, dwim::tools::native::Precision), Failure> {
+    use dwim::tools::native::{DeviceChoice, Precision};
+    let device = DeviceChoice::parse(&args.device)
+        .ok_or_else(|| coded(dwim::Code::E505, format!("--device {}: expected cpu, cuda or cuda:N", args.device)))?;
+    let precision = Precision::parse(&args.dtype)
+        .ok_or_else(|| coded(dwim::Code::E505, format!("--dtype {}: expected f32, f16 or bf16", args.dtype)))?;
+    if device == DeviceChoice::Cpu && precision == Precision::Bf16 {
+        return Err(coded(dwim::Code::E505, "--dtype bf16: candle has no bf16 matrix multiply on CPU; use f32 or f16, or --device cuda"));
+    }
+    Ok((device, precision))
 }
 
 /// The native model configuration the flags ask for, or `None` when no native tool is wanted.
 #[cfg(feature = "native")]
 pub fn native_config(args: &ToolArgs) -> Result<Option<dwim::tools::native::NativeConfig>, Failure> {
-    use dwim::tools::native::{DeviceChoice, NativeConfig, Precision};
+    use dwim::tools::native::NativeConfig;
     if args.native.is_none() && args.native_tools.is_empty() {
         return Ok(None);
     }
-    let device = DeviceChoice::parse(&args.device)
-        .ok_or_else(|| coded(dwim::Code::E505, format!("--device {}: expected cpu, cuda or cuda:N", args.device)))?;
-    let precision = Precision::parse(&args.dtype)
-        .ok_or_else(|| coded(dwim::Code::E505, format!("--dtype {}: expected f32, f16 or bf16", args.dtype)))?;
+    let (device, precision) = device_and_precision(args)?;
     let mut cfg = NativeConfig { device, precision, ..NativeConfig::default() };
-    if cfg.device == DeviceChoice::Cpu && cfg.precision == Precision::Bf16 {
-        return Err(coded(dwim::Code::E505, "--dtype bf16: candle has no bf16 matrix multiply on CPU; use f32 or f16, or --device cuda"));
-    }
     if let Some(dir) = &args.native {
         if !dir.is_dir() {
             return Err(coded(dwim::Code::E505, format!("--native {}: not a directory", dir.display())));
@@ -240,28 +268,59 @@ pub fn native_config(args: &ToolArgs) -> Result<Option<dwim::tools::native::Nati
 }
 
 #[cfg(feature = "native")]
-fn add_native(registry: &mut dwim::Registry, args: &ToolArgs) -> Result<(), Failure> {
-    let Some(cfg) = native_config(args)? else { return Ok(()) };
-    let tools = dwim::tools::native::native_tools_for(&cfg, &args.native_tools).map_err(|d| {
-        let mut msg = d.one_line(None);
-        for (what, text) in [("", &d.label), ("help: ", &d.help)] {
-            if let Some(t) = text {
-                msg.push_str(&format!("\n  {what}{t}"));
-            }
+fn add_native(registry: &mut dwim::Registry, args: &ToolArgs, overrides: &dwim::tools::Overrides) -> Result<(), Failure> {
+    use dwim::tools::{Origin, ToolKind};
+    let explicit = native_config(args)?;
+    let (cfg, tools) = match explicit {
+        Some(cfg) => {
+            let tools = dwim::tools::native::native_tools_for(&cfg, &args.native_tools).map_err(|d| {
+                let mut msg = d.one_line(None);
+                for (what, text) in [("", &d.label), ("help: ", &d.help)] {
+                    if let Some(t) = text {
+                        msg.push_str(&format!("\n  {what}{t}"));
+                    }
+                }
+                Failure::BadInput(msg)
+            })?;
+            (cfg, tools)
         }
-        Failure::BadInput(msg)
-    })?;
+        None if args.no_default_native => return Ok(()),
+        None => {
+            // The default models directory: what is there is added, what is missing is not an error.
+            let cfg = default_native_config(args)?;
+            let found: Vec<&str> = dwim::tools::native::available_models(&cfg).into_iter().filter(|(_, r)| r.is_ok()).flat_map(|(m, _)| m.tools.iter().copied()).collect();
+            let tools = dwim::tools::native::native_tools(&cfg).into_iter().filter(|t| found.contains(&t.signature().name.as_str())).collect::<Vec<_>>();
+            let mut kept = Vec::new();
+            for t in tools {
+                let name = t.signature().name.clone();
+                match registry.origin(&name) {
+                    Some(o) if !overrides.allows(&name) => registry.skipped.push((name, format!("the name is taken by {}", o.describe()))),
+                    _ => kept.push(t),
+                }
+            }
+            (cfg, kept)
+        }
+    };
     if !tools.is_empty() {
         registry.set_name = format!("{}+native", registry.set_name);
     }
     for t in tools {
-        registry.add(t);
+        let origin = Origin::new(ToolKind::Native, cfg.models_dir.display().to_string());
+        registry.add_from(t, origin, overrides).map_err(|d| bad_input(&d))?;
     }
     Ok(())
 }
 
+/// The default models directory (`$DWIM_MODELS`, else ~/.cache/dwim/models), offline, on the
+/// flags' device and precision.
+#[cfg(feature = "native")]
+pub fn default_native_config(args: &ToolArgs) -> Result<dwim::tools::native::NativeConfig, Failure> {
+    let (device, precision) = device_and_precision(args)?;
+    Ok(dwim::tools::native::NativeConfig { device, precision, ..Default::default() }.offline())
+}
+
 #[cfg(not(feature = "native"))]
-fn add_native(_registry: &mut dwim::Registry, args: &ToolArgs) -> Result<(), Failure> {
+fn add_native(_registry: &mut dwim::Registry, args: &ToolArgs, _overrides: &dwim::tools::Overrides) -> Result<(), Failure> {
     if args.native.is_some() || !args.native_tools.is_empty() {
         return Err(coded(dwim::Code::E505, "this dwim was built without the `native` feature: `--native` is not available"));
     }

@@ -128,10 +128,7 @@ impl<'r> Session<'r> {
         let chunk_src = SourceFile::new("<session>", text);
         let program = parse_program(&chunk_src, &self.interp.limits).map_err(|d| vec![d])?;
         let mut scope = self.scope.clone();
-        let mut diags = check::check_steps(&program.steps, self.interp.registry, &mut scope, self.records);
-        if self.answer.is_some() && !program.steps.is_empty() {
-            diags.push(Diagnostic::new(Code::E109, "the session already gave its answer").at(program.steps[0].span));
-        }
+        let diags = self.check_chunk(&program.steps, &mut scope);
         if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 
@@ -146,10 +143,7 @@ impl<'r> Session<'r> {
             Err(d) => return Err(self.reject(text, offset, vec![d])),
         };
         let mut scope = self.scope.clone();
-        let mut diags = check::check_steps(&program.steps, self.interp.registry, &mut scope, self.records);
-        if self.answer.is_some() && !program.steps.is_empty() {
-            diags.push(Diagnostic::new(Code::E109, "the session already gave its answer").at(program.steps[0].span));
-        }
+        let diags = self.check_chunk(&program.steps, &mut scope);
         if !diags.is_empty() {
             return Err(self.reject(text, offset, diags));
         }
@@ -165,6 +159,29 @@ impl<'r> Session<'r> {
         let out = self.run_program(&src, &steps);
         self.transcript = src;
         Ok(out)
+    }
+
+    /// Check a chunk against `scope`: at most `max_diagnostics` diagnostics, the last one saying
+    /// how many more there were (a model is told the count, not only the first 50).
+    fn check_chunk(&self, steps: &[Stmt], scope: &mut Scope) -> Vec<Diagnostic> {
+        use crate::diag::Reported;
+        let max = self.interp.limits.max_diagnostics.max(1);
+        let found = check::check_steps_capped(steps, self.interp.registry, scope, self.records, max);
+        let more = found.omitted();
+        let mut diags = found.into_vec();
+        if self.answer.is_some() && !steps.is_empty() {
+            diags.push(Diagnostic::new(Code::E109, "the session already gave its answer").at(steps[0].span));
+        }
+        if more > 0 {
+            if let Some(last) = diags.last_mut() {
+                let note = format!("{more} more error{} not listed (at most {max} are)", if more == 1 { "" } else { "s" });
+                last.help = Some(match last.help.take() {
+                    Some(h) => format!("{h}; {note}"),
+                    None => note,
+                });
+            }
+        }
+        diags
     }
 
     fn reject(&mut self, text: &str, offset: usize, mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {

@@ -8,11 +8,13 @@ pub mod builtin;
 pub mod matching;
 #[cfg(feature = "native")]
 pub mod native;
+pub mod origin;
 pub mod signature;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
 pub use args::Args;
+pub use origin::{Origin, Overrides};
 pub use signature::{Param, Signature, ToolKind};
 
 use crate::diag::{Code, Diagnostic};
@@ -93,11 +95,15 @@ impl<'a> ToolCtx<'a> {
 pub struct Registry {
     pub set_name: String,
     tools: BTreeMap<String, Arc<dyn Tool>>,
+    origins: BTreeMap<String, Origin>,
+    /// Tools found but not added (name, why): native tools from the default models directory
+    /// whose name the set already has. `dwim tools` lists them.
+    pub skipped: Vec<(String, String)>,
 }
 
 impl Registry {
     pub fn empty(set_name: impl Into<String>) -> Self {
-        Registry { set_name: set_name.into(), tools: BTreeMap::new() }
+        Registry { set_name: set_name.into(), tools: BTreeMap::new(), origins: BTreeMap::new(), skipped: Vec::new() }
     }
 
     /// The built-in tools (pure Rust): geometry, lists, text, and simple pixel tools.
@@ -109,9 +115,50 @@ impl Registry {
         r
     }
 
-    /// Add a tool; a tool already registered under the same name is replaced and returned.
+    /// Add a tool while building a base set; a tool already registered under the same name is
+    /// replaced and returned. Its origin is its kind and this set's name. Tools from the user's
+    /// sources go through [`Registry::add_from`], which refuses silent replacement.
     pub fn add(&mut self, tool: Arc<dyn Tool>) -> Option<Arc<dyn Tool>> {
-        self.tools.insert(tool.signature().name.clone(), tool)
+        let name = tool.signature().name.clone();
+        self.origins.insert(name.clone(), Origin::base(tool.signature().kind, self.set_name.clone()));
+        self.tools.insert(name, tool)
+    }
+
+    /// Add a tool from `origin`. A name already taken is E506 naming both sources, unless
+    /// `overrides` lets the newcomer win; then the replaced tool is returned.
+    pub fn add_from(&mut self, tool: Arc<dyn Tool>, origin: Origin, overrides: &Overrides) -> Result<Option<Arc<dyn Tool>>, Diagnostic> {
+        let name = tool.signature().name.clone();
+        if let Some(old) = self.origins.get(&name) {
+            if !overrides.allows(&name) {
+                return Err(Diagnostic::new(Code::E506, format!("tool `{name}` from {} collides with `{name}` from {}", origin.describe(), old.describe()))
+                    .tool(&name)
+                    .help(format!("rename one of them, or pass `--override {name}` to let {} replace it", origin.describe())));
+            }
+        }
+        self.origins.insert(name.clone(), origin);
+        Ok(self.tools.insert(name, tool))
+    }
+
+    /// Where the tool `name` came from.
+    pub fn origin(&self, name: &str) -> Option<&Origin> {
+        self.origins.get(name)
+    }
+
+    /// Every tool's name, signature and origin, sorted by name: what a trace or a collected
+    /// workflow records so that a run can be reproduced and a different tool set refused.
+    pub fn manifest(&self) -> serde_json::Value {
+        let tools: Vec<serde_json::Value> = self
+            .tools
+            .iter()
+            .map(|(name, t)| serde_json::json!({"name": name, "signature": t.signature().render(), "origin": self.origins.get(name)}))
+            .collect();
+        serde_json::json!({"set": self.set_name, "tools": tools})
+    }
+
+    /// A short hash of [`Registry::manifest`] (BLAKE3, 16 hex digits).
+    pub fn fingerprint(&self) -> String {
+        let h = blake3::hash(self.manifest().to_string().as_bytes());
+        h.to_hex()[..16].to_string()
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {

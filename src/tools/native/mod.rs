@@ -20,6 +20,7 @@
 //! | `locations.rs` | PaliGemma's `<locNNNN>` detection output → boxes |
 //! | `vlm_tools.rs` | `vqa`, `detect` |
 //! | `available.rs` | which models have weights; the tool set for `--native` |
+//! | `wall.rs` | every native call on its own thread, ended at the run's wall limit (E306) |
 //! | `fixtures.rs` (+ `depth_fixture.rs`, `paligemma_fixture.rs`) | small random-initialised checkpoints with real tensor names (tests, benches) |
 //!
 //! Tools load their model on first call, so registering them never needs the weights; a missing
@@ -44,6 +45,7 @@ mod paligemma_fixture;
 pub mod pixels;
 mod text_tools;
 mod vlm_tools;
+mod wall;
 pub mod worker;
 
 pub use available::{available_models, native_tools_for, NativeModel, MODELS};
@@ -120,7 +122,7 @@ pub fn native_tools(cfg: &NativeConfig) -> Vec<Arc<dyn Tool>> {
     v.extend(clip_tools::tools(cfg));
     v.extend(depth_tool::tools(cfg));
     v.extend(vlm_tools::tools(cfg));
-    v
+    wall::bound(v)
 }
 
 /// Add the native tools to `registry` (replacing tools of the same name).

@@ -39,6 +39,8 @@ pub struct WasmTool {
     sig: Signature,
     manifest: Manifest,
     path: PathBuf,
+    /// BLAKE3 of the module's bytes, hex: the plugin's identity in a tool set's manifest.
+    hash: String,
     pre: InstancePre<HostState>,
 }
 
@@ -185,7 +187,8 @@ impl WasmTool {
             .instantiate_pre(&module)
             .map_err(|e| Diagnostic::new(Code::E410, format!("cannot link: {}", first_line(&e))))?;
         let placeholder = Signature::new(stem, vec![], crate::types::Type::Any, "");
-        let mut tool = WasmTool { sig: placeholder, manifest, path: path.to_path_buf(), pre };
+        let hash = blake3::hash(bytes).to_hex().to_string();
+        let mut tool = WasmTool { sig: placeholder, manifest, path: path.to_path_buf(), hash, pre };
         let json = tool.invoke(None, describe_limits())?;
         tool.sig = parse_signature(&json, limits)?;
         Ok(tool)
@@ -193,6 +196,10 @@ impl WasmTool {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+    /// BLAKE3 of the module's bytes, hex.
+    pub fn hash(&self) -> &str {
+        &self.hash
     }
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
