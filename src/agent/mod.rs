@@ -3,7 +3,9 @@
 //! `eval` measures it on a benchmark split; `ablate` runs DWIM's ablation rows.
 
 pub mod ablate;
+pub mod endpoint;
 pub mod eval;
+pub mod shots;
 
 use crate::diag::{Code, Diagnostic};
 use crate::pipeline::render::{instruction, question_line, step_prefix, PLACEHOLDER};
@@ -35,7 +37,14 @@ pub struct PolicyMeta {
     pub system: String,
 }
 
-pub struct Policy {
+/// Who writes the next step: a local candle checkpoint or an OpenAI-compatible endpoint.
+pub enum Policy {
+    Local(LocalPolicy),
+    Endpoint(endpoint::EndpointPolicy),
+}
+
+/// A checkpoint `dwim train` wrote, decoded with candle on the CPU.
+pub struct LocalPolicy {
     pub model: Model,
     pub tok: Tokenizer,
     pub meta: PolicyMeta,
@@ -48,18 +57,66 @@ pub struct Seen {
     pub source: String,
     pub observation: String,
     pub answered: bool,
+    /// For a rejected step, the checker's diagnostics as JSON (what an endpoint policy is shown).
+    pub diagnostics: Option<String>,
 }
 
 impl Policy {
     pub fn new(model: Model, tok: Tokenizer, meta: PolicyMeta) -> Policy {
+        Policy::Local(LocalPolicy::new(model, tok, meta))
+    }
+
+    /// A checkpoint directory (`dwim train --out`).
+    pub fn load(dir: &Path) -> Result<Policy, Diagnostic> {
+        LocalPolicy::load(dir).map(Policy::Local)
+    }
+
+    /// `openai:URL[#MODEL]` for an OpenAI-compatible chat endpoint, `local:DIR` or a plain
+    /// directory for a checkpoint. Endpoint replies are bounded by `limits`.
+    pub fn open(spec: &str, limits: &Limits) -> Result<Policy, Diagnostic> {
+        if let Some(rest) = spec.strip_prefix("openai:") {
+            if !(rest.starts_with("http://") || rest.starts_with("https://")) {
+                return Err(Diagnostic::new(Code::E505, format!("--policy {spec}: expected openai:http://HOST:PORT/v1[#MODEL]")));
+            }
+            return Ok(Policy::Endpoint(endpoint::EndpointPolicy::new(rest, limits)));
+        }
+        Policy::load(Path::new(spec.strip_prefix("local:").unwrap_or(spec)))
+    }
+
+    /// `local` or `openai:URL#MODEL`, for reports.
+    pub fn name(&self) -> String {
+        match self {
+            Policy::Local(_) => "local".into(),
+            Policy::Endpoint(e) => e.name(),
+        }
+    }
+
+    /// Give an endpoint policy worked examples (a local policy learned its format in training).
+    pub fn set_shots(&mut self, examples: &[String]) {
+        if let Policy::Endpoint(e) = self {
+            e.shots = shots::render(examples);
+        }
+    }
+
+    /// The next step, with checker-constrained retries (see [`LocalPolicy::next_step_checked`]).
+    pub fn next_step_checked(&self, tools: &Registry, question: &str, history: &[Seen], tries: usize, accepts: impl Fn(&str) -> bool) -> Result<String, Diagnostic> {
+        match self {
+            Policy::Local(p) => p.next_step_checked(question, history, tries, accepts),
+            Policy::Endpoint(e) => e.next_step_checked(&tools.prompt(), question, history, tries, accepts),
+        }
+    }
+}
+
+impl LocalPolicy {
+    pub fn new(model: Model, tok: Tokenizer, meta: PolicyMeta) -> LocalPolicy {
         let stop_ids = (0..tok.get_vocab_size(true) as u32)
             .filter(|&i| tok.decode(&[i], false).map(|s| s.contains('\n')).unwrap_or(false))
             .collect();
-        Policy { model, tok, meta, stop_ids, max_new: 96 }
+        LocalPolicy { model, tok, meta, stop_ids, max_new: 96 }
     }
 
     /// Load `model.safetensors` + `config.json` + `tokenizer.json` + `policy.json` from a directory.
-    pub fn load(dir: &Path) -> Result<Policy, Diagnostic> {
+    pub fn load(dir: &Path) -> Result<LocalPolicy, Diagnostic> {
         let model = crate::train::load::load_model(dir, &Device::Cpu)?;
         let tok = crate::tokenizer::load(&dir.join("tokenizer.json"))?;
         let meta_path = dir.join("policy.json");
@@ -68,7 +125,7 @@ impl Policy {
             Err(d) if d.code == Code::E501 && !meta_path.exists() => PolicyMeta { format: PromptFormat::Im, system: crate::pipeline::render::system_prompt("(see `dwim tools`)") },
             Err(d) => return Err(d),
         };
-        Ok(Policy::new(model, tok, meta))
+        Ok(LocalPolicy::new(model, tok, meta))
     }
 
     pub fn prompt(&self, question: &str, history: &[Seen]) -> String {
@@ -147,16 +204,17 @@ pub fn run_episode_with(policy: &Policy, tools: &Registry, image: Image, questio
     session.bind("image", Value::Image(image));
     let mut seen: Vec<Seen> = Vec::new();
     for _ in 0..max_steps {
-        let step = policy.next_step_checked(question, &seen, opts.tries, |line| !line.is_empty() && session.check(line).is_ok())?;
+        let step = policy.next_step_checked(tools, question, &seen, opts.tries, |line| !line.is_empty() && session.check(line).is_ok())?;
         match session.feed(&step) {
             Err(diags) => {
                 let obs = format!("rejected: {}", diags[0].one_line(None));
-                seen.push(Seen { source: step, observation: obs, answered: false });
+                let json = crate::diag::diagnostics_json(&diags[..], None).to_string();
+                seen.push(Seen { source: step, observation: obs, answered: false, diagnostics: Some(json) });
             }
             Ok(outcomes) => {
                 for o in outcomes {
                     let answered = o.record.kind == "answer" && o.record.error.is_none();
-                    seen.push(Seen { source: o.record.source.clone(), observation: o.record.observation.clone(), answered });
+                    seen.push(Seen { source: o.record.source.clone(), observation: o.record.observation.clone(), answered, diagnostics: None });
                 }
             }
         }
@@ -182,11 +240,14 @@ impl crate::pipeline::teacher::Teacher for PolicyTeacher {
             .history
             .iter()
             .filter_map(|t| match t {
-                Turn::Ran { source, observation } => Some(Seen { source: source.clone(), observation: observation.clone(), answered: false }),
-                Turn::Rejected { source, diagnostics } => Some(Seen { source: source.clone(), observation: format!("rejected: {diagnostics}"), answered: false }),
+                Turn::Ran { source, observation } => Some(Seen { source: source.clone(), observation: observation.clone(), answered: false, diagnostics: None }),
+                Turn::Rejected { source, diagnostics } => Some(Seen { source: source.clone(), observation: format!("rejected: {diagnostics}"), answered: false, diagnostics: Some(diagnostics.clone()) }),
                 Turn::Discrepancy { .. } => None,
             })
             .collect();
-        self.0.next_step(input.question, &seen)
+        match &self.0 {
+            Policy::Local(p) => p.next_step(input.question, &seen),
+            Policy::Endpoint(e) => e.next_step_checked(input.tools, input.question, &seen, 1, |_| true),
+        }
     }
 }
