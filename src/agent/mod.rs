@@ -80,7 +80,22 @@ impl Policy {
             }
             return Ok(Policy::Endpoint(endpoint::EndpointPolicy::new(rest, limits)));
         }
-        Policy::load(Path::new(spec.strip_prefix("local:").unwrap_or(spec)))
+        Policy::open_local(spec.strip_prefix("local:").unwrap_or(spec), &Device::Cpu)
+    }
+
+    /// A local policy on `device`: a checkpoint directory `dwim train` wrote, or a base model
+    /// (`smollm2`, a `.gguf` file, `hf:OWNER/NAME`) used frozen with its own tokenizer and the
+    /// conversation prompt format.
+    pub fn open_local(spec: &str, device: &Device) -> Result<Policy, Diagnostic> {
+        let is_base = spec == "smollm2" || spec.starts_with("hf:") || spec.ends_with(".gguf");
+        if !is_base {
+            return LocalPolicy::load_on(Path::new(spec), device).map(Policy::Local);
+        }
+        let (cfg, weights, tok) = crate::train::load::load_spec(spec, device)?;
+        let tok = tok.ok_or_else(|| Diagnostic::new(Code::E411, format!("--policy {spec}: the model carries no tokenizer")))?;
+        let model = Model::from_weights(&cfg, weights, None, device).map_err(|e| Diagnostic::new(Code::E411, format!("--policy {spec}: {e}")))?;
+        let meta = PolicyMeta { format: PromptFormat::Sft, system: crate::pipeline::render::system_prompt("(see `dwim tools`)") };
+        Ok(Policy::Local(LocalPolicy::new(model, tok, meta)))
     }
 
     /// `local` or `openai:URL#MODEL`, for reports.
@@ -117,7 +132,12 @@ impl LocalPolicy {
 
     /// Load `model.safetensors` + `config.json` + `tokenizer.json` + `policy.json` from a directory.
     pub fn load(dir: &Path) -> Result<LocalPolicy, Diagnostic> {
-        let model = crate::train::load::load_model(dir, &Device::Cpu)?;
+        LocalPolicy::load_on(dir, &Device::Cpu)
+    }
+
+    /// [`LocalPolicy::load`] onto `device`.
+    pub fn load_on(dir: &Path, device: &Device) -> Result<LocalPolicy, Diagnostic> {
+        let model = crate::train::load::load_model(dir, device)?;
         let tok = crate::tokenizer::load(&dir.join("tokenizer.json"))?;
         let meta_path = dir.join("policy.json");
         let meta = match crate::io::read_text(&meta_path, crate::Limits::default().max_record_bytes as u64) {
