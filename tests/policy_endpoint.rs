@@ -132,3 +132,16 @@ fn a_real_llama_cpp_server_as_the_policy() {
         assert!(ep.records.iter().all(|r| !r.source.is_empty() || r.kind == "rejected"));
     }
 }
+
+#[test]
+fn an_endpoint_policy_on_two_images_is_told_their_names() {
+    let tools = dwim::tools::bench::benchmark();
+    let (url, requests) = scripted(vec!["answer len(segment(left)) > len(segment(right))"]);
+    let policy = Policy::open(&format!("openai:{url}"), &Limits::strict()).unwrap();
+    let one = Image::from_rgb(draw_objects(320, 240, &[Object::new("circle", "red", [20, 20, 70, 70])]));
+    let images = vec![("left".to_string(), scene()), ("right".to_string(), one)];
+    let ep = dwim::agent::run_episode_images(&policy, &tools, images, "Does the left image have more objects than the right one?", &EpisodeOptions { max_steps: 2, tries: 1 }, None).unwrap();
+    assert_eq!(ep.answer.map(|a| a.describe()), Some("true".to_string()));
+    let first = requests.lock().unwrap()[0]["messages"][1]["content"].as_str().unwrap().to_string();
+    assert!(first.contains("(images: left, right)"), "{first}");
+}

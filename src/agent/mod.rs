@@ -216,12 +216,31 @@ pub struct EpisodeOptions {
 
 /// [`run_episode`] with checker-constrained decoding when `opts.tries > 1`.
 pub fn run_episode_with(policy: &Policy, tools: &Registry, image: Image, question: &str, opts: &EpisodeOptions, trace: Option<TraceWriter>) -> Result<Episode, Diagnostic> {
+    run_episode_images(policy, tools, vec![("image".to_string(), image)], question, opts, trace)
+}
+
+/// The question as a policy is shown it: with several input images (an NLVR2-style pair bound to
+/// `left` and `right`, say) it names them, since the policy must refer to them by name.
+pub fn question_with_inputs(question: &str, names: &[&str]) -> String {
+    if names == ["image"] {
+        question.to_string()
+    } else {
+        format!("{question} (images: {})", names.join(", "))
+    }
+}
+
+/// [`run_episode_with`] on several named input images, each bound to its variable.
+pub fn run_episode_images(policy: &Policy, tools: &Registry, images: Vec<(String, Image)>, question: &str, opts: &EpisodeOptions, trace: Option<TraceWriter>) -> Result<Episode, Diagnostic> {
     let max_steps = opts.max_steps;
     let mut session = Session::new(tools, Limits::strict()).keep_records();
     if let Some(t) = trace {
         session = session.with_trace(t);
     }
-    session.bind("image", Value::Image(image));
+    let names: Vec<&str> = images.iter().map(|(n, _)| n.as_str()).collect();
+    let question = &question_with_inputs(question, &names);
+    for (name, image) in images {
+        session.bind(&name, Value::Image(image));
+    }
     let mut seen: Vec<Seen> = Vec::new();
     for _ in 0..max_steps {
         let step = policy.next_step_checked(tools, question, &seen, opts.tries, |line| !line.is_empty() && session.check(line).is_ok())?;

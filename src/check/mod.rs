@@ -21,6 +21,11 @@ pub fn input_scope() -> Scope {
     Scope::from([("image".to_string(), Type::Image)])
 }
 
+/// The scope of a program over several named input images (`left`, `right`, …).
+pub fn input_scope_for<'a>(names: impl IntoIterator<Item = &'a str>) -> Scope {
+    names.into_iter().map(|n| (n.to_string(), Type::Image)).collect()
+}
+
 /// Check a whole program. With `require_answer`, it must end in exactly one `answer`.
 /// Keeps `Limits::default().max_diagnostics` diagnostics (the same in both presets).
 pub fn check_program(program: &Program, registry: &Registry, scope: &Scope, require_answer: bool) -> Findings {

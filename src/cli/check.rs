@@ -2,15 +2,16 @@
 
 use super::common::{load_program, print_diagnostics, Exit, Failure, ToolArgs};
 use super::Format;
-use dwim::check::{check_program_capped, input_scope};
+use dwim::check::{check_program_capped, input_scope, input_scope_for};
 use dwim::Limits;
 use std::path::Path;
 
-pub fn run(path: &Path, format: Format, strict: bool, require_answer: bool, tools: &ToolArgs) -> Result<Exit, Failure> {
+pub fn run(path: &Path, format: Format, strict: bool, require_answer: bool, inputs: &[String], tools: &ToolArgs) -> Result<Exit, Failure> {
     let limits = if strict { Limits::strict() } else { Limits::default() };
     let (src, program) = load_program(path, &limits, format)?;
     let registry = super::common::registry_within(tools, &limits)?;
-    let diags = check_program_capped(&program, &registry, &input_scope(), require_answer, limits.max_diagnostics);
+    let scope = if inputs.is_empty() { input_scope() } else { input_scope_for(inputs.iter().map(String::as_str)) };
+    let diags = check_program_capped(&program, &registry, &scope, require_answer, limits.max_diagnostics);
     if !diags.is_empty() {
         print_diagnostics(&diags, &src, format);
         return Ok(Exit::ProgramError);

@@ -113,6 +113,26 @@ pub fn check_output_dir(flag: &str, path: &Path) -> Result<(), Failure> {
     }
 }
 
+/// `--image` values: one `PATH` (bound to `image`), or any number of `NAME=PATH` (bound to `NAME`,
+/// e.g. `left=a.png right=b.png` for a question about two images). E505 for a bad or repeated name.
+pub fn named_images(specs: &[String]) -> Result<Vec<(String, std::path::PathBuf)>, Failure> {
+    let is_name = |n: &str| !n.is_empty() && n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut out: Vec<(String, std::path::PathBuf)> = Vec::new();
+    for spec in specs {
+        let (name, path) = match spec.split_once('=') {
+            Some((n, p)) if is_name(n) => (n.to_string(), p),
+            _ if specs.len() == 1 => ("image".to_string(), spec.as_str()),
+            _ => return Err(coded(dwim::Code::E505, format!("--image {spec}: with several images, give each as NAME=PATH (e.g. left=a.png)"))),
+        };
+        const KEYWORDS: [&str; 12] = ["think", "rethink", "answer", "if", "then", "else", "and", "or", "not", "true", "false", "none"];
+        if KEYWORDS.contains(&name.as_str()) || out.iter().any(|(n, _)| *n == name) {
+            return Err(coded(dwim::Code::E505, format!("--image {spec}: `{name}` is a keyword or already bound")));
+        }
+        out.push((name, std::path::PathBuf::from(path)));
+    }
+    Ok(out)
+}
+
 /// The base tool set of `dwim check`, `dwim run` and `dwim tools`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Tools {

@@ -49,16 +49,20 @@ pub enum Command {
         /// Do not require the program to end with `answer`.
         #[arg(long)]
         no_answer: bool,
+        /// The names of the program's input images (repeatable; default `image`).
+        #[arg(long = "input", value_name = "NAME")]
+        inputs: Vec<String>,
         #[command(flatten)]
         tools: common::ToolArgs,
     },
     /// Run a workflow on an image, step by step; optionally write a JSON Lines trace.
-    #[command(after_help = "Examples:\n  dwim run programs/count_red.wf --image scene.png\n  dwim run prog.wf --image photo.jpg --trace out/run.jsonl --format json\n  dwim run prog.wf --image photo.jpg --native ~/models            # native tools with weights there\n  dwim run prog.wf --image photo.jpg --native-tools depth,vqa     # require them (hub download when online)")]
+    #[command(after_help = "Examples:\n  dwim run programs/count_red.wf --image scene.png\n  dwim run prog.wf --image photo.jpg --trace out/run.jsonl --format json\n  dwim run prog.wf --image photo.jpg --native ~/models            # native tools with weights there\n  dwim run prog.wf --image photo.jpg --native-tools depth,vqa     # require them (hub download when online)\n  dwim run same.wf --image left=a.png --image right=b.png          # two images, bound to `left` and `right`")]
     Run {
         program: PathBuf,
-        /// The input image (PNG or JPEG), bound to the variable `image`.
-        #[arg(long)]
-        image: PathBuf,
+        /// The input image (PNG or JPEG), bound to the variable `image`; or, repeated, `NAME=PATH`
+        /// for several images bound to their names (`--image left=a.png --image right=b.png`).
+        #[arg(long, required = true)]
+        image: Vec<String>,
         /// Write one JSON record per step to this file.
         #[arg(long)]
         trace: Option<PathBuf>,
@@ -124,7 +128,7 @@ pub enum Command {
 
 pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
-        Command::Check { program, format, strict, no_answer, tools } => check::run(&program, format, strict, !no_answer, &tools),
+        Command::Check { program, format, strict, no_answer, inputs, tools } => check::run(&program, format, strict, !no_answer, &inputs, &tools),
         Command::Run { program, image, trace, format, strict, tools } => {
             run::run(&program, &image, trace.as_deref(), format, strict, &tools)
         }

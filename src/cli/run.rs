@@ -1,22 +1,25 @@
-//! `dwim run PROG --image IMG [--trace OUT]`
+//! `dwim run PROG --image IMG [--trace OUT]`; `--image left=A --image right=B` for several images.
 
 use super::common::{bad_input, load_program, print_diagnostics, Exit, Failure, ToolArgs};
 use super::Format;
-use dwim::check::{check_program_capped, input_scope};
+use dwim::check::{check_program_capped, input_scope_for};
 use dwim::trace::TraceWriter;
 use dwim::value::Image;
 use dwim::{Code, Diagnostic, Limits, Session, Value};
 use std::path::Path;
 
-pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, strict: bool, tools: &ToolArgs) -> Result<Exit, Failure> {
+pub fn run(path: &Path, images: &[String], trace: Option<&Path>, format: Format, strict: bool, tools: &ToolArgs) -> Result<Exit, Failure> {
     let limits = if strict { Limits::strict() } else { Limits::default() };
     if let Some(t) = trace {
         super::common::check_output_path("--trace", t)?;
     }
-    let img = Image::load(image, &limits).map_err(|d| bad_input(&d))?;
+    let mut inputs = Vec::new();
+    for (name, file) in super::common::named_images(images)? {
+        inputs.push((name, Image::load(&file, &limits).map_err(|d| bad_input(&d))?));
+    }
     let (src, program) = load_program(path, &limits, format)?;
     let registry = super::common::registry_within(tools, &limits)?;
-    let diags = check_program_capped(&program, &registry, &input_scope(), true, limits.max_diagnostics);
+    let diags = check_program_capped(&program, &registry, &input_scope_for(inputs.iter().map(|(n, _)| n.as_str())), true, limits.max_diagnostics);
     if !diags.is_empty() {
         print_diagnostics(&diags, &src, format);
         return Ok(Exit::ProgramError);
@@ -25,7 +28,9 @@ pub fn run(path: &Path, image: &Path, trace: Option<&Path>, format: Format, stri
     if let Some(t) = trace {
         session = session.with_trace(TraceWriter::create(t).map_err(|d| bad_input(&d))?);
     }
-    session.bind("image", Value::Image(img));
+    for (name, img) in inputs {
+        session.bind(&name, Value::Image(img));
+    }
     let outcomes = session.run_program(&src, &program.steps);
     let failed = outcomes.iter().find_map(|o| o.error().cloned());
     let trace_lost = session.trace_error().map(|e| Diagnostic::new(Code::E503, format!("could not write the trace {}: {e}", trace.map(|t| t.display().to_string()).unwrap_or_default())));
