@@ -11,6 +11,7 @@ mod replay;
 mod report;
 mod run;
 mod scene;
+mod session;
 mod tools;
 #[cfg(feature = "train")]
 mod train;
@@ -82,6 +83,8 @@ pub enum Command {
         #[command(flatten)]
         tools: common::ToolArgs,
     },
+    /// One conversation over stdin/stdout as JSON lines: step, check, tools, trace, close.
+    Session(session::SessionArgs),
     /// Re-print a run from its trace without running any tool.
     #[command(after_help = "Examples:\n  dwim replay run.jsonl\n  dwim replay run.jsonl --format json")]
     Replay {
@@ -133,6 +136,7 @@ pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
             run::run(&program, &image, trace.as_deref(), format, strict, &tools)
         }
         Command::Tools { format, tools } => tools::run(format, &tools),
+        Command::Session(a) => session::run(a),
         Command::Replay { trace, format } => replay::run(&trace, format),
         Command::Scene { out, seed } => scene::run(&out, seed),
         Command::BenchWorld(a) => bench_world::run(a),
