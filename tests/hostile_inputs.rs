@@ -287,3 +287,22 @@ fn stdout_and_stderr_closed_together_never_abort() {
         assert_eq!(status.code(), Some(0), "{args:?}: {status:?}");
     }
 }
+
+/// Weights are memory-mapped by candle, after the path is checked through `dwim::io`: a FIFO or
+/// a device named as a weight file is E502 at once.
+#[cfg(all(unix, feature = "train"))]
+#[test]
+fn weight_files_that_are_not_regular_files_are_e502() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("ckpt");
+    std::fs::create_dir(&ckpt).unwrap();
+    let cfg = dwim::train::config::Config::tiny(64);
+    std::fs::write(ckpt.join("config.json"), serde_json::to_vec(&cfg).unwrap()).unwrap();
+    if !mkfifo(&ckpt.join("model.safetensors")) {
+        return eprintln!("skipped: no mkfifo here");
+    }
+    let t0 = std::time::Instant::now();
+    let e = dwim::train::load::load_model(&ckpt, &candle_core::Device::Cpu).err().map(|d| d.code);
+    assert_eq!(e, Some(Code::E502));
+    assert!(t0.elapsed() < Duration::from_secs(5));
+}

@@ -83,6 +83,7 @@ pub fn load_path(path: &Path, dev: &Device) -> Result<(Config, BTreeMap<String, 
         }
         let mut w = BTreeMap::new();
         for f in files {
+            crate::io::check_regular(&f)?;
             let t = candle_core::safetensors::load(&f, dev).map_err(|e| weights_err(&f, e))?;
             w.extend(t);
         }

@@ -154,6 +154,7 @@ impl ClipScorer {
         tokenizer.with_padding(None);
         let _ = tokenizer.with_truncation(None);
         // SAFETY: read-only memory map of a weight file dwim does not modify.
+        crate::io::check_regular(weights)?;
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], dtype, device) }
             .map_err(|e| Diagnostic::new(Code::E411, format!("cannot read {}: {e}", weights.display())))?;
         let model = ClipModel::new(vb, &cfg).map_err(model_err("loading CLIP"))?;

@@ -291,6 +291,7 @@ impl DepthEstimator {
 /// classifier head for candle's DINOv2 (Depth-Anything never uses it), the DPT head.
 fn build(files: &DepthFiles, dev: &Device, dtype: DType) -> Result<DepthAnythingV2, Diagnostic> {
     let read = |p: &Path| {
+        crate::io::check_regular(p)?;
         candle_core::safetensors::load(p, &Device::Cpu)
             .map_err(|e| Diagnostic::new(Code::E411, format!("cannot read {}: {e}", p.display())))
     };

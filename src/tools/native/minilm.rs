@@ -58,6 +58,7 @@ impl TextEmbedder {
             .with_truncation(Some(TruncationParams { max_length: MAX_TOKENS, ..Default::default() }))
             .map_err(|e| Diagnostic::new(Code::E401, format!("tokenizer: {e}")))?;
         // SAFETY: the file is memory-mapped read-only; dwim never writes weight files it reads.
+        crate::io::check_regular(weights)?;
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], dtype, device) }
             .map_err(|e| Diagnostic::new(Code::E411, format!("cannot read {}: {e}", weights.display())))?;
         let model = BertModel::load(vb, &config).map_err(model_err("loading MiniLM"))?;

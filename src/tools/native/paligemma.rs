@@ -228,6 +228,9 @@ impl PaliGemma {
         tokenizer.with_padding(None);
         let _ = tokenizer.with_truncation(None);
         // SAFETY: read-only memory maps of weight files dwim does not modify.
+        for w in weights.iter() {
+            crate::io::check_regular(w.as_ref())?;
+        }
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(weights, dtype, device) }
             .map_err(|e| Diagnostic::new(Code::E411, format!("cannot read PaliGemma weights: {e}")))?;
         let model = paligemma::Model::new(&cfg, vb).map_err(model_err("loading PaliGemma"))?;
