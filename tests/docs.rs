@@ -39,6 +39,7 @@ fn every_trace_field_is_documented() {
     assert!(out.status.success());
     let first: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&trace).unwrap().lines().next().unwrap()).unwrap();
     let mut keys: Vec<String> = first.as_object().unwrap().keys().cloned().collect();
+    assert!(first["tool_set"]["fingerprint"].as_str().is_some_and(|f| f.len() == 16), "the first record names the tool set: {first}");
     keys.extend(["error", "diagnostics", "fuel", "target", "tool", "flag"].map(String::from));
     keys.extend(first["calls"][0].as_object().unwrap().keys().map(|k| format!("calls[].{k}")));
     for k in keys {

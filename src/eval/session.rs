@@ -208,6 +208,7 @@ impl<'r> Session<'r> {
             wall_us: 0,
             fuel: None,
             flag: None,
+            tool_set: None,
         };
         self.emit(&rec);
         diags
@@ -254,6 +255,7 @@ impl<'r> Session<'r> {
             wall_us: t0.elapsed().as_micros() as u64,
             fuel: self.interp.fuel,
             flag: None,
+            tool_set: None,
         };
         self.emit(&record);
         StepOutcome { record, value }
@@ -285,6 +287,13 @@ impl<'r> Session<'r> {
     }
 
     fn emit(&mut self, rec: &TraceRecord) {
+        let first;
+        let rec = if self.records == 0 {
+            first = TraceRecord { tool_set: Some(self.interp.registry.provenance()), ..rec.clone() };
+            &first
+        } else {
+            rec
+        };
         self.records += 1;
         if let Some(k) = &mut self.kept {
             k.push(rec.clone());

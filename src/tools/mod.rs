@@ -155,6 +155,21 @@ impl Registry {
         serde_json::json!({"set": self.set_name, "tools": tools})
     }
 
+    /// What a trace's first record carries: the set's name and fingerprint, and each tool's
+    /// name and origin (no signatures: the fingerprint covers them).
+    pub fn provenance(&self) -> serde_json::Value {
+        let tools: Vec<serde_json::Value> = self
+            .origins
+            .iter()
+            .map(|(name, o)| {
+                let mut v = serde_json::to_value(o).unwrap_or_default();
+                v["name"] = name.clone().into();
+                v
+            })
+            .collect();
+        serde_json::json!({"set": self.set_name, "fingerprint": self.fingerprint(), "tools": tools})
+    }
+
     /// A short hash of [`Registry::manifest`] (BLAKE3, 16 hex digits).
     pub fn fingerprint(&self) -> String {
         let h = blake3::hash(self.manifest().to_string().as_bytes());

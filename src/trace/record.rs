@@ -66,6 +66,11 @@ pub struct TraceRecord {
     /// DWIM action flag κ, set by `dwim::pipeline::flag` on collected workflows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag: Option<Flag>,
+    /// On a run's first record only: the tool set it ran with (`set`, `fingerprint`, and each
+    /// tool's `name`, `kind`, `source`, plugin `hash`), so a run can be reproduced and a run with
+    /// a different tool set told apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_set: Option<serde_json::Value>,
 }
 
 /// κ: was this step an effective action, and if not, why.
