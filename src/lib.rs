@@ -27,6 +27,7 @@ pub mod diag;
 pub mod eval;
 pub mod fields;
 pub mod fuzzing;
+pub mod http;
 pub mod io;
 pub mod pipeline;
 pub mod limits;

@@ -8,6 +8,7 @@ pub mod builtin;
 pub mod matching;
 #[cfg(feature = "native")]
 pub mod native;
+pub mod remote;
 pub mod signature;
 #[cfg(feature = "wasm")]
 pub mod wasm;
