@@ -21,7 +21,7 @@ pub fn encode(bytes: &[u8]) -> String {
 /// Decode, refusing anything but canonical padded base64 (no whitespace).
 pub fn decode(text: &str) -> Result<Vec<u8>, String> {
     let s = text.as_bytes();
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return Err(format!("base64 of {} characters is not a multiple of 4", s.len()));
     }
     let value = |c: u8| match c {
