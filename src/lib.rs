@@ -7,7 +7,8 @@
 //! | grammar (`grammar/workflow.pest`) → AST with byte spans | [`syntax`] |
 //! | static checks: names, tool signatures, types | [`check`] |
 //! | step-by-step execution under [`Limits`] | [`eval`] |
-//! | tool dispatch: built-in (and WASM plugins, native models) | [`tools`] |
+//! | tool dispatch: built-in (and WASM plugins, native models, remote tools over HTTP) | [`tools`] |
+//! | bounded HTTP exchanges with endpoints (chat servers, tool servers) | [`http`] |
 //! | one JSON record per step | [`trace`] |
 //! | the built-in benchmark: scenes, questions, reference workflows, tool scores | [`world`] |
 //! | question sets: the benchmark's, GQA-style, RefCOCO-style | [`data`] |
@@ -27,6 +28,7 @@ pub mod diag;
 pub mod eval;
 pub mod fields;
 pub mod fuzzing;
+pub mod http;
 pub mod io;
 pub mod pipeline;
 pub mod limits;

@@ -180,6 +180,14 @@ pub struct ToolArgs {
     /// Precision of native models: f32, f16, bf16.
     #[arg(long = "dtype", value_name = "DTYPE", default_value = "f32")]
     pub dtype: String,
+    /// Add the tools a remote tool server declares (repeatable): a manifest file, or the server's
+    /// base URL (`http://host:port`, its `GET /manifest`). See docs/remote-tools.md.
+    #[arg(long = "remote", value_name = "FILE|URL")]
+    pub remote: Vec<std::path::PathBuf>,
+    /// Add `llm_query(prompt) -> text`, answered by this OpenAI-compatible chat endpoint
+    /// (`http://host:port/v1#MODEL`) and cached by prompt.
+    #[arg(long = "llm", value_name = "URL[#MODEL]")]
+    pub llm: Option<String>,
 }
 
 /// The tool registry for a command: the base set (`--tools`), native model tools, then every
@@ -209,6 +217,7 @@ pub fn registry_within(args: &ToolArgs, limits: &Limits) -> Result<dwim::Registr
         Vec::new()
     };
     add_plugins(&mut registry, &dirs, limits, &overrides)?;
+    super::remote::add_remote(&mut registry, &args.remote, args.llm.as_deref(), limits, &overrides)?;
     Ok(registry)
 }
 

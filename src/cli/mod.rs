@@ -7,6 +7,7 @@ mod check;
 mod collect;
 mod common;
 mod mask;
+mod remote;
 mod replay;
 mod report;
 mod run;

@@ -50,6 +50,7 @@ fn kind(k: dwim::tools::ToolKind) -> &'static str {
         dwim::tools::ToolKind::Builtin => "built-in",
         dwim::tools::ToolKind::Wasm => "plugin",
         dwim::tools::ToolKind::Native => "native",
+        dwim::tools::ToolKind::Remote => "remote",
     }
 }
 

@@ -9,6 +9,7 @@ pub mod matching;
 #[cfg(feature = "native")]
 pub mod native;
 pub mod origin;
+pub mod remote;
 pub mod signature;
 #[cfg(feature = "wasm")]
 pub mod wasm;

@@ -1,7 +1,7 @@
 //! Where each tool of a registry came from, and who may take a name another source holds.
 //!
 //! A tool set is assembled from sources in order: a base set (`builtin`, `benchmark`), native
-//! models, plugins, remote tools. A later source may not silently replace a tool an earlier one
+//! models, plugins, remote tools (`--remote`, `--llm`). A later source may not silently replace a tool an earlier one
 //! registered: the collision is E506 naming both, unless the user lets the newcomer win with
 //! `--override NAME` (or `--override '*'`).
 
@@ -43,6 +43,7 @@ impl Origin {
             ToolKind::Builtin => format!("built-in {}", self.source),
             ToolKind::Wasm => format!("plugin {}", self.source),
             ToolKind::Native => format!("native model {}", self.source),
+            ToolKind::Remote => format!("remote {}", self.source),
         }
     }
 }

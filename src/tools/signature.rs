@@ -1,5 +1,7 @@
 //! Tool signatures: typed parameters with defaults, a result type, a doc line.
 
+use crate::diag::{Code, Diagnostic};
+use crate::limits::Limits;
 use crate::types::Type;
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
@@ -11,7 +13,16 @@ pub enum ToolKind {
     Builtin,
     Wasm,
     Native,
+    /// Served over HTTP by a tool server (`tools::remote`).
+    Remote,
 }
+
+/// Parameters a signature declared outside dwim (a plugin, a remote manifest) may have.
+pub const MAX_PARAMS: usize = 64;
+/// Bytes of a declared tool or parameter name.
+pub const MAX_NAME_BYTES: usize = 64;
+/// Bytes of a declared tool's or parameter's doc line.
+pub const MAX_DOC_BYTES: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Param {
@@ -83,6 +94,51 @@ impl Signature {
         self
     }
 
+    /// Bound a signature declared outside dwim — a plugin's `dwim_describe`, a remote tool
+    /// manifest — before any checker sees it (E409): identifiers of at most [`MAX_NAME_BYTES`],
+    /// at most [`MAX_PARAMS`] distinct parameters, docs of at most [`MAX_DOC_BYTES`], types nested
+    /// at most `limits.max_depth` (parsed without recursion), indices that name a parameter, and
+    /// defaults within the value limits.
+    pub fn check_declared(&self, limits: &Limits) -> Result<(), Diagnostic> {
+        let bad = |m: String| Diagnostic::new(Code::E409, m);
+        let ident = |s: &str| {
+            s.len() <= MAX_NAME_BYTES
+                && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        if !ident(&self.name) {
+            return Err(bad(format!("tool name `{}` is not an identifier of at most {MAX_NAME_BYTES} bytes", clip(&self.name, 80))));
+        }
+        if self.params.len() > MAX_PARAMS {
+            return Err(bad(format!("{} parameters declared; a tool may declare at most {MAX_PARAMS}", self.params.len())));
+        }
+        if let Some(p) = self.params.iter().find(|p| !ident(&p.name)) {
+            return Err(bad(format!("parameter name `{}` is not an identifier of at most {MAX_NAME_BYTES} bytes", clip(&p.name, 80))));
+        }
+        if let Some((i, p)) = self.params.iter().enumerate().find(|(i, p)| self.params[..*i].iter().any(|q| q.name == p.name)) {
+            return Err(bad(format!("parameter `{}` is declared twice (parameters {} and {})", p.name, self.param_index(&p.name).unwrap_or(0) + 1, i + 1)));
+        }
+        if self.doc.len() > MAX_DOC_BYTES || self.params.iter().any(|p| p.doc.len() > MAX_DOC_BYTES) {
+            return Err(bad(format!("a doc line is longer than {MAX_DOC_BYTES} bytes")));
+        }
+        let mut types = std::iter::once(&self.result).chain(self.params.iter().map(|p| &p.ty));
+        if let Some(t) = types.find(|t| t.depth() > limits.max_depth) {
+            return Err(bad(format!("a declared type is nested {} deep; the limit is {}", t.depth(), limits.max_depth)));
+        }
+        if self.result_like.is_some_and(|i| i >= self.params.len()) {
+            return Err(bad("`result_like` names no parameter".into()));
+        }
+        if self.result_elem_of.is_some_and(|i| i >= self.params.len()) {
+            return Err(bad("`result_elem_of` names no parameter".into()));
+        }
+        for p in &self.params {
+            if let Some(v) = p.default_value() {
+                v.size().check(limits).map_err(|d| bad(format!("the default of `{}`: {}", p.name, d.message)))?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn param_index(&self, name: &str) -> Option<usize> {
         self.params.iter().position(|p| p.name == name)
     }
@@ -115,4 +171,13 @@ pub fn json_to_value(j: &serde_json::Value) -> Value {
         serde_json::Value::Array(a) => Value::list(a.iter().map(json_to_value).collect()),
         serde_json::Value::Object(o) => Value::record(o.iter().map(|(k, v)| (k.clone(), json_to_value(v)))),
     }
+}
+
+/// At most `max` bytes of `s` (cut at a character boundary), for messages quoting declared text.
+pub fn clip(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }

@@ -4,10 +4,10 @@
 //! failed to parse or check gets its JSON diagnostics back, as DWIM's executor returns tracebacks.
 
 use super::{extract_step, Teacher, TeacherInput, Turn};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::Diagnostic;
+use crate::http::chat::{chat, ChatRequest};
 use serde_json::json;
-use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct OpenAiTeacher {
     /// Base URL, e.g. `http://127.0.0.1:8080/v1`.
@@ -112,80 +112,20 @@ impl Teacher for OpenAiTeacher {
 impl OpenAiTeacher {
     /// One chat completion: the reply's text. E412 when the endpoint cannot be reached, E413 when
     /// the whole exchange takes longer than `reply_deadline`, E414 for an HTTP error status, E415
-    /// for a reply over `max_reply_bytes` or one that is not a chat completion.
+    /// for a reply over `max_reply_bytes` or one that is not a chat completion (see
+    /// [`crate::http::chat::chat`], the client it shares with `llm_query`).
     pub fn chat(&self, messages: Vec<serde_json::Value>, max_tokens: u32) -> Result<String, Diagnostic> {
-        let url = format!("{}/chat/completions", self.base);
-        let body = json!({
-            "model": self.model,
-            "messages": messages,
-            "temperature": self.temperature,
-            "max_tokens": max_tokens,
-            "stop": ["\nStep", "\nResult"],
-        });
-        let started = Instant::now();
-        let mut req = self.agent.post(&url).timeout(self.reply_deadline);
-        if let Some(k) = &self.api_key {
-            req = req.set("Authorization", &format!("Bearer {k}"));
-        }
-        let fail = |code: Code, m: String| Diagnostic::new(code, m).tool("teacher").help("is the endpoint an OpenAI-compatible chat server? e.g. `llama-server -m model.gguf --port 8080`");
-        let resp = match req.send_json(body) {
-            Ok(r) => r,
-            Err(ureq::Error::Status(code, r)) => {
-                let text = read_capped(r, 4096, self.reply_deadline.saturating_sub(started.elapsed()).max(Duration::from_millis(1)), started).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-                return Err(fail(Code::E414, format!("{url}: HTTP {code}: {}", text.chars().take(300).collect::<String>())));
-            }
-            Err(ureq::Error::Transport(t)) => {
-                let timed_out = started.elapsed() >= self.reply_deadline || t.to_string().contains("timed out") || t.to_string().contains("Timed out");
-                let code = match t.kind() {
-                    _ if timed_out => Code::E413,
-                    ureq::ErrorKind::BadStatus | ureq::ErrorKind::BadHeader => Code::E415,
-                    _ => Code::E412,
-                };
-                let what = if code == Code::E413 { format!("no complete reply within {:?}", self.reply_deadline) } else { t.to_string() };
-                return Err(fail(code, format!("{url}: {what}")));
-            }
+        let req = ChatRequest {
+            base: &self.base,
+            model: &self.model,
+            api_key: self.api_key.as_deref(),
+            temperature: self.temperature,
+            max_tokens,
+            stop: &["\nStep", "\nResult"],
+            messages,
         };
-        let bytes = read_capped(resp, self.max_reply_bytes, self.reply_deadline, started).map_err(|e| match e {
-            ReadError::TooLarge => fail(Code::E415, format!("{url}: the reply is over {} bytes", self.max_reply_bytes)),
-            ReadError::Deadline => fail(Code::E413, format!("{url}: no complete reply within {:?}", self.reply_deadline)),
-            ReadError::Io(e) => fail(Code::E412, format!("{url}: reading the reply: {e}")),
-        })?;
-        let resp: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| fail(Code::E415, format!("{url}: the reply is not JSON: {e}")))?;
-        resp["choices"][0]["message"]["content"]
-            .as_str()
-            .map(String::from)
-            .ok_or_else(|| fail(Code::E415, format!("{url}: no choices[0].message.content in the reply")))
-    }
-}
-
-enum ReadError {
-    TooLarge,
-    Deadline,
-    Io(std::io::Error),
-}
-
-/// A reply body, at most `cap` bytes, all of it by `started + deadline` (checked between reads;
-/// ureq's own deadline bounds a read that stalls).
-fn read_capped(resp: ureq::Response, cap: usize, deadline: Duration, started: Instant) -> Result<Vec<u8>, ReadError> {
-    let mut reader = resp.into_reader();
-    let mut out = Vec::new();
-    let mut buf = [0u8; 16 << 10];
-    loop {
-        if started.elapsed() > deadline {
-            return Err(ReadError::Deadline);
-        }
-        let n = match reader.read(&mut buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) || started.elapsed() > deadline => return Err(ReadError::Deadline),
-            Err(e) => return Err(ReadError::Io(e)),
-        };
-        if n == 0 {
-            return Ok(out);
-        }
-        if out.len() + n > cap {
-            return Err(ReadError::TooLarge);
-        }
-        out.extend_from_slice(&buf[..n]);
+        chat(&self.agent, &req, self.reply_deadline, self.max_reply_bytes).map_err(|d| {
+            d.tool("teacher").help("is the endpoint an OpenAI-compatible chat server? e.g. `llama-server -m model.gguf --port 8080`")
+        })
     }
 }

@@ -28,12 +28,7 @@ impl Default for LoadOptions {
     }
 }
 
-/// Parameters one plugin signature may declare.
-pub const MAX_PARAMS: usize = 64;
-/// Bytes of a tool or parameter name.
-pub const MAX_NAME_BYTES: usize = 64;
-/// Bytes of a tool's or parameter's doc line.
-pub const MAX_DOC_BYTES: usize = 4096;
+pub use crate::tools::signature::{MAX_DOC_BYTES, MAX_NAME_BYTES, MAX_PARAMS};
 
 pub struct WasmTool {
     sig: Signature,
@@ -88,60 +83,13 @@ fn types(it: impl Iterator<Item = ValType>) -> String {
     it.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
 }
 
-/// At most `max` bytes of `s` (cut at a character boundary), for messages quoting plugin text.
-fn clip(s: &str, max: usize) -> &str {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-/// Parse and bound what `dwim_describe` declared (E409): identifiers of at most
-/// [`MAX_NAME_BYTES`], at most [`MAX_PARAMS`] parameters, docs of at most [`MAX_DOC_BYTES`],
-/// types nested at most `limits.max_depth` (parsed without recursion), indices that name a
-/// parameter, and defaults within the value limits.
+/// Parse and bound what `dwim_describe` declared (E409): see [`Signature::check_declared`].
 fn parse_signature(json: &[u8], limits: &Limits) -> Result<Signature, Diagnostic> {
     let mut sig: Signature = serde_json::from_slice(json).map_err(|e| {
         let e = e.to_string();
-        Diagnostic::new(Code::E409, format!("`dwim_describe` returned an invalid signature: {}", clip(&e, 300)))
+        Diagnostic::new(Code::E409, format!("`dwim_describe` returned an invalid signature: {}", crate::tools::signature::clip(&e, 300)))
     })?;
-    let bad = |m: String| Diagnostic::new(Code::E409, m);
-    let ident = |s: &str| {
-        s.len() <= MAX_NAME_BYTES
-            && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    if !ident(&sig.name) {
-        return Err(bad(format!("tool name `{}` is not an identifier of at most {MAX_NAME_BYTES} bytes", clip(&sig.name, 80))));
-    }
-    if sig.params.len() > MAX_PARAMS {
-        return Err(bad(format!("{} parameters declared; a plugin may declare at most {MAX_PARAMS}", sig.params.len())));
-    }
-    if let Some(p) = sig.params.iter().find(|p| !ident(&p.name)) {
-        return Err(bad(format!("parameter name `{}` is not an identifier of at most {MAX_NAME_BYTES} bytes", clip(&p.name, 80))));
-    }
-    if let Some((i, p)) = sig.params.iter().enumerate().find(|(i, p)| sig.params[..*i].iter().any(|q| q.name == p.name)) {
-        return Err(bad(format!("parameter `{}` is declared twice (parameters {} and {})", p.name, sig.param_index(&p.name).unwrap_or(0) + 1, i + 1)));
-    }
-    if sig.doc.len() > MAX_DOC_BYTES || sig.params.iter().any(|p| p.doc.len() > MAX_DOC_BYTES) {
-        return Err(bad(format!("a doc line is longer than {MAX_DOC_BYTES} bytes")));
-    }
-    let mut types = std::iter::once(&sig.result).chain(sig.params.iter().map(|p| &p.ty));
-    if let Some(t) = types.find(|t| t.depth() > limits.max_depth) {
-        return Err(bad(format!("a declared type is nested {} deep; the limit is {}", t.depth(), limits.max_depth)));
-    }
-    if sig.result_like.is_some_and(|i| i >= sig.params.len()) {
-        return Err(bad("`result_like` names no parameter".into()));
-    }
-    if sig.result_elem_of.is_some_and(|i| i >= sig.params.len()) {
-        return Err(bad("`result_elem_of` names no parameter".into()));
-    }
-    for p in &sig.params {
-        if let Some(v) = p.default_value() {
-            v.size().check(limits).map_err(|d| bad(format!("the default of `{}`: {}", p.name, d.message)))?;
-        }
-    }
+    sig.check_declared(limits)?;
     sig.kind = ToolKind::Wasm;
     Ok(sig)
 }
