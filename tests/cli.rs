@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn dwim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dwim")).args(args).current_dir(root()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_dwim")).args(args).current_dir(root()).env("DWIM_MODELS", "/nonexistent/dwim-models").output().unwrap()
 }
 
 fn code(o: &Output) -> i32 {

@@ -5,6 +5,9 @@
 
 mod args;
 mod exprs;
+mod vocabulary;
+
+pub use vocabulary::vocabulary_warnings;
 
 use crate::diag::{Code, Diagnostic, Findings};
 use crate::limits::Limits;

@@ -2,7 +2,7 @@
 
 use super::common::{load_program, print_diagnostics, Exit, Failure, ToolArgs};
 use super::Format;
-use dwim::check::{check_program_capped, input_scope, input_scope_for};
+use dwim::check::{check_program_capped, input_scope, input_scope_for, vocabulary_warnings};
 use dwim::Limits;
 use std::path::Path;
 
@@ -16,9 +16,15 @@ pub fn run(path: &Path, format: Format, strict: bool, require_answer: bool, inpu
         print_diagnostics(&diags, &src, format);
         return Ok(Exit::ProgramError);
     }
+    let warnings = vocabulary_warnings(&program.steps, &registry);
     match format {
-        Format::Json => println!("{}", serde_json::json!({"ok": true, "steps": program.steps.len(), "diagnostics": []})),
-        Format::Human => println!("{}: ok ({} steps)", src.name, program.steps.len()),
+        Format::Json => println!("{}", serde_json::json!({"ok": true, "steps": program.steps.len(), "diagnostics": [], "warnings": warnings.iter().map(|w| w.to_json(Some(&src))).collect::<Vec<_>>()})),
+        Format::Human => {
+            for w in &warnings {
+                eprintln!("{}", w.render(Some(&src)));
+            }
+            println!("{}: ok ({} steps{})", src.name, program.steps.len(), if warnings.is_empty() { String::new() } else { format!(", {} warning{}", warnings.len(), if warnings.len() == 1 { "" } else { "s" }) });
+        }
     }
     Ok(Exit::Ok)
 }

@@ -2,7 +2,7 @@
 
 use super::common::{bad_input, load_program, print_diagnostics, Exit, Failure, ToolArgs};
 use super::Format;
-use dwim::check::{check_program_capped, input_scope_for};
+use dwim::check::{check_program_capped, input_scope_for, vocabulary_warnings};
 use dwim::trace::TraceWriter;
 use dwim::value::Image;
 use dwim::{Code, Diagnostic, Limits, Session, Value};
@@ -24,6 +24,12 @@ pub fn run(path: &Path, images: &[String], trace: Option<&Path>, format: Format,
         print_diagnostics(&diags, &src, format);
         return Ok(Exit::ProgramError);
     }
+    let warnings = vocabulary_warnings(&program.steps, &registry);
+    if format == Format::Human {
+        for w in &warnings {
+            eprintln!("{}", w.render(Some(&src)));
+        }
+    }
     let mut session = Session::new(&registry, limits);
     if let Some(t) = trace {
         session = session.with_trace(TraceWriter::create(t).map_err(|d| bad_input(&d))?);
@@ -43,6 +49,7 @@ pub fn run(path: &Path, images: &[String], trace: Option<&Path>, format: Format,
                 "steps": outcomes.iter().map(|o| &o.record).collect::<Vec<_>>(),
                 "error": failed.as_ref().map(|d| d.to_json(Some(&src))),
                 "trace_error": trace_lost.as_ref().map(|d| d.to_json(None)),
+                "warnings": warnings.iter().map(|w| w.to_json(Some(&src))).collect::<Vec<_>>(),
             });
             println!("{doc}");
         }

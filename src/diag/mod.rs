@@ -2,7 +2,7 @@
 //! (for a model that wrote a broken program).
 //!
 //! Code ranges: E0xx parse, E1xx check, E2xx runtime, E3xx limits, E4xx tools and endpoints,
-//! E5xx files and command-line input, E6xx training.
+//! E5xx files and command-line input, E6xx training; W1xx are warnings about a program that still checks.
 
 use crate::syntax::Span;
 use serde::{Deserialize, Serialize};
@@ -84,12 +84,17 @@ codes! {
     E506 => "tool name collision",
     E601 => "nothing to train on",
     E602 => "training diverged",
+    W101 => "word outside a tool's vocabulary (a warning: the program still runs)",
 }
 
 impl Code {
     /// Parse/check codes mean the program was rejected before anything ran.
     pub fn is_static(self) -> bool {
-        matches!(self.as_str().as_bytes()[1], b'0' | b'1')
+        !self.is_warning() && matches!(self.as_str().as_bytes()[1], b'0' | b'1')
+    }
+    /// A warning: reported, but nothing is rejected.
+    pub fn is_warning(self) -> bool {
+        self.as_str().starts_with('W')
     }
     pub fn is_limit(self) -> bool {
         self.as_str().as_bytes()[1] == b'3'

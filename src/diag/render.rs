@@ -25,7 +25,7 @@ impl Diagnostic {
         let mut v = serde_json::to_value(self).unwrap_or_default();
         let obj = v.as_object_mut().expect("diagnostic serialises to an object");
         obj.insert("title".into(), self.code.title().into());
-        obj.insert("severity".into(), "error".into());
+        obj.insert("severity".into(), if self.code.is_warning() { "warning" } else { "error" }.into());
         if let Some(src) = src {
             obj.insert("file".into(), src.name.clone().into());
             if let Some(span) = self.span {
@@ -52,6 +52,9 @@ impl Diagnostic {
     pub fn render_with(&self, src: Option<&SourceFile>, color: bool) -> String {
         use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic};
         let mut d = MietteDiagnostic::new(self.message.clone()).with_code(format!("{} {}", self.code, self.code.title()));
+        if self.code.is_warning() {
+            d = d.with_severity(miette::Severity::Warning);
+        }
         let mut help = self.help.clone().unwrap_or_default();
         if !self.expected.is_empty() {
             let exp = format!("expected {}", self.expected.join(", "));

@@ -23,6 +23,8 @@ pub const MAX_PARAMS: usize = 64;
 pub const MAX_NAME_BYTES: usize = 64;
 /// Bytes of a declared tool's or parameter's doc line.
 pub const MAX_DOC_BYTES: usize = 4096;
+/// Words in one parameter's declared vocabulary.
+pub const MAX_VOCAB_WORDS: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Param {
@@ -38,6 +40,10 @@ pub struct Param {
     /// lambda's body to them: `filter`'s predicate returns bool, a sort key number or text.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub returns: Vec<Type>,
+    /// For a text parameter read as words (a detector's query), the words the tool understands
+    /// (empty: any text). The checker warns (W101) about a literal word outside it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vocab: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,14 +64,30 @@ pub struct Signature {
 
 impl Param {
     pub fn req(name: &str, ty: Type) -> Param {
-        Param { name: name.into(), ty, default: None, doc: String::new(), returns: Vec::new() }
+        Param { name: name.into(), ty, default: None, doc: String::new(), returns: Vec::new(), vocab: Vec::new() }
     }
     pub fn opt(name: &str, ty: Type, default: serde_json::Value) -> Param {
-        Param { name: name.into(), ty, default: Some(default), doc: String::new(), returns: Vec::new() }
+        Param { name: name.into(), ty, default: Some(default), doc: String::new(), returns: Vec::new(), vocab: Vec::new() }
     }
     /// A required `fn` parameter whose result must have one of `returns` (empty: any).
     pub fn func(name: &str, returns: &[Type]) -> Param {
         Param { returns: returns.to_vec(), ..Param::req(name, Type::Fn) }
+    }
+    /// This parameter with a vocabulary (see [`Param::vocab`]).
+    pub fn with_vocab(mut self, words: impl IntoIterator<Item = impl Into<String>>) -> Param {
+        self.vocab = words.into_iter().map(Into::into).collect();
+        self
+    }
+    /// The words of a literal `text` outside this parameter's vocabulary (none when it has none).
+    pub fn unknown_words(&self, text: &str) -> Vec<String> {
+        if self.vocab.is_empty() {
+            return Vec::new();
+        }
+        text.to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty() && !self.vocab.iter().any(|v| v == w))
+            .map(String::from)
+            .collect()
     }
     /// Does a function result of type `got` fit what this parameter needs?
     pub fn accepts_result(&self, got: &Type) -> bool {
@@ -117,6 +139,9 @@ impl Signature {
         }
         if let Some((i, p)) = self.params.iter().enumerate().find(|(i, p)| self.params[..*i].iter().any(|q| q.name == p.name)) {
             return Err(bad(format!("parameter `{}` is declared twice (parameters {} and {})", p.name, self.param_index(&p.name).unwrap_or(0) + 1, i + 1)));
+        }
+        if let Some(p) = self.params.iter().find(|p| p.vocab.len() > MAX_VOCAB_WORDS || p.vocab.iter().any(|w| w.len() > MAX_NAME_BYTES)) {
+            return Err(bad(format!("the vocabulary of `{}` has over {MAX_VOCAB_WORDS} words or a word over {MAX_NAME_BYTES} bytes", p.name)));
         }
         if self.doc.len() > MAX_DOC_BYTES || self.params.iter().any(|p| p.doc.len() > MAX_DOC_BYTES) {
             return Err(bad(format!("a doc line is longer than {MAX_DOC_BYTES} bytes")));

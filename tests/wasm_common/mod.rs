@@ -81,6 +81,7 @@ pub fn dwim(args: &[&str], cwd: &Path) -> (i32, String, String) {
         .args(args)
         .current_dir(cwd)
         .env("DWIM_CACHE_DIR", cwd.join("cache"))
+        .env("DWIM_MODELS", cwd.join("no-models"))
         .env_remove("DWIM_PLUGINS")
         .output()
         .expect("run dwim");

@@ -39,7 +39,7 @@ pub(crate) enum Op {
 pub(crate) fn signatures(kind: ToolKind, who: &str) -> [Signature; 5] {
     let vis = || Param::req("image", Type::Visual);
     let mut sigs = [
-        Signature::new("detect", vec![vis(), Param::req("query", Type::Text)], Type::list(Type::Region),
+        Signature::new("detect", vec![vis(), Param::req("query", Type::Text).with_vocab(query_words())], Type::list(Type::Region),
             &format!("Objects matching `query` (\"red circle\", \"small square\", \"blue objects\", \"object\"), left to right, labelled \"<size> <colour> <shape>\" ({who}).")),
         Signature::new("color", vec![vis()], Type::Text,
             &format!("Colour name of the main object in the region: red, orange, yellow, green, blue, purple, pink, brown, gray ({who}).")),
@@ -52,6 +52,16 @@ pub(crate) fn signatures(kind: ToolKind, who: &str) -> [Signature; 5] {
         s.kind = kind;
     }
     sigs
+}
+
+/// Every word a perception query may use: sizes, colours, shapes (with their plurals and
+/// synonyms), object nouns and filler words, from `dwim-perception` itself.
+pub fn query_words() -> Vec<String> {
+    let candidates = ["small", "tiny", "little", "medium", "mid", "large", "big", "huge", "grey", "gray", "circle", "circles", "ball", "balls", "disc", "discs", "square", "squares", "rectangle", "rectangles", "bar", "bars", "triangle", "triangles", "object", "objects", "thing", "things", "shape", "shapes", "item", "items"];
+    let mut words: Vec<String> = candidates.iter().copied().chain(dwim_perception::palette::PALETTE.iter().map(|(n, _)| *n)).chain(dwim_perception::detect::FILLER.iter().copied()).filter(|w| dwim_perception::detect::unknown_words(w).is_empty()).map(|w| w.to_string()).collect();
+    words.sort();
+    words.dedup();
+    words
 }
 
 /// The `benchmark` tool set: built-in tools plus pixel perception.

@@ -85,11 +85,17 @@ impl Tool for OracleTool {
         let scene = self.world.scene(&region.image)?;
         let obj = || object_in(&scene, &region.bbox).ok_or_else(|| Diagnostic::new(Code::E401, "no object in this region"));
         Ok(match self.op {
-            Op::Detect => detect(&scene, &region, args.text(1)?),
+            Op::Detect => {
+                super::pixels::refuse_unknown(dwim_perception::detect::unknown_words(args.text(1)?))?;
+                detect(&scene, &region, args.text(1)?)
+            }
             Op::Color => Value::text(obj()?.color.as_str()),
             Op::Shape => Value::text(obj()?.shape.as_str()),
             Op::ReadText => Value::text(object_in(&scene, &region.bbox).and_then(|o| o.text.clone()).unwrap_or_default()),
-            Op::Vqa => Value::text(vqa(&scene, &region, args.text(1)?)),
+            Op::Vqa => {
+                super::pixels::refuse_unknown(dwim_perception::vqa::unknown_words(args.text(1)?))?;
+                Value::text(vqa(&scene, &region, args.text(1)?))
+            }
         })
     }
 }

@@ -45,6 +45,7 @@ impl Tool for PixelTool {
         Ok(match self.op {
             Op::Detect => {
                 let query = args.text(1)?;
+                refuse_unknown(dwim_perception::detect::unknown_words(query))?;
                 let found = meter.run(|p| dwim_perception::detect_with(&img, roi, query, p))?;
                 if found.len() > max_list {
                     return Err(Diagnostic::new(Code::E303, format!("more than {max_list} detections")));
@@ -62,8 +63,19 @@ impl Tool for PixelTool {
             Op::ReadText => Value::text(meter.run(|p| dwim_perception::read_text_with(&img, roi, p))?),
             Op::Vqa => {
                 let question = args.text(1)?;
+                refuse_unknown(dwim_perception::vqa::unknown_words(question))?;
                 Value::text(meter.run(|p| dwim_perception::vqa_with(&img, roi, question, p))?)
             }
         })
     }
+}
+
+/// E402 naming the query words the detector does not understand, and the words it does: a
+/// query it cannot read is not silently read as "any object".
+pub(crate) fn refuse_unknown(words: Vec<String>) -> Result<(), Diagnostic> {
+    if words.is_empty() {
+        return Ok(());
+    }
+    let quoted: Vec<String> = words.iter().take(8).map(|w| format!("`{w}`")).collect();
+    Err(Diagnostic::new(Code::E402, format!("this detector does not know {}", quoted.join(", "))).help(format!("it knows {}", dwim_perception::detect::vocabulary())))
 }

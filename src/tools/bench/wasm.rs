@@ -32,14 +32,18 @@ pub fn perception_plugins(opts: &LoadOptions) -> Result<Vec<Arc<WasmTool>>, Diag
         .zip(want.iter())
         .map(|((name, bytes), want)| {
             let path = format!("tools-wasm/dist/perception/{name}.wasm");
-            let tool = WasmTool::load_bytes(Path::new(&path), bytes, Manifest::default(), opts)?;
-            if crate::tools::Tool::signature(&tool) != want {
+            let mut tool = WasmTool::load_bytes(Path::new(&path), bytes, Manifest::default(), opts)?;
+            // The SDK cannot declare a vocabulary; the host gives the plugins their twins'.
+            let mut bare = want.clone();
+            bare.params.iter_mut().for_each(|p| p.vocab.clear());
+            if crate::tools::Tool::signature(&tool) != &bare {
                 return Err(Diagnostic::new(
                     Code::E409,
                     format!("{path}: describes `{}`, but the benchmark needs `{}`", crate::tools::Tool::signature(&tool).render(), want.render()),
                 )
                 .help("rebuild the plugins with tools-wasm/build.sh"));
             }
+            tool.adopt_vocabulary(want);
             Ok(Arc::new(tool))
         })
         .collect()

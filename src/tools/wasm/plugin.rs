@@ -145,6 +145,13 @@ impl WasmTool {
     pub fn path(&self) -> &Path {
         &self.path
     }
+    /// Take the parameter vocabularies of `twin` (a signature equal but for them): how the host
+    /// gives its own embedded plugins what the SDK cannot declare.
+    pub(crate) fn adopt_vocabulary(&mut self, twin: &Signature) {
+        for (p, q) in self.sig.params.iter_mut().zip(&twin.params) {
+            p.vocab = q.vocab.clone();
+        }
+    }
     /// BLAKE3 of the module's bytes, hex.
     pub fn hash(&self) -> &str {
         &self.hash
@@ -263,7 +270,11 @@ impl Tool for WasmTool {
             }
         })?;
         match decode_output(&out, &images, &OutputLimits::from_limits(&limits))? {
-            Output::ToolError(msg) => Err(Diagnostic::new(Code::E401, msg)),
+            // A message that starts with "E402 " says the input was bad; anything else is E401.
+            Output::ToolError(msg) => Err(match msg.strip_prefix("E402 ") {
+                Some(rest) => Diagnostic::new(Code::E402, rest.to_string()),
+                None => Diagnostic::new(Code::E401, msg),
+            }),
             Output::Ok(v) => {
                 v.size().check(&limits).map_err(|d| Diagnostic::new(Code::E407, format!("the plugin returned a value over the limits: {}", d.message)))?;
                 let want = match self.sig.result_like {

@@ -8,7 +8,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 /// What `detect` looks for: `"small red circle"`, `"blue objects"`, `"triangle"`, `"object"`.
-/// Words that are not a size, colour or shape are ignored.
+/// Articles and other filler words (`a`, `the`, `any`, `there`, …) are ignored; any other word
+/// that is not a size, colour or shape is *unknown*, and [`unknown_words`] names it, so a tool can
+/// say what it cannot do instead of silently matching everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Query {
     pub size: Option<&'static str>,
@@ -32,10 +34,34 @@ impl Query {
         q
     }
 
+    /// The words of `text` that are neither a size, a colour, a shape nor a filler word.
+    pub fn unknown(text: &str) -> Vec<String> {
+        let lower = text.to_ascii_lowercase();
+        lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty() && size_word(w).is_none() && color_word(w).is_none() && shape_word(w).is_none() && !FILLER.contains(w))
+            .map(String::from)
+            .collect()
+    }
+
     /// Does an object with these attributes match?
     pub fn matches(&self, size: &str, color: &str, shape: &str) -> bool {
         self.size.is_none_or(|s| s == size) && self.color.is_none_or(|c| c == color) && self.shape.is_none_or(|s| s == shape)
     }
+}
+
+/// Words a query may hold that say nothing about the object.
+pub const FILLER: &[&str] = &["a", "an", "the", "all", "any", "some", "every", "each", "of", "in", "on", "there", "are", "is", "image", "picture", "scene", "here", "visible"];
+
+/// The words a query may use, for an error message: sizes, colours, shapes.
+pub fn vocabulary() -> String {
+    let colors: Vec<&str> = crate::palette::OBJECT_COLORS.to_vec();
+    alloc::format!("sizes: small, medium, large; colours: {}; shapes: {}, object", colors.join(", "), crate::classify::SHAPES.join(", "))
+}
+
+/// The words of a `detect` query outside its vocabulary (empty when it is all understood).
+pub fn unknown_words(query: &str) -> Vec<String> {
+    Query::unknown(query)
 }
 
 /// One detection: a box, what the classifiers made of it, and a confidence in 0..1.

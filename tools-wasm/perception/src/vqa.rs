@@ -10,6 +10,16 @@ use crate::{go_on, Img, Progress, Rect, Stopped};
 use alloc::format;
 use alloc::string::{String, ToString};
 
+/// The words of a "how many …" / "is there …" question's object description that `detect`
+/// does not understand (empty for other questions, or when all are understood).
+pub fn unknown_words(question: &str) -> alloc::vec::Vec<String> {
+    let q = question.to_ascii_lowercase();
+    match q.strip_prefix("how many").or_else(|| q.strip_prefix("is there")).or_else(|| q.strip_prefix("are there")) {
+        Some(rest) => crate::detect::unknown_words(rest),
+        None => alloc::vec::Vec::new(),
+    }
+}
+
 pub fn vqa(img: &Img, roi: Rect, question: &str) -> String {
     vqa_with(img, roi, question, &mut go_on).unwrap_or_default()
 }

@@ -7,6 +7,7 @@ use perception_glue::{perception, region, view};
 fn detect(args: &Args) -> Result<Value, String> {
     let r = region(args, 0)?;
     let (img, roi) = view(&r)?;
+    perception_glue::refuse_unknown(perception::detect::unknown_words(args.text(1)?))?;
     let found = perception::detect(&img, roi, args.text(1)?);
     Ok(Value::List(
         found

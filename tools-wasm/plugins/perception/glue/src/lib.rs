@@ -28,3 +28,13 @@ pub fn view(region: &Region) -> Result<(Img<'_>, Rect), String> {
 /// The native tools' error when a region holds no object.
 pub const NO_OBJECT: &str = "no object found in this region";
 
+
+/// The native tools' refusal of query words the detector does not know: E402, with the same
+/// message (a plugin error that starts with "E402 " is reported as invalid input).
+pub fn refuse_unknown(words: Vec<String>) -> Result<(), String> {
+    if words.is_empty() {
+        return Ok(());
+    }
+    let quoted: Vec<String> = words.iter().take(8).map(|w| format!("`{w}`")).collect();
+    Err(format!("E402 this detector does not know {}", quoted.join(", ")))
+}

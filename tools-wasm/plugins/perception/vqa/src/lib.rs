@@ -7,6 +7,7 @@ use perception_glue::{perception, region, view};
 fn vqa(args: &Args) -> Result<Value, String> {
     let r = region(args, 0)?;
     let (img, roi) = view(&r)?;
+    perception_glue::refuse_unknown(perception::vqa::unknown_words(args.text(1)?))?;
     Ok(Value::text(perception::vqa(&img, roi, args.text(1)?)))
 }
 
