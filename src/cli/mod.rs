@@ -6,12 +6,15 @@ mod bench_world;
 mod check;
 mod collect;
 mod common;
+mod conversation;
 mod mask;
 mod remote;
 mod replay;
 mod report;
 mod run;
 mod scene;
+#[cfg(feature = "serve")]
+mod serve;
 mod session;
 mod tools;
 #[cfg(feature = "train")]
@@ -86,6 +89,9 @@ pub enum Command {
     },
     /// One conversation over stdin/stdout as JSON lines: step, check, tools, trace, close.
     Session(session::SessionArgs),
+    /// Sessions over HTTP/JSON: create, step, check, trace, close; tools; health (docs/serve.md).
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
     /// Re-print a run from its trace without running any tool.
     #[command(after_help = "Examples:\n  dwim replay run.jsonl\n  dwim replay run.jsonl --format json")]
     Replay {
@@ -138,6 +144,8 @@ pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         }
         Command::Tools { format, tools } => tools::run(format, &tools),
         Command::Session(a) => session::run(a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(a),
         Command::Replay { trace, format } => replay::run(&trace, format),
         Command::Scene { out, seed } => scene::run(&out, seed),
         Command::BenchWorld(a) => bench_world::run(a),

@@ -11,9 +11,7 @@
 //! on; end of input or `close` ends it with exit 0.
 
 use super::common::{bad_input, named_images, Exit, Failure, ToolArgs};
-use dwim::diag::diagnostics_json;
-use dwim::syntax::SourceFile;
-use dwim::trace::TraceRecord;
+use super::conversation::{error_reply, Conversation};
 use dwim::value::Image;
 use dwim::{Code, Diagnostic, Limits, Session, Value};
 use serde_json::json;
@@ -32,11 +30,6 @@ pub struct SessionArgs {
     pub tools: ToolArgs,
 }
 
-/// Requests one session answers before it refuses more (E301): a bound on its memory.
-fn max_requests(limits: &Limits) -> usize {
-    limits.max_steps.saturating_mul(16).max(64)
-}
-
 pub fn run(a: SessionArgs) -> Result<Exit, Failure> {
     let limits = if a.lenient { Limits::default() } else { Limits::strict() };
     let mut inputs = Vec::new();
@@ -48,13 +41,12 @@ pub fn run(a: SessionArgs) -> Result<Exit, Failure> {
     for (name, img) in inputs {
         session.bind(&name, Value::Image(img));
     }
-    let mut records: Vec<TraceRecord> = Vec::new();
+    let mut conversation = Conversation::new(session, &registry);
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut out = std::io::stdout().lock();
     // A request line may hold a program of `max_source_bytes` (JSON-escaped: up to 6 bytes each).
     let line_cap = (limits.max_source_bytes as u64).saturating_mul(6).saturating_add(4096);
-    let mut served = 0usize;
     let mut line = Vec::new();
     for n in 1.. {
         line.clear();
@@ -79,7 +71,6 @@ pub fn run(a: SessionArgs) -> Result<Exit, Failure> {
         } else if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         } else {
-            served += 1;
             match serde_json::from_slice::<serde_json::Value>(&line) {
                 Err(e) => error_reply(None, Diagnostic::new(Code::E504, format!("stdin:{n}: not a JSON request: {e}"))),
                 Ok(req) => {
@@ -88,11 +79,7 @@ pub fn run(a: SessionArgs) -> Result<Exit, Failure> {
                         let _ = writeln!(out, "{}", json!({"ok": true, "op": "close"}));
                         break;
                     }
-                    if served > max_requests(&limits) {
-                        error_reply(Some(&op), Diagnostic::new(Code::E301, format!("this session has answered {} requests; start a new one", max_requests(&limits))))
-                    } else {
-                        answer(&op, &req, &mut session, &mut records, &registry)
-                    }
+                    conversation.request(&req)
                 }
             }
         };
@@ -104,52 +91,3 @@ pub fn run(a: SessionArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ok)
 }
 
-fn error_reply(op: Option<&str>, d: Diagnostic) -> serde_json::Value {
-    json!({"ok": false, "op": op, "diagnostics": [d.to_json(None)]})
-}
-
-fn answer(op: &str, req: &serde_json::Value, session: &mut Session<'_>, records: &mut Vec<TraceRecord>, registry: &dwim::Registry) -> serde_json::Value {
-    let text = || req["text"].as_str().map(str::to_string).ok_or_else(|| Diagnostic::new(Code::E504, format!("`{op}` needs a \"text\" string")));
-    match op {
-        "step" => {
-            let text = match text() {
-                Ok(t) => t,
-                Err(d) => return error_reply(Some(op), d),
-            };
-            let fed = session.feed(&text);
-            let new = session.take_records();
-            records.extend(new.iter().cloned());
-            let answer = session.answer().map(|v| v.to_json_bounded(session.limits().trace_value_nodes));
-            match fed {
-                Ok(outcomes) => {
-                    let ok = outcomes.iter().all(|o| o.error().is_none());
-                    json!({"ok": ok, "op": op, "records": new, "answer": answer})
-                }
-                Err(diags) => {
-                    let src = SourceFile::new("<step>", text);
-                    let mut v = diagnostics_json(&diags[..], Some(&src));
-                    v["op"] = json!(op);
-                    v["records"] = json!(new);
-                    v
-                }
-            }
-        }
-        "check" => {
-            let text = match text() {
-                Ok(t) => t,
-                Err(d) => return error_reply(Some(op), d),
-            };
-            match session.check(&text) {
-                Ok(()) => json!({"ok": true, "op": op, "diagnostics": []}),
-                Err(diags) => {
-                    let mut v = diagnostics_json(&diags[..], Some(&SourceFile::new("<step>", text)));
-                    v["op"] = json!(op);
-                    v
-                }
-            }
-        }
-        "tools" => json!({"ok": true, "op": op, "set": registry.set_name, "fingerprint": registry.fingerprint(), "tools": registry.signatures().collect::<Vec<_>>(), "prompt": registry.prompt()}),
-        "trace" => json!({"ok": true, "op": op, "run_id": session.run_id(), "records": records}),
-        _ => error_reply(Some(op), Diagnostic::new(Code::E504, format!("unknown op {op:?}: use step, check, tools, trace or close"))),
-    }
-}
