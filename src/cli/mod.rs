@@ -7,7 +7,6 @@ mod check;
 mod collect;
 mod common;
 mod mask;
-mod remote;
 mod replay;
 mod report;
 mod run;
