@@ -161,7 +161,6 @@ fn step_reply(session: &mut Session<'_>, records: &mut Vec<TraceRecord>, text: &
             let mut v = diagnostics_json(&diags[..], Some(&SourceFile::new("<step>", text)));
             v["op"] = json!("step");
             v["records"] = json!(new);
-            v["answer"] = json!(answer);
             v
         }
     }

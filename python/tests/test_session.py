@@ -171,3 +171,12 @@ def test_errors_from_module_functions():
     with pytest.raises(dwim.DwimError) as e:
         dwim.tools("nosuch")
     assert e.value.code == "E505" and json.loads(e.value.diagnostic)["code"] == "E505"
+
+
+def test_the_installed_wheel_is_tested():
+    import pathlib
+
+    pkg = pathlib.Path(dwim.__file__).parent
+    assert "site-packages" in str(pkg), pkg
+    assert (pkg / "py.typed").exists() and (pkg / "_dwim.pyi").exists()
+    assert dwim.__version__
