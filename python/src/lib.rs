@@ -129,6 +129,22 @@ struct State {
     /// Every record so far (`trace()`), rejected steps included.
     records: Vec<TraceRecord>,
     warnings: Vec<String>,
+    /// Steps and checks asked for so far, bounded as `dwim session` bounds its requests.
+    served: usize,
+}
+
+impl State {
+    /// E301 once the session has answered as many steps and checks as `dwim session` would: every
+    /// request, rejected ones too, leaves a record, so this bounds the session's memory.
+    fn refuse(&mut self, op: &str) -> Option<String> {
+        let limits = self.owned.borrow_dependent().limits();
+        let max = limits.max_steps.saturating_mul(16).max(64);
+        self.served += 1;
+        (self.served > max).then(|| {
+            let d = Diagnostic::new(Code::E301, format!("this session has answered {max} requests; start a new one"));
+            json!({"ok": false, "op": op, "diagnostics": [d.to_json(None)]}).to_string()
+        })
+    }
 }
 
 /// One conversation: inputs bound, then steps fed one at a time, each run once.
@@ -194,12 +210,15 @@ impl NativeSession {
             }
             s
         });
-        Ok(NativeSession { state: Mutex::new(State { owned, records: Vec::new(), warnings }) })
+        Ok(NativeSession { state: Mutex::new(State { owned, records: Vec::new(), warnings, served: 0 }) })
     }
 
     /// Feed one step (or several lines); the `dwim session` step reply as JSON.
     fn step(&self, py: Python<'_>, text: String) -> String {
         self.with(py, |st| {
+            if let Some(refused) = st.refuse("step") {
+                return refused;
+            }
             let records = &mut st.records;
             st.owned.with_dependent_mut(|_, s| step_reply(s, records, &text)).to_string()
         })
@@ -207,15 +226,20 @@ impl NativeSession {
 
     /// Would `text` be accepted as the next step? Runs nothing; the `check` reply as JSON.
     fn check(&self, py: Python<'_>, text: String) -> String {
-        self.with(py, |st| match st.owned.borrow_dependent().check(&text) {
-            Ok(()) => json!({"ok": true, "op": "check", "diagnostics": []}),
-            Err(diags) => {
-                let mut v = diagnostics_json(&diags[..], Some(&SourceFile::new("<step>", text.as_str())));
-                v["op"] = json!("check");
-                v
+        self.with(py, |st| {
+            if let Some(refused) = st.refuse("check") {
+                return refused;
             }
-        }
-        .to_string())
+            match st.owned.borrow_dependent().check(&text) {
+                Ok(()) => json!({"ok": true, "op": "check", "diagnostics": []}),
+                Err(diags) => {
+                    let mut v = diagnostics_json(&diags[..], Some(&SourceFile::new("<step>", text.as_str())));
+                    v["op"] = json!("check");
+                    v
+                }
+            }
+            .to_string()
+        })
     }
 
     /// The answer as JSON, or `None` before one was given.

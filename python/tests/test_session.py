@@ -180,3 +180,14 @@ def test_the_installed_wheel_is_tested():
     assert "site-packages" in str(pkg), pkg
     assert (pkg / "py.typed").exists() and (pkg / "_dwim.pyi").exists()
     assert dwim.__version__
+
+
+def test_requests_are_bounded_as_over_the_pipe():
+    # Strict limits: 32 steps, so at most 32 * 16 = 512 steps and checks, rejected ones included.
+    s = dwim.Session()
+    for _ in range(512):
+        assert s.step("oops(").kind == "rejected"
+    r = s.step("answer 1")
+    assert not r.ok and r.error.code == "E301" and r.records == [], r
+    assert s.check("answer 1").diagnostics[0].code == "E301"
+    assert len(s.trace()) == 512
