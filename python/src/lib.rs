@@ -109,8 +109,14 @@ fn decode(kind: &str, data: Vec<u8>, width: u32, height: u32, limits: &Limits) -
     }
 }
 
+/// A name a program can refer to: it parses, alone, as that variable (so no keyword).
 fn is_name(n: &str) -> bool {
-    n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    use dwim::syntax::{ExprKind, StmtKind};
+    let plain = n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    plain
+        && parse_program(&SourceFile::new("<input>", n), &Limits::strict()).is_ok_and(|p| {
+            matches!(p.steps.as_slice(), [s] if matches!(&s.kind, StmtKind::Expr { value } if matches!(&value.kind, ExprKind::Var(v) if v == n)))
+        })
 }
 
 type Sess<'r> = Session<'r>;
@@ -197,7 +203,7 @@ impl NativeSession {
         let mut images = Vec::new();
         for (name, kind, data, w, h) in inputs {
             if !is_name(&name) {
-                return Err(error(&Diagnostic::new(Code::E505, format!("input name {name:?}: give a name like `image` or `left`"))));
+                return Err(error(&Diagnostic::new(Code::E505, format!("input name {name:?}: give a name like `image` or `left` (not a keyword)"))));
             }
             images.push((name, kind, data.as_bytes().to_vec(), w, h));
         }

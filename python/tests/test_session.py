@@ -150,6 +150,8 @@ def test_two_named_images():
         ({"image": np.zeros((4, 4, 3), dtype=np.float32)}, "E402"),
         ({"image": 42}, "E505"),
         ({"images": {"not a name": b""}}, "E505"),
+        ({"images": {"answer": b""}}, "E505"),
+        ({"images": {"true": b""}}, "E505"),
     ],
 )
 def test_bad_inputs_raise_with_a_code(kwargs, code):
