@@ -39,10 +39,11 @@ def test_python_threads_run_while_a_step_runs():
         assert r.ok, r
     stop.set()
     t.join()
-    # Holding the GIL, the spinner would get only the odd 5 ms switch interval per step.
+    # Holding the GIL, the spinner gets only the odd 5 ms switch interval per step: 12% of its
+    # solo speed when measured so here, against 45-99% with the GIL released (2 loaded cores).
     assert spent > 0.03, f"steps too quick to tell ({spent:.3f}s)"
     print(f"spinner: {inside / (rate * spent):.0%} of its solo speed during {spent * 1000:.0f} ms of steps")
-    assert inside > 0.3 * rate * spent, (inside, rate, spent)
+    assert inside > 0.25 * rate * spent, (inside, rate, spent)
 
 
 def test_sessions_in_threads_give_their_own_answers():
