@@ -8,6 +8,7 @@
 //! | static checks: names, tool signatures, types | [`check`] |
 //! | step-by-step execution under [`Limits`] | [`eval`] |
 //! | tool dispatch: built-in (and WASM plugins, native models, remote tools over HTTP) | [`tools`] |
+//! | a tool set built from options (the CLI's tool flags, the Python package) | [`toolset`] |
 //! | bounded HTTP exchanges with endpoints (chat servers, tool servers) | [`http`] |
 //! | one JSON record per step | [`trace`] |
 //! | the built-in benchmark: scenes, questions, reference workflows, tool scores | [`world`] |
@@ -36,6 +37,7 @@ pub mod report;
 pub mod syntax;
 pub mod tokenizer;
 pub mod tools;
+pub mod toolset;
 pub mod trace;
 pub mod types;
 pub mod value;

@@ -190,168 +190,73 @@ pub struct ToolArgs {
     pub llm: Option<String>,
 }
 
-/// The tool registry for a command: the base set (`--tools`), native model tools, then every
-/// plugin in the `--plugins` directories (or `$DWIM_PLUGINS`). A `--plugins` directory that does
-/// not exist is E505; a plugin that fails to load is reported on stderr and skipped; a name two
-/// sources claim is E506 unless `--override` names it; a base set that cannot be built is an error.
+impl ToolArgs {
+    /// The library's tool-set options for these flags; with no `--plugins`, the `:`-separated
+    /// directories in `$DWIM_PLUGINS`.
+    pub fn options(&self) -> dwim::toolset::ToolSetOptions {
+        let optional_plugins: Vec<std::path::PathBuf> = match std::env::var_os("DWIM_PLUGINS") {
+            Some(list) if self.plugins.is_empty() => std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect(),
+            _ => Vec::new(),
+        };
+        dwim::toolset::ToolSetOptions {
+            base: match self.tools {
+                Tools::Builtin => dwim::toolset::Base::Builtin,
+                Tools::Benchmark => dwim::toolset::Base::Benchmark,
+                Tools::BenchmarkWasm => dwim::toolset::Base::BenchmarkWasm,
+            },
+            plugins: self.plugins.clone(),
+            optional_plugins,
+            native: self.native.clone(),
+            native_tools: self.native_tools.clone(),
+            no_default_native: self.no_default_native,
+            overrides: self.overrides.clone(),
+            device: self.device.clone(),
+            dtype: self.dtype.clone(),
+            remote: self.remote.clone(),
+            llm: self.llm.clone(),
+        }
+    }
+}
+
+/// A tool-set failure: the diagnostic's line, then its label and help (native weights name the
+/// missing file there).
+fn toolset_failure(d: &Diagnostic) -> Failure {
+    let mut msg = d.one_line(None);
+    for (what, text) in [("", &d.label), ("help: ", &d.help)] {
+        if let Some(t) = text {
+            msg.push_str(&format!("\n  {what}{t}"));
+        }
+    }
+    Failure::BadInput(msg)
+}
+
+/// The tool registry for a command ([`dwim::toolset::build`]): the base set (`--tools`), native
+/// model tools, then every plugin in the `--plugins` directories (or `$DWIM_PLUGINS`), then remote
+/// tools. A `--plugins` directory that does not exist is E505; a plugin that fails to load is
+/// reported on stderr and skipped; a name two sources claim is E506 unless `--override` names it;
+/// a base set that cannot be built is an error.
 pub fn registry(args: &ToolArgs) -> Result<dwim::Registry, Failure> {
     registry_within(args, &Limits::default())
 }
 
 /// [`registry`], loading plugins within `limits` (size, compile time, declared-type depth).
 pub fn registry_within(args: &ToolArgs, limits: &Limits) -> Result<dwim::Registry, Failure> {
-    for dir in &args.plugins {
-        if !dir.is_dir() {
-            let why = if dir.exists() { "is not a directory" } else { "does not exist" };
-            return Err(bad_input(&Diagnostic::new(dwim::Code::E505, format!("--plugins {}: {why}", dir.display()))));
-        }
+    let set = dwim::toolset::build(&args.options(), limits).map_err(|d| toolset_failure(&d))?;
+    for w in &set.warnings {
+        eprintln!("warning: {w}");
     }
-    let overrides = dwim::tools::Overrides::new(args.overrides.iter().cloned());
-    let mut registry = base_set(args.tools)?;
-    add_native(&mut registry, args, &overrides)?;
-    let dirs: Vec<std::path::PathBuf> = if !args.plugins.is_empty() {
-        args.plugins.clone()
-    } else if let Some(list) = std::env::var_os("DWIM_PLUGINS") {
-        std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect()
-    } else {
-        Vec::new()
-    };
-    add_plugins(&mut registry, &dirs, limits, &overrides)?;
-    super::remote::add_remote(&mut registry, &args.remote, args.llm.as_deref(), limits, &overrides)?;
-    Ok(registry)
-}
-
-fn base_set(tools: Tools) -> Result<dwim::Registry, Failure> {
-    match tools {
-        Tools::Builtin => Ok(dwim::Registry::builtin()),
-        Tools::Benchmark => Ok(dwim::tools::bench::benchmark()),
-        #[cfg(feature = "wasm")]
-        Tools::BenchmarkWasm => {
-            let opts = dwim::tools::wasm::LoadOptions::default();
-            dwim::tools::bench::wasm::benchmark_wasm(&opts).map_err(|d| bad_input(&d))
-        }
-        #[cfg(not(feature = "wasm"))]
-        Tools::BenchmarkWasm => Err(coded(dwim::Code::E505, "this dwim was built without the `wasm` feature: `--tools benchmark-wasm` is not available")),
-    }
-}
-
-#[cfg(feature = "wasm")]
-fn add_plugins(registry: &mut dwim::Registry, dirs: &[std::path::PathBuf], limits: &Limits, overrides: &dwim::tools::Overrides) -> Result<(), Failure> {
-    use dwim::tools::wasm::{load_dir_within, LoadOptions};
-    use dwim::tools::{Origin, ToolKind};
-    let opts = LoadOptions::default();
-    for dir in dirs {
-        let (tools, problems) = load_dir_within(dir, &opts, limits);
-        for d in problems {
-            eprintln!("warning: plugin skipped: {}", d.one_line(None));
-        }
-        for t in tools {
-            let origin = Origin::new(ToolKind::Wasm, t.path().display().to_string()).with_hash(t.hash());
-            registry.add_from(t, origin, overrides).map_err(|d| bad_input(&d))?;
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(feature = "wasm"))]
-fn add_plugins(_registry: &mut dwim::Registry, dirs: &[std::path::PathBuf], _limits: &Limits, _overrides: &dwim::tools::Overrides) -> Result<(), Failure> {
-    if !dirs.is_empty() {
-        eprintln!("warning: this dwim was built without the `wasm` feature; plugins are ignored");
-    }
-    Ok(())
-}
-
-/// `--device` and `--dtype`, validated (E505).
-#[cfg(feature = "native")]
-fn device_and_precision(args: &ToolArgs) -> Result<(dwim::tools::native::DeviceChoice, dwim::tools::native::Precision), Failure> {
-    use dwim::tools::native::{DeviceChoice, Precision};
-    let device = DeviceChoice::parse(&args.device)
-        .ok_or_else(|| coded(dwim::Code::E505, format!("--device {}: expected cpu, cuda or cuda:N", args.device)))?;
-    let precision = Precision::parse(&args.dtype)
-        .ok_or_else(|| coded(dwim::Code::E505, format!("--dtype {}: expected f32, f16 or bf16", args.dtype)))?;
-    if device == DeviceChoice::Cpu && precision == Precision::Bf16 {
-        return Err(coded(dwim::Code::E505, "--dtype bf16: candle has no bf16 matrix multiply on CPU; use f32 or f16, or --device cuda"));
-    }
-    Ok((device, precision))
+    Ok(set.registry)
 }
 
 /// The native model configuration the flags ask for, or `None` when no native tool is wanted.
 #[cfg(feature = "native")]
 pub fn native_config(args: &ToolArgs) -> Result<Option<dwim::tools::native::NativeConfig>, Failure> {
-    use dwim::tools::native::NativeConfig;
-    if args.native.is_none() && args.native_tools.is_empty() {
-        return Ok(None);
-    }
-    let (device, precision) = device_and_precision(args)?;
-    let mut cfg = NativeConfig { device, precision, ..NativeConfig::default() };
-    if let Some(dir) = &args.native {
-        if !dir.is_dir() {
-            return Err(coded(dwim::Code::E505, format!("--native {}: not a directory", dir.display())));
-        }
-        cfg.models_dir = dir.clone();
-    }
-    if args.native_tools.is_empty() {
-        cfg.download = false;
-    }
-    Ok(Some(cfg))
-}
-
-#[cfg(feature = "native")]
-fn add_native(registry: &mut dwim::Registry, args: &ToolArgs, overrides: &dwim::tools::Overrides) -> Result<(), Failure> {
-    use dwim::tools::{Origin, ToolKind};
-    let explicit = native_config(args)?;
-    let (cfg, tools) = match explicit {
-        Some(cfg) => {
-            let tools = dwim::tools::native::native_tools_for(&cfg, &args.native_tools).map_err(|d| {
-                let mut msg = d.one_line(None);
-                for (what, text) in [("", &d.label), ("help: ", &d.help)] {
-                    if let Some(t) = text {
-                        msg.push_str(&format!("\n  {what}{t}"));
-                    }
-                }
-                Failure::BadInput(msg)
-            })?;
-            (cfg, tools)
-        }
-        None if args.no_default_native => return Ok(()),
-        None => {
-            // The default models directory: what is there is added, what is missing is not an error.
-            let cfg = default_native_config(args)?;
-            let found: Vec<&str> = dwim::tools::native::available_models(&cfg).into_iter().filter(|(_, r)| r.is_ok()).flat_map(|(m, _)| m.tools.iter().copied()).collect();
-            let tools = dwim::tools::native::native_tools(&cfg).into_iter().filter(|t| found.contains(&t.signature().name.as_str())).collect::<Vec<_>>();
-            let mut kept = Vec::new();
-            for t in tools {
-                let name = t.signature().name.clone();
-                match registry.origin(&name) {
-                    Some(o) if !overrides.allows(&name) => registry.skipped.push((name, format!("the name is taken by {}", o.describe()))),
-                    _ => kept.push(t),
-                }
-            }
-            (cfg, kept)
-        }
-    };
-    if !tools.is_empty() {
-        registry.set_name = format!("{}+native", registry.set_name);
-    }
-    for t in tools {
-        let origin = Origin::new(ToolKind::Native, cfg.models_dir.display().to_string());
-        registry.add_from(t, origin, overrides).map_err(|d| bad_input(&d))?;
-    }
-    Ok(())
+    dwim::toolset::native_config(&args.options()).map_err(|d| bad_input(&d))
 }
 
 /// The default models directory (`$DWIM_MODELS`, else ~/.cache/dwim/models), offline, on the
 /// flags' device and precision.
 #[cfg(feature = "native")]
 pub fn default_native_config(args: &ToolArgs) -> Result<dwim::tools::native::NativeConfig, Failure> {
-    let (device, precision) = device_and_precision(args)?;
-    Ok(dwim::tools::native::NativeConfig { device, precision, ..Default::default() }.offline())
-}
-
-#[cfg(not(feature = "native"))]
-fn add_native(_registry: &mut dwim::Registry, args: &ToolArgs, _overrides: &dwim::tools::Overrides) -> Result<(), Failure> {
-    if args.native.is_some() || !args.native_tools.is_empty() {
-        return Err(coded(dwim::Code::E505, "this dwim was built without the `native` feature: `--native` is not available"));
-    }
-    Ok(())
+    dwim::toolset::default_native_config(&args.options()).map_err(|d| bad_input(&d))
 }

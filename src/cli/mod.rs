@@ -8,7 +8,6 @@ mod collect;
 mod common;
 mod conversation;
 mod mask;
-mod remote;
 mod replay;
 mod report;
 mod run;

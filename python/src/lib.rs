@@ -1,0 +1,313 @@
+//! `dwim._dwim`: the extension module under the Python package. It converts Python values to
+//! dwim's, releases the GIL while parsing, checking, tools and steps run, and hands results back as
+//! the JSON `dwim session` prints (the Python layer, `python/dwim/__init__.py`, makes objects of
+//! it). Every behaviour is the library's ([`dwim::Session`], [`dwim::toolset`]).
+
+use dwim::check::{check_program_capped, input_scope_for};
+use dwim::diag::diagnostics_json;
+use dwim::syntax::{parse_program, SourceFile};
+use dwim::toolset::{Base, ToolSetOptions};
+use dwim::trace::TraceRecord;
+use dwim::value::Image;
+use dwim::{Code, Diagnostic, Limits, Registry, Session, Value};
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+pyo3::create_exception!(_dwim, DwimError, PyException, "A request dwim refused (bad tool options, an unreadable image, a bad input name): `.code` (e.g. \"E505\"), `.message`, `.help`, `.diagnostic` (its JSON).");
+
+/// The exception for a diagnostic, its fields as attributes.
+fn error(d: &Diagnostic) -> PyErr {
+    Python::with_gil(|py| {
+        let err = DwimError::new_err(d.one_line(None));
+        let v = err.value(py);
+        let _ = v.setattr("code", d.code.to_string());
+        let _ = v.setattr("message", d.message.clone());
+        let _ = v.setattr("help", d.help.clone());
+        let _ = v.setattr("diagnostic", d.to_json(None).to_string());
+        err
+    })
+}
+
+/// The tool-set options and limits preset, one dict from the Python layer (every key present).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct Opts {
+    tools: String,
+    plugins: Vec<PathBuf>,
+    native: Option<PathBuf>,
+    native_tools: Vec<String>,
+    default_native: bool,
+    overrides: Vec<String>,
+    device: String,
+    dtype: String,
+    remote: Vec<PathBuf>,
+    llm: Option<String>,
+    strict: bool,
+}
+
+impl Opts {
+    fn limits(&self) -> Limits {
+        if self.strict { Limits::strict() } else { Limits::default() }
+    }
+
+    fn toolset(&self) -> Result<ToolSetOptions, Diagnostic> {
+        let base = Base::parse(&self.tools).ok_or_else(|| Diagnostic::new(Code::E505, format!("tools={:?}: expected builtin, benchmark or benchmark-wasm", self.tools)))?;
+        Ok(ToolSetOptions {
+            base,
+            plugins: self.plugins.clone(),
+            optional_plugins: Vec::new(),
+            native: self.native.clone(),
+            native_tools: self.native_tools.clone(),
+            no_default_native: !self.default_native,
+            overrides: self.overrides.clone(),
+            device: self.device.clone(),
+            dtype: self.dtype.clone(),
+            remote: self.remote.clone(),
+            llm: self.llm.clone(),
+        })
+    }
+}
+
+/// Build the tool set with the GIL released (plugins compile, models load); warnings as text.
+fn build(py: Python<'_>, opts: &Opts) -> PyResult<(Registry, Vec<String>, Limits)> {
+    let limits = opts.limits();
+    let toolset = opts.toolset().map_err(|d| error(&d))?;
+    let set = py.allow_threads(|| dwim::toolset::build(&toolset, &limits)).map_err(|d| error(&d))?;
+    Ok((set.registry, set.warnings, limits))
+}
+
+/// An input image from the Python layer: `("path", os.fsencode(path))`, `("bytes", PNG/JPEG)`
+/// or `("rgb", pixels, width, height)` (row-major RGB, 3 bytes a pixel).
+type Input<'py> = (String, String, Bound<'py, PyBytes>, u32, u32);
+
+fn decode(kind: &str, data: Vec<u8>, width: u32, height: u32, limits: &Limits) -> Result<Image, Diagnostic> {
+    match kind {
+        "path" => {
+            use std::os::unix::ffi::OsStrExt;
+            Image::load(std::path::Path::new(std::ffi::OsStr::from_bytes(&data)), limits)
+        }
+        "bytes" => Image::decode(&data, limits),
+        "rgb" => {
+            let pixels = width as u64 * height as u64;
+            if pixels == 0 {
+                return Err(Diagnostic::new(Code::E402, format!("image is {width}x{height}: it has no pixels")));
+            }
+            if pixels > limits.max_image_pixels {
+                return Err(Diagnostic::new(Code::E310, format!("image is {width}x{height} = {pixels} pixels; the limit is {} pixels", limits.max_image_pixels)));
+            }
+            let len = data.len();
+            image::RgbImage::from_raw(width, height, data)
+                .filter(|_| len as u64 == pixels * 3)
+                .map(Image::from_rgb)
+                .ok_or_else(|| Diagnostic::new(Code::E402, format!("{len} bytes are not a {width}x{height} RGB image ({} bytes)", pixels * 3)))
+        }
+        other => Err(Diagnostic::new(Code::E505, format!("unknown image kind {other:?}"))),
+    }
+}
+
+/// A name a program can refer to: it parses, alone, as that variable (so no keyword).
+fn is_name(n: &str) -> bool {
+    use dwim::syntax::{ExprKind, StmtKind};
+    let plain = n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    plain
+        && parse_program(&SourceFile::new("<input>", n), &Limits::strict()).is_ok_and(|p| {
+            matches!(p.steps.as_slice(), [s] if matches!(&s.kind, StmtKind::Expr { value } if matches!(&value.kind, ExprKind::Var(v) if v == n)))
+        })
+}
+
+type Sess<'r> = Session<'r>;
+
+self_cell::self_cell!(
+    /// A registry and the session that borrows it, owned together.
+    struct Owned {
+        owner: Registry,
+        #[covariant]
+        dependent: Sess,
+    }
+);
+
+struct State {
+    owned: Owned,
+    /// Every record so far (`trace()`), rejected steps included.
+    records: Vec<TraceRecord>,
+    warnings: Vec<String>,
+    /// Steps and checks asked for so far, bounded as `dwim session` bounds its requests.
+    served: usize,
+}
+
+impl State {
+    /// E301 once the session has answered as many steps and checks as `dwim session` would: every
+    /// request, rejected ones too, leaves a record, so this bounds the session's memory.
+    fn refuse(&mut self, op: &str) -> Option<String> {
+        let limits = self.owned.borrow_dependent().limits();
+        let max = limits.max_steps.saturating_mul(16).max(64);
+        self.served += 1;
+        (self.served > max).then(|| {
+            let d = Diagnostic::new(Code::E301, format!("this session has answered {max} requests; start a new one"));
+            json!({"ok": false, "op": op, "diagnostics": [d.to_json(None)]}).to_string()
+        })
+    }
+}
+
+/// One conversation: inputs bound, then steps fed one at a time, each run once.
+#[pyclass(frozen, module = "dwim._dwim")]
+struct NativeSession {
+    state: Mutex<State>,
+}
+
+impl NativeSession {
+    fn with<R: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut State) -> R + Send) -> R {
+        py.allow_threads(|| {
+            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut st)
+        })
+    }
+}
+
+/// The reply `dwim session` gives a `step` request.
+fn step_reply(session: &mut Session<'_>, records: &mut Vec<TraceRecord>, text: &str) -> serde_json::Value {
+    let fed = session.feed(text);
+    let new = session.take_records();
+    records.extend(new.iter().cloned());
+    let answer = session.answer().map(|v| v.to_json_bounded(session.limits().trace_value_nodes));
+    match fed {
+        Ok(outcomes) => {
+            let ok = outcomes.iter().all(|o| o.error().is_none());
+            json!({"ok": ok, "op": "step", "records": new, "answer": answer})
+        }
+        Err(diags) => {
+            let mut v = diagnostics_json(&diags[..], Some(&SourceFile::new("<step>", text)));
+            v["op"] = json!("step");
+            v["records"] = json!(new);
+            v
+        }
+    }
+}
+
+fn tools_json(registry: &Registry, warnings: &[String]) -> serde_json::Value {
+    json!({
+        "ok": true, "op": "tools", "set": registry.set_name, "fingerprint": registry.fingerprint(),
+        "tools": registry.signatures().collect::<Vec<_>>(), "prompt": registry.prompt(),
+        "skipped": registry.skipped, "warnings": warnings,
+    })
+}
+
+#[pymethods]
+impl NativeSession {
+    #[new]
+    fn new(py: Python<'_>, inputs: Vec<Input<'_>>, opts: Opts) -> PyResult<Self> {
+        let mut images = Vec::new();
+        for (name, kind, data, w, h) in inputs {
+            if !is_name(&name) {
+                return Err(error(&Diagnostic::new(Code::E505, format!("input name {name:?}: give a name like `image` or `left` (not a keyword)"))));
+            }
+            images.push((name, kind, data.as_bytes().to_vec(), w, h));
+        }
+        let (registry, warnings, limits) = build(py, &opts)?;
+        let decoded = py.allow_threads(|| images.into_iter().map(|(n, k, d, w, h)| decode(&k, d, w, h, &limits).map(|i| (n, i))).collect::<Result<Vec<_>, _>>()).map_err(|d| error(&d))?;
+        let owned = Owned::new(registry, |r| {
+            let mut s = Session::new(r, limits.clone()).keep_records();
+            for (name, img) in decoded {
+                s.bind(&name, Value::Image(img));
+            }
+            s
+        });
+        Ok(NativeSession { state: Mutex::new(State { owned, records: Vec::new(), warnings, served: 0 }) })
+    }
+
+    /// Feed one step (or several lines); the `dwim session` step reply as JSON.
+    fn step(&self, py: Python<'_>, text: String) -> String {
+        self.with(py, |st| {
+            if let Some(refused) = st.refuse("step") {
+                return refused;
+            }
+            let records = &mut st.records;
+            st.owned.with_dependent_mut(|_, s| step_reply(s, records, &text)).to_string()
+        })
+    }
+
+    /// Would `text` be accepted as the next step? Runs nothing; the `check` reply as JSON.
+    fn check(&self, py: Python<'_>, text: String) -> String {
+        self.with(py, |st| {
+            if let Some(refused) = st.refuse("check") {
+                return refused;
+            }
+            match st.owned.borrow_dependent().check(&text) {
+                Ok(()) => json!({"ok": true, "op": "check", "diagnostics": []}),
+                Err(diags) => {
+                    let mut v = diagnostics_json(&diags[..], Some(&SourceFile::new("<step>", text.as_str())));
+                    v["op"] = json!("check");
+                    v
+                }
+            }
+            .to_string()
+        })
+    }
+
+    /// The answer as JSON, or `None` before one was given.
+    fn answer(&self, py: Python<'_>) -> Option<String> {
+        self.with(py, |st| {
+            let s = st.owned.borrow_dependent();
+            s.answer().map(|v| v.to_json_bounded(s.limits().trace_value_nodes).to_string())
+        })
+    }
+
+    /// Every `dwim.trace/1` record so far, as the `trace` reply (JSON).
+    fn trace(&self, py: Python<'_>) -> String {
+        self.with(py, |st| json!({"ok": true, "op": "trace", "run_id": st.owned.borrow_dependent().run_id(), "records": st.records}).to_string())
+    }
+
+    /// The session's tool set: signatures and prompt text (JSON).
+    fn tools(&self, py: Python<'_>) -> String {
+        self.with(py, |st| tools_json(st.owned.borrow_owner(), &st.warnings).to_string())
+    }
+
+    /// Steps run so far.
+    fn steps_run(&self, py: Python<'_>) -> usize {
+        self.with(py, |st| st.owned.borrow_dependent().steps_run())
+    }
+}
+
+/// The tool set these options build: signatures, prompt text, what was skipped (JSON).
+#[pyfunction]
+fn tools(py: Python<'_>, opts: Opts) -> PyResult<String> {
+    let (registry, warnings, _) = build(py, &opts)?;
+    Ok(tools_json(&registry, &warnings).to_string())
+}
+
+/// Parse and check a whole program against the tool set, inputs bound as images; runs nothing.
+/// The `dwim check --format json` object.
+#[pyfunction]
+#[pyo3(signature = (program, opts, inputs, require_answer))]
+fn check(py: Python<'_>, program: String, opts: Opts, inputs: Vec<String>, require_answer: bool) -> PyResult<String> {
+    let (registry, _, limits) = build(py, &opts)?;
+    Ok(py.allow_threads(|| {
+        let src = SourceFile::new("<program>", program.as_str());
+        let parsed = match parse_program(&src, &limits) {
+            Ok(p) => p,
+            Err(d) => return diagnostics_json(&[d][..], Some(&src)),
+        };
+        let scope = input_scope_for(inputs.iter().map(String::as_str));
+        let diags = check_program_capped(&parsed, &registry, &scope, require_answer, limits.max_diagnostics);
+        if diags.is_empty() {
+            json!({"ok": true, "steps": parsed.steps.len(), "diagnostics": []})
+        } else {
+            diagnostics_json(&diags, Some(&src))
+        }
+    })
+    .to_string())
+}
+
+#[pymodule]
+fn _dwim(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("DwimError", m.py().get_type::<DwimError>())?;
+    m.add_class::<NativeSession>()?;
+    m.add_function(wrap_pyfunction!(tools, m)?)?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
