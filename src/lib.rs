@@ -7,6 +7,7 @@
 //! | grammar (`grammar/workflow.pest`) → AST with byte spans | [`syntax`] |
 //! | static checks: names, tool signatures, types | [`check`] |
 //! | step-by-step execution under [`Limits`] | [`eval`] |
+//! | one agent conversation as JSON requests and replies (`dwim session`, `dwim serve`, Python) | [`conversation`] |
 //! | tool dispatch: built-in (and WASM plugins, native models, remote tools over HTTP) | [`tools`] |
 //! | a tool set built from options (the CLI's tool flags, the Python package) | [`toolset`] |
 //! | bounded HTTP exchanges with endpoints (chat servers, tool servers) | [`http`] |
@@ -24,6 +25,7 @@
 pub mod agent;
 pub mod alloc;
 pub mod check;
+pub mod conversation;
 pub mod data;
 pub mod diag;
 pub mod eval;

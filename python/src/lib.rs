@@ -1,13 +1,13 @@
 //! `dwim._dwim`: the extension module under the Python package. It converts Python values to
 //! dwim's, releases the GIL while parsing, checking, tools and steps run, and hands results back as
 //! the JSON `dwim session` prints (the Python layer, `python/dwim/__init__.py`, makes objects of
-//! it). Every behaviour is the library's ([`dwim::Session`], [`dwim::toolset`]).
+//! it). Every behaviour is the library's ([`dwim::conversation`], [`dwim::toolset`]).
 
 use dwim::check::{check_program_capped, input_scope_for};
 use dwim::diag::diagnostics_json;
 use dwim::syntax::{parse_program, SourceFile};
 use dwim::toolset::{Base, ToolSetOptions};
-use dwim::trace::TraceRecord;
+use dwim::conversation::Conversation;
 use dwim::value::Image;
 use dwim::{Code, Diagnostic, Limits, Registry, Session, Value};
 use pyo3::exceptions::PyException;
@@ -119,37 +119,26 @@ fn is_name(n: &str) -> bool {
         })
 }
 
-type Sess<'r> = Session<'r>;
+type Conv<'r> = Conversation<'r>;
 
 self_cell::self_cell!(
-    /// A registry and the session that borrows it, owned together.
+    /// A registry and the conversation (a session) that borrows it, owned together.
     struct Owned {
         owner: Registry,
         #[covariant]
-        dependent: Sess,
+        dependent: Conv,
     }
 );
 
 struct State {
     owned: Owned,
-    /// Every record so far (`trace()`), rejected steps included.
-    records: Vec<TraceRecord>,
     warnings: Vec<String>,
-    /// Steps and checks asked for so far, bounded as `dwim session` bounds its requests.
-    served: usize,
 }
 
 impl State {
-    /// E301 once the session has answered as many steps and checks as `dwim session` would: every
-    /// request, rejected ones too, leaves a record, so this bounds the session's memory.
-    fn refuse(&mut self, op: &str) -> Option<String> {
-        let limits = self.owned.borrow_dependent().limits();
-        let max = limits.max_steps.saturating_mul(16).max(64);
-        self.served += 1;
-        (self.served > max).then(|| {
-            let d = Diagnostic::new(Code::E301, format!("this session has answered {max} requests; start a new one"));
-            json!({"ok": false, "op": op, "diagnostics": [d.to_json(None)]}).to_string()
-        })
+    /// One request of the conversation: the reply `dwim session` gives, as JSON text.
+    fn request(&mut self, req: serde_json::Value) -> String {
+        self.owned.with_dependent_mut(|_, c| c.request(&req)).to_string()
     }
 }
 
@@ -165,26 +154,6 @@ impl NativeSession {
             let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
             f(&mut st)
         })
-    }
-}
-
-/// The reply `dwim session` gives a `step` request.
-fn step_reply(session: &mut Session<'_>, records: &mut Vec<TraceRecord>, text: &str) -> serde_json::Value {
-    let fed = session.feed(text);
-    let new = session.take_records();
-    records.extend(new.iter().cloned());
-    let answer = session.answer().map(|v| v.to_json_bounded(session.limits().trace_value_nodes));
-    match fed {
-        Ok(outcomes) => {
-            let ok = outcomes.iter().all(|o| o.error().is_none());
-            json!({"ok": ok, "op": "step", "records": new, "answer": answer})
-        }
-        Err(diags) => {
-            let mut v = diagnostics_json(&diags[..], Some(&SourceFile::new("<step>", text)));
-            v["op"] = json!("step");
-            v["records"] = json!(new);
-            v
-        }
     }
 }
 
@@ -214,51 +183,32 @@ impl NativeSession {
             for (name, img) in decoded {
                 s.bind(&name, Value::Image(img));
             }
-            s
+            Conversation::new(s, r)
         });
-        Ok(NativeSession { state: Mutex::new(State { owned, records: Vec::new(), warnings, served: 0 }) })
+        Ok(NativeSession { state: Mutex::new(State { owned, warnings }) })
     }
 
     /// Feed one step (or several lines); the `dwim session` step reply as JSON.
     fn step(&self, py: Python<'_>, text: String) -> String {
-        self.with(py, |st| {
-            if let Some(refused) = st.refuse("step") {
-                return refused;
-            }
-            let records = &mut st.records;
-            st.owned.with_dependent_mut(|_, s| step_reply(s, records, &text)).to_string()
-        })
+        self.with(py, |st| st.request(json!({"op": "step", "text": text})))
     }
 
     /// Would `text` be accepted as the next step? Runs nothing; the `check` reply as JSON.
     fn check(&self, py: Python<'_>, text: String) -> String {
-        self.with(py, |st| {
-            if let Some(refused) = st.refuse("check") {
-                return refused;
-            }
-            match st.owned.borrow_dependent().check(&text) {
-                Ok(()) => json!({"ok": true, "op": "check", "diagnostics": []}),
-                Err(diags) => {
-                    let mut v = diagnostics_json(&diags[..], Some(&SourceFile::new("<step>", text.as_str())));
-                    v["op"] = json!("check");
-                    v
-                }
-            }
-            .to_string()
-        })
+        self.with(py, |st| st.request(json!({"op": "check", "text": text})))
     }
 
     /// The answer as JSON, or `None` before one was given.
     fn answer(&self, py: Python<'_>) -> Option<String> {
         self.with(py, |st| {
-            let s = st.owned.borrow_dependent();
+            let s = st.owned.borrow_dependent().session();
             s.answer().map(|v| v.to_json_bounded(s.limits().trace_value_nodes).to_string())
         })
     }
 
     /// Every `dwim.trace/1` record so far, as the `trace` reply (JSON).
     fn trace(&self, py: Python<'_>) -> String {
-        self.with(py, |st| json!({"ok": true, "op": "trace", "run_id": st.owned.borrow_dependent().run_id(), "records": st.records}).to_string())
+        self.with(py, |st| st.request(json!({"op": "trace"})))
     }
 
     /// The session's tool set: signatures and prompt text (JSON).
@@ -268,7 +218,7 @@ impl NativeSession {
 
     /// Steps run so far.
     fn steps_run(&self, py: Python<'_>) -> usize {
-        self.with(py, |st| st.owned.borrow_dependent().steps_run())
+        self.with(py, |st| st.owned.borrow_dependent().session().steps_run())
     }
 }
 

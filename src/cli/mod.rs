@@ -6,7 +6,6 @@ mod bench_world;
 mod check;
 mod collect;
 mod common;
-mod conversation;
 mod mask;
 mod replay;
 mod report;

@@ -19,7 +19,7 @@
 //! accepting, lets requests in flight finish, and exits 0.
 
 use super::common::{bad_input, Exit, Failure, ToolArgs};
-use super::conversation::{error_reply, Conversation};
+use dwim::conversation::{error_reply, Conversation};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};

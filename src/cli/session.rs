@@ -11,7 +11,7 @@
 //! on; end of input or `close` ends it with exit 0.
 
 use super::common::{bad_input, named_images, Exit, Failure, ToolArgs};
-use super::conversation::{error_reply, Conversation};
+use dwim::conversation::{error_reply, Conversation};
 use dwim::value::Image;
 use dwim::{Code, Diagnostic, Limits, Session, Value};
 use serde_json::json;

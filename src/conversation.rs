@@ -1,5 +1,6 @@
 //! One agent conversation with a `Session`, as JSON requests and replies: what `dwim session`
-//! (JSON lines over stdio) and `dwim serve` (HTTP) both speak, so their replies are the same.
+//! (JSON lines over stdio), `dwim serve` (HTTP) and the Python package all speak, so their
+//! replies are the same.
 //!
 //! Requests: `{"op": "step", "text": …}`, `{"op": "check", "text": …}`, `{"op": "tools"}`,
 //! `{"op": "trace"}`. Replies: `{"ok": bool, "op": …}` plus, for `step`, the step records
@@ -7,14 +8,14 @@
 //! diagnostics as `dwim check --format json` gives them; `tools`: signatures and the prompt
 //! text; `trace`: every record so far. The number of requests is bounded (E301).
 
-use dwim::diag::diagnostics_json;
-use dwim::syntax::SourceFile;
-use dwim::trace::TraceRecord;
-use dwim::{Code, Diagnostic, Limits, Registry, Session};
+use crate::diag::{diagnostics_json, Code, Diagnostic};
+use crate::syntax::SourceFile;
+use crate::trace::TraceRecord;
+use crate::{Limits, Registry, Session};
 use serde_json::json;
 
 pub struct Conversation<'r> {
-    pub session: Session<'r>,
+    session: Session<'r>,
     registry: &'r Registry,
     records: Vec<TraceRecord>,
     served: usize,
@@ -29,6 +30,17 @@ impl<'r> Conversation<'r> {
     /// A conversation over `session` (which must keep its records: `Session::keep_records`).
     pub fn new(session: Session<'r>, registry: &'r Registry) -> Conversation<'r> {
         Conversation { session, registry, records: Vec::new(), served: 0 }
+    }
+
+    pub fn session(&self) -> &Session<'r> {
+        &self.session
+    }
+    pub fn registry(&self) -> &'r Registry {
+        self.registry
+    }
+    /// Every record so far, rejected steps included.
+    pub fn records(&self) -> &[TraceRecord] {
+        &self.records
     }
 
     /// Answer one request.
@@ -85,7 +97,7 @@ impl<'r> Conversation<'r> {
                 }
             }
         }
-        "tools" => json!({"ok": true, "op": op, "set": registry.set_name, "fingerprint": registry.fingerprint(), "tools": registry.signatures().collect::<Vec<_>>(), "prompt": registry.prompt()}),
+        "tools" => json!({"ok": true, "op": op, "set": registry.set_name, "fingerprint": registry.fingerprint(), "tools": registry.signatures().collect::<Vec<_>>(), "prompt": registry.prompt(), "skipped": registry.skipped}),
         "trace" => json!({"ok": true, "op": op, "run_id": session.run_id(), "records": records}),
         _ => error_reply(Some(op), Diagnostic::new(Code::E504, format!("unknown op {op:?}: use step, check, tools, trace or close"))),
     }
