@@ -11,7 +11,9 @@
 
 use super::eval::{evaluate, EvalReport};
 use super::{EpisodeOptions, Policy, PolicyMeta, PromptFormat};
+use crate::data::Dataset;
 use crate::diag::{Code, Diagnostic};
+use crate::Registry;
 use crate::pipeline::collect::{self, CollectConfig, Utilization};
 use crate::pipeline::mask::{samples_with, Context, Mode};
 use crate::pipeline::render::MINIMAL_SYSTEM;
@@ -28,7 +30,6 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
 pub struct AblateConfig {
-    pub data: PathBuf,
     pub out: PathBuf,
     pub seeds: usize,
     pub steps: u64,
@@ -51,7 +52,6 @@ pub struct AblateConfig {
 impl Default for AblateConfig {
     fn default() -> Self {
         AblateConfig {
-            data: PathBuf::from("bench"),
             out: PathBuf::from("ablate"),
             seeds: 3,
             steps: 1000,
@@ -170,11 +170,12 @@ fn train_policy(cfg: &AblateConfig, train_set: Vec<Sample>, tok: &tokenizers::To
     Ok(Policy::new(model, tok.clone(), meta))
 }
 
-/// Run every row for every seed; `progress` is told each finished run.
-pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalReport) + Send) -> Result<Table, Diagnostic> {
+/// Run every row for every seed on `ds` with `tools` (collection and evaluation alike); `progress`
+/// is told each finished run.
+pub fn ablate(cfg: &AblateConfig, ds: &Dataset, tools: &Registry, mut progress: impl FnMut(&str, u64, &EvalReport) + Send) -> Result<Table, Diagnostic> {
     let collect_cfg = |dw: bool| CollectConfig { dw, ..CollectConfig::default() };
-    let dw = collect::run(&cfg.data, &cfg.out.join("collect-dw"), &collect_cfg(true), false)?;
-    let nodw = collect::run(&cfg.data, &cfg.out.join("collect-nodw"), &collect_cfg(false), false)?;
+    let dw = collect::run(ds, tools, &cfg.out.join("collect-dw"), &collect_cfg(true), false)?;
+    let nodw = collect::run(ds, tools, &cfg.out.join("collect-nodw"), &collect_cfg(false), false)?;
     let system = MINIMAL_SYSTEM;
 
     // One tokenizer for every row, trained on every variant's text.
@@ -226,7 +227,7 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
                     let format = if cfg.context.conversation(mode) { PromptFormat::Sft } else { PromptFormat::Im };
                     let dir = cfg.out.join("runs").join(format!("{}-seed{seed}", name.replace([' ', '+'], "").to_lowercase()));
                     let policy = train_policy(cfg, train_set, &tok, format, system, seed, &dir)?;
-                    let report = evaluate(&policy, &cfg.data, "test", cfg.eval_limit, &EpisodeOptions { max_steps: cfg.max_steps, tries: cfg.tries })?;
+                    let report = evaluate(&policy, ds, tools, "test", cfg.eval_limit, &EpisodeOptions { max_steps: cfg.max_steps, tries: cfg.tries })?;
                     let log = dir.join("episodes.jsonl");
                     std::fs::write(&log, report.details_jsonl()).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", log.display())))?;
                     Ok::<_, Diagnostic>((report, n))

@@ -1,6 +1,6 @@
 //! Stage 8–9 of the pipeline: the trained policy writes a workflow one step at a time, the engine
 //! checks and runs each step under the strict limits, and the observation goes back into the prompt.
-//! `eval` measures it on a benchmark split; `ablate` runs DWIM's ablation rows.
+//! `eval` measures it on a dataset split; `ablate` runs DWIM's ablation rows.
 
 pub mod ablate;
 pub mod eval;
@@ -139,12 +139,19 @@ pub struct EpisodeOptions {
 
 /// [`run_episode`] with checker-constrained decoding when `opts.tries > 1`.
 pub fn run_episode_with(policy: &Policy, tools: &Registry, image: Image, question: &str, opts: &EpisodeOptions, trace: Option<TraceWriter>) -> Result<Episode, Diagnostic> {
+    run_episode_on(policy, tools, vec![("image".into(), image)], question, opts, trace)
+}
+
+/// [`run_episode_with`] over several named images (a dataset question's `image` and `images`).
+pub fn run_episode_on(policy: &Policy, tools: &Registry, images: Vec<(String, Image)>, question: &str, opts: &EpisodeOptions, trace: Option<TraceWriter>) -> Result<Episode, Diagnostic> {
     let max_steps = opts.max_steps;
     let mut session = Session::new(tools, Limits::strict()).keep_records();
     if let Some(t) = trace {
         session = session.with_trace(t);
     }
-    session.bind("image", Value::Image(image));
+    for (name, image) in images {
+        session.bind(&name, Value::Image(image));
+    }
     let mut seen: Vec<Seen> = Vec::new();
     for _ in 0..max_steps {
         let step = policy.next_step_checked(question, &seen, opts.tries, |line| !line.is_empty() && session.check(line).is_ok())?;

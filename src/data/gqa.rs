@@ -34,6 +34,7 @@ pub fn load(questions: &Path, images: &Path) -> Result<Vec<Item>, Diagnostic> {
             Ok(Item {
                 id,
                 image: image.display().to_string(),
+                images: Default::default(),
                 question: q.question,
                 answer: Answer::Text(answer),
                 family,

@@ -81,6 +81,7 @@ codes! {
     E503 => "cannot write output",
     E504 => "bad record in a data file",
     E505 => "invalid command-line value",
+    E506 => "path outside the dataset directory",
     E601 => "nothing to train on",
     E602 => "training diverged",
 }
