@@ -352,7 +352,7 @@ fn tool_flags_choose_the_registry_collect_runs_with() {
     assert!(t["utilization"]["rejected"].as_u64().unwrap() < s["utilization"]["rejected"].as_u64().unwrap(), "{t} vs {s}");
     // A --plugins directory that is not there is E505 on the workflow commands.
     let x = d.path().join("x").display().to_string();
-    for cmd in [&["collect", "--out", x.as_str()][..], &["bench-world", "score"][..]] {
+    for cmd in [&["collect", "--out", x.as_str()][..], &["bench-world", "score", "--split", "all"][..]] {
         let (code, _, err) = run(dwim().args(cmd).arg("--data").arg(&bench).arg("--plugins").arg(d.path().join("nope")));
         assert_eq!(code, 2, "{cmd:?}: {err}");
         assert!(err.contains("E505") && err.contains("--plugins"), "{err}");
