@@ -1,4 +1,5 @@
-//! `dwim ablate`: DWIM's ablation rows on the built-in benchmark, with a model trained from scratch.
+//! `dwim ablate`: DWIM's ablation rows on a dataset with reference programs and a test split (the
+//! built-in benchmark in the README), with a model trained from scratch and the tool set given.
 //!
 //! Collect with and without DW (programmatic teacher) → build samples per masking mode → one shared
 //! tokenizer → for each row and seed, train the same model for the same number of updates → evaluate
