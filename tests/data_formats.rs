@@ -116,6 +116,15 @@ fn each_format_is_detected_and_loaded() {
         assert_eq!(ds.split_names(), ["test", "train"]);
     }
 
+    // A GQA image that is not there is found by inspect (and is E501 when read), not a load error.
+    std::fs::remove_file(d.path().join("gqa/images/n1.png")).unwrap();
+    let g = load(&d.path().join("gqa"));
+    assert_eq!(g.item_image(&g.questions[0]).unwrap_err().code, Code::E501);
+    let (code, out, _) = run(dwim().args(["data", "inspect", "--format", "json"]).arg(d.path().join("gqa")));
+    assert_eq!(code, 2);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["missing_images"], 1);
+    png(&d.path().join("gqa/images/n1.png"));
+
     // Naming the format: a directory without that format's files is E505 saying so.
     let e = Dataset::load_with(&d.path().join("gqa"), &DataOptions { format: Some(DataFormat::Jsonl), ..DataOptions::default() }).err().unwrap();
     assert_eq!(e.code, Code::E505, "{}", e.message);

@@ -234,6 +234,9 @@ pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
     super::common::check_output_dir("--out", &a.out)?;
     let ds = a.data.load()?;
     ds.check_split("test").map_err(|d| bad_input(&d))?;
+    if !ds.annotated() {
+        eprintln!("note: {}", dwim::pipeline::collect::NO_ANNOTATIONS);
+    }
     let tools = super::common::registry(&a.tools)?;
     let cfg = AblateConfig { out: a.out, seeds: a.seeds.max(1), steps: a.steps, batch: a.batch.max(1), model: a.model, lr: a.lr, eval_limit: a.eval_limit,
         context: a.context, jobs, tries: a.tries.max(1), ..AblateConfig::default() };

@@ -82,7 +82,7 @@ impl Dataset {
                 let images = if dir.join("images").is_dir() { dir.join("images") } else { dir.clone() };
                 for f in &found.files {
                     let split = split_from_name(f);
-                    for mut it in gqa::load(f, &images)? {
+                    for mut it in gqa::load_with(f, &images, false)? {
                         if it.split.is_empty() {
                             it.split = split.clone();
                         }
