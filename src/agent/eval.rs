@@ -119,6 +119,7 @@ pub fn shard_file(dir: &Path, shard: Shard) -> PathBuf {
 
 /// Evaluate this shard's questions into `dir/episodes[-KofN].jsonl` (resumable: questions already
 /// there are not run again); returns the report over that shard's file.
+#[allow(clippy::too_many_arguments)]
 pub fn evaluate_into(policy: &Policy, ds: &Dataset, tools: &Registry, split: &str, limit: usize, shard: Shard, dir: &Path, opts: &EpisodeOptions) -> Result<EvalReport, Diagnostic> {
     ds.check_split(split)?;
     let path = shard_file(dir, shard);

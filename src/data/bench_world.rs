@@ -7,8 +7,10 @@ use crate::world::scene::Scene;
 use crate::Limits;
 use std::path::Path;
 
-/// (scenes, questions with the line each came from).
-pub fn load(dir: &Path) -> Result<(Vec<Scene>, Vec<(usize, Item)>), Diagnostic> {
+/// Scenes, and questions with the line each came from.
+pub type Loaded = (Vec<Scene>, Vec<(usize, Item)>);
+
+pub fn load(dir: &Path) -> Result<Loaded, Diagnostic> {
     let scenes = crate::io::read_jsonl(&dir.join("scenes.jsonl"), Limits::default().max_record_bytes)?;
     let mut items = Vec::new();
     crate::io::for_each_json_line(&dir.join("questions.jsonl"), Limits::default().max_record_bytes, |line, q: Item| {
