@@ -10,11 +10,13 @@ fn main() {
     let data = dir.path().join("bench");
     let cfg = GenConfig { n: 300, seed: 11, ..GenConfig::default() };
     generate(&data, &cfg).expect("generate");
+    let ds = dwim::data::Dataset::load(&data).expect("load");
+    let tools = dwim::tools::bench::benchmark();
     for dw in [true, false] {
         let out = dir.path().join(if dw { "dw" } else { "nodw" });
         let c = CollectConfig { dw, split: "all".into(), ..CollectConfig::default() };
         let t = Instant::now();
-        let w = run(&data, &out, &c, false).expect("collect");
+        let w = run(&ds, &tools, &out, &c, false).expect("collect");
         let secs = t.elapsed().as_secs_f64();
         let viable = w.iter().filter(|w| w.viable).count();
         println!("collect ({}): {} workflows in {:.2} s = {:.0} workflows/s on {} workers; {:.1}% viable (goal >= 500/s)",

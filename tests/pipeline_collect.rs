@@ -154,7 +154,8 @@ fn habitual_mistakes_are_sft_targets_and_im_masks_them() {
     use dwim::pipeline::mask::{samples_with, Context, Mode};
     let dir = tempfile::tempdir().unwrap();
     let data = generate(dir.path(), 60);
-    let wfs = run(&data, &dir.path().join("dw"), &CollectConfig { dw: true, ..CollectConfig::default() }, false).unwrap();
+    let ds = dwim::data::Dataset::load(&data).unwrap();
+    let wfs = run(&ds, &dwim::tools::bench::benchmark(), &dir.path().join("dw"), &CollectConfig { dw: true, ..CollectConfig::default() }, false).unwrap();
     let share = |mode: Mode| {
         let (mut wrong, mut all) = (0, 0);
         for w in &wfs {

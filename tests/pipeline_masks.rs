@@ -40,6 +40,7 @@ fn workflow() -> Workflow {
         dw: true,
         viable: true,
         given: s.answer().map(|v| v.to_json()),
+        discrepancy: None,
         steps,
     };
     flag_steps(&mut wf.steps, None);

@@ -16,7 +16,7 @@ fn generate_score_run_report() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("wrote 6 scenes"), "{out}");
 
-    let (code, out, err) = dwim(&["bench-world", "score", "--data", data_s, "--split", "all", "--tools", "oracle", "--format", "json"]);
+    let (code, out, err) = dwim(&["bench-world", "score", "--data", data_s, "--split", "all", "--oracle", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["tools"], "oracle");
@@ -31,7 +31,7 @@ fn generate_score_run_report() {
     let q = std::fs::read_to_string(data.join("questions.jsonl")).unwrap();
     let first: serde_json::Value = serde_json::from_str(q.lines().next().unwrap()).unwrap();
     let qid = first["id"].as_str().unwrap();
-    let (code, out, _) = dwim(&["bench-world", "run", "--data", data_s, "--question", qid, "--tools", "oracle", "--trace", trace.to_str().unwrap()]);
+    let (code, out, _) = dwim(&["bench-world", "run", "--data", data_s, "--question", qid, "--oracle", "--trace", trace.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("correct"), "{out}");
 

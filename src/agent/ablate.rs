@@ -1,4 +1,5 @@
-//! `dwim ablate`: DWIM's ablation rows on the built-in benchmark, with a model trained from scratch.
+//! `dwim ablate`: DWIM's ablation rows on a dataset with reference programs and a test split (the
+//! built-in benchmark in the README), with a model trained from scratch and the tool set given.
 //!
 //! Collect with and without DW (programmatic teacher) → build samples per masking mode → one shared
 //! tokenizer → for each row and seed, train the same model for the same number of updates → evaluate
@@ -11,7 +12,9 @@
 
 use super::eval::{evaluate, EvalReport};
 use super::{EpisodeOptions, Policy, PolicyMeta, PromptFormat};
+use crate::data::Dataset;
 use crate::diag::{Code, Diagnostic};
+use crate::Registry;
 use crate::pipeline::collect::{self, CollectConfig, Utilization};
 use crate::pipeline::mask::{samples_with, Context, Mode};
 use crate::pipeline::render::MINIMAL_SYSTEM;
@@ -28,7 +31,6 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
 pub struct AblateConfig {
-    pub data: PathBuf,
     pub out: PathBuf,
     pub seeds: usize,
     pub steps: u64,
@@ -51,7 +53,6 @@ pub struct AblateConfig {
 impl Default for AblateConfig {
     fn default() -> Self {
         AblateConfig {
-            data: PathBuf::from("bench"),
             out: PathBuf::from("ablate"),
             seeds: 3,
             steps: 1000,
@@ -170,11 +171,12 @@ fn train_policy(cfg: &AblateConfig, train_set: Vec<Sample>, tok: &tokenizers::To
     Ok(Policy::new(model, tok.clone(), meta))
 }
 
-/// Run every row for every seed; `progress` is told each finished run.
-pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalReport) + Send) -> Result<Table, Diagnostic> {
+/// Run every row for every seed on `ds` with `tools` (collection and evaluation alike); `progress`
+/// is told each finished run.
+pub fn ablate(cfg: &AblateConfig, ds: &Dataset, tools: &Registry, mut progress: impl FnMut(&str, u64, &EvalReport) + Send) -> Result<Table, Diagnostic> {
     let collect_cfg = |dw: bool| CollectConfig { dw, ..CollectConfig::default() };
-    let dw = collect::run(&cfg.data, &cfg.out.join("collect-dw"), &collect_cfg(true), false)?;
-    let nodw = collect::run(&cfg.data, &cfg.out.join("collect-nodw"), &collect_cfg(false), false)?;
+    let dw = collect::run(ds, tools, &cfg.out.join("collect-dw"), &collect_cfg(true), false)?;
+    let nodw = collect::run(ds, tools, &cfg.out.join("collect-nodw"), &collect_cfg(false), false)?;
     let system = MINIMAL_SYSTEM;
 
     // One tokenizer for every row, trained on every variant's text.
@@ -226,7 +228,7 @@ pub fn ablate(cfg: &AblateConfig, mut progress: impl FnMut(&str, u64, &EvalRepor
                     let format = if cfg.context.conversation(mode) { PromptFormat::Sft } else { PromptFormat::Im };
                     let dir = cfg.out.join("runs").join(format!("{}-seed{seed}", name.replace([' ', '+'], "").to_lowercase()));
                     let policy = train_policy(cfg, train_set, &tok, format, system, seed, &dir)?;
-                    let report = evaluate(&policy, &cfg.data, "test", cfg.eval_limit, &EpisodeOptions { max_steps: cfg.max_steps, tries: cfg.tries })?;
+                    let report = evaluate(&policy, ds, tools, "test", cfg.eval_limit, &EpisodeOptions { max_steps: cfg.max_steps, tries: cfg.tries })?;
                     let log = dir.join("episodes.jsonl");
                     std::fs::write(&log, report.details_jsonl()).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", log.display())))?;
                     Ok::<_, Diagnostic>((report, n))

@@ -1,6 +1,6 @@
 //! Stage 8–9 of the pipeline: the trained policy writes a workflow one step at a time, the engine
 //! checks and runs each step under the strict limits, and the observation goes back into the prompt.
-//! `eval` measures it on a benchmark split; `ablate` runs DWIM's ablation rows.
+//! `eval` measures it on a dataset split; `ablate` runs DWIM's ablation rows.
 
 pub mod ablate;
 pub mod endpoint;

@@ -3,22 +3,40 @@
 use super::common::{bad_input, Exit, Failure};
 use super::Format;
 use dwim::agent::ablate::{ablate, AblateConfig, Table};
-use dwim::agent::eval::{evaluate, EvalReport};
-use dwim::agent::{run_episode_with, EpisodeOptions, Policy};
+use dwim::agent::eval::{evaluate, evaluate_into, merge, EvalReport};
+use dwim::agent::{run_episode_images, EpisodeOptions, Policy};
+use dwim::pipeline::store::Shard;
 use dwim::pipeline::mask::Context;
 use dwim::trace::TraceWriter;
 use dwim::value::Image;
 use std::path::PathBuf;
 
+/// A usage error with E505.
+fn usage(msg: impl Into<String>) -> Failure {
+    super::common::coded(dwim::Code::E505, msg)
+}
+
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  dwim agent --policy runs/dwim --image scene.png \"How many red circles are there?\" --trace run.jsonl")]
+#[command(mut_arg("tools", |a| a.default_value("benchmark")))]
+#[command(after_help = "Tool set: --tools defaults to `benchmark` here; the policy's steps are checked and run against it.\n\nExamples:\n  dwim agent --policy runs/dwim --image scene.png \"How many red circles are there?\" --trace run.jsonl\n  dwim agent --policy runs/dwim --data bench --question-id scene_00003_count   # a dataset question, scored")]
 pub struct AgentArgs {
     /// A trained policy directory (`dwim train --out`, or a run of `dwim ablate`).
     #[arg(long)]
     pub policy: PathBuf,
+    /// The image (with a QUESTION); or use --data and --question-id.
     #[arg(long)]
-    pub image: PathBuf,
-    pub question: String,
+    pub image: Option<PathBuf>,
+    pub question: Option<String>,
+    /// A dataset to take the question from (with --question-id); its images and ground truth are used.
+    #[arg(long, value_name = "PATH", requires = "question_id")]
+    pub data: Option<PathBuf>,
+    /// The id of a question in --data.
+    #[arg(long, value_name = "ID", requires = "data")]
+    pub question_id: Option<String>,
+    #[command(flatten)]
+    pub read: super::data::ReadArgs,
+    #[command(flatten)]
+    pub tools: super::common::ToolArgs,
     #[arg(long, default_value_t = 10)]
     pub max_steps: usize,
     /// Decode up to N lines per turn until one passes the checker (checker-constrained decoding;
@@ -34,12 +52,24 @@ pub struct AgentArgs {
 
 pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
     super::common::check_output_path("--trace", &a.trace)?;
+    let tools = super::common::registry(&a.tools)?;
+    let (images, question, item) = match (&a.data, &a.question_id, &a.image, &a.question) {
+        (Some(data), Some(id), None, None) => {
+            let ds = a.read.load(data)?;
+            let item = ds.find(id).cloned().ok_or_else(|| usage(format!("--question-id {id:?}: no such question in {}", data.display())))?;
+            (ds.item_images(&item).map_err(|d| bad_input(&d))?, item.question.clone(), Some(item))
+        }
+        (Some(_), _, _, _) => return Err(usage("--data/--question-id take the image and the question from the dataset: give neither --image nor a QUESTION")),
+        (None, _, Some(image), Some(q)) => (vec![("image".to_string(), Image::load(image, &dwim::Limits::default()).map_err(|d| bad_input(&d))?)], q.clone(), None),
+        (None, _, _, _) => return Err(usage("give --image IMAGE and a QUESTION, or --data PATH --question-id ID")),
+    };
     let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
-    let image = Image::load(&a.image, &dwim::Limits::default()).map_err(|d| bad_input(&d))?;
     let trace = Some(TraceWriter::create(&a.trace).map_err(|d| bad_input(&d))?);
-    let ep = run_episode_with(&policy, &dwim::tools::bench::benchmark(), image, &a.question, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }, trace).map_err(|d| bad_input(&d))?;
+    let ep = run_episode_images(&policy, &tools, images, &question, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }, trace).map_err(|d| bad_input(&d))?;
+    let correct = item.as_ref().map(|it| ep.answer.as_ref().is_some_and(|v| it.is_correct(v)));
     match a.format {
-        Format::Json => println!("{}", serde_json::json!({"answer": ep.answer.as_ref().map(|v| v.to_json()), "steps": ep.records})),
+        Format::Json => println!("{}", serde_json::json!({"answer": ep.answer.as_ref().map(|v| v.to_json()), "steps": ep.records,
+            "expected": item.as_ref().map(|it| it.answer.as_text()), "correct": correct})),
         Format::Human => {
             for r in &ep.records {
                 println!("[{}] {}\n      → {}", r.step + 1, r.source, r.observation);
@@ -47,6 +77,9 @@ pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
             match &ep.answer {
                 Some(v) => println!("answer: {}", dwim::tools::builtin::plain(v)),
                 None => println!("no answer within {} steps", a.max_steps),
+            }
+            if let (Some(it), Some(ok)) = (&item, correct) {
+                println!("truth: {}  → {}", it.answer.as_text(), if ok { "correct" } else { "wrong" });
             }
             println!("trace: {}", a.trace.display());
         }
@@ -59,12 +92,27 @@ pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
 }
 
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  dwim eval --policy runs/dwim --data bench --split test")]
+#[command(mut_arg("tools", |a| a.default_value("benchmark")))]
+#[command(after_help = "Tool set: --tools defaults to `benchmark` here.\nShards: `--shard K/N --out DIR` evaluates the questions whose id hashes to K of N (after --limit) into\nDIR/episodes-KofN.jsonl (rerunning resumes); `dwim eval --merge DIR...` reads every episodes*.jsonl there and\nprints the report one run over all of them would print.\n\nExamples:\n  dwim eval --policy runs/dwim --data bench --split test\n  dwim eval --policy runs/dwim --data questions.jsonl --split all --tools benchmark-wasm\n  dwim eval --policy runs/dwim --data bench --shard 0/2 --out ev   # and --shard 1/2 elsewhere\n  dwim eval --merge ev")]
 pub struct EvalArgs {
-    #[arg(long)]
-    pub policy: PathBuf,
-    #[arg(long)]
-    pub data: PathBuf,
+    #[arg(long, required_unless_present = "merge")]
+    pub policy: Option<PathBuf>,
+    /// The dataset (see `dwim data inspect`; formats in docs/datasets.md).
+    #[arg(long, value_name = "PATH", required_unless_present = "merge")]
+    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: super::data::ReadArgs,
+    #[command(flatten)]
+    pub tools: super::common::ToolArgs,
+    /// Evaluate the questions whose id hashes to K of N (0-based); with --out.
+    #[arg(long, default_value = "0/1", requires = "out")]
+    pub shard: Shard,
+    /// Write each question's line to DIR/episodes[-KofN].jsonl as it is done (resumable).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Merge the --out directories of shard runs into one report (no policy or data needed).
+    #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with_all = ["policy", "data", "out"])]
+    pub merge: Vec<PathBuf>,
     #[arg(long, default_value = "test")]
     pub split: String,
     /// Evaluate at most this many questions (0 = all).
@@ -94,8 +142,23 @@ pub fn print_eval(r: &EvalReport) {
 }
 
 pub fn eval(a: EvalArgs) -> Result<Exit, Failure> {
-    let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
-    let r = evaluate(&policy, &a.data, &a.split, a.limit, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }).map_err(|d| bad_input(&d))?;
+    let r = if !a.merge.is_empty() {
+        merge(&a.merge).map_err(|d| bad_input(&d))?
+    } else {
+        let (Some(policy), Some(data)) = (&a.policy, &a.data) else { return Err(usage("give --policy and --data, or --merge DIR...")) };
+        if let Some(out) = &a.out {
+            super::common::check_output_dir("--out", out)?;
+        }
+        let ds = a.read.load(data)?;
+        let tools = super::common::registry(&a.tools)?;
+        let policy = Policy::load(policy).map_err(|d| bad_input(&d))?;
+        let opts = EpisodeOptions { max_steps: a.max_steps, tries: a.tries };
+        match &a.out {
+            Some(out) => evaluate_into(&policy, &ds, &tools, &a.split, a.limit, a.shard, out, &opts),
+            None => evaluate(&policy, &ds, &tools, &a.split, a.limit, &opts),
+        }
+        .map_err(|d| bad_input(&d))?
+    };
     if let Some(path) = &a.episodes {
         super::common::write_file(path, r.details_jsonl().as_bytes()).map_err(|e| bad_input(&dwim::Diagnostic::new(dwim::Code::E503, format!("cannot write {}: {e}", path.display()))))?;
     }
@@ -108,10 +171,13 @@ pub fn eval(a: EvalArgs) -> Result<Exit, Failure> {
 }
 
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  dwim ablate --data bench --seeds 3 --out ablate\n  dwim ablate --data bench --seeds 1 --steps 100 --eval-limit 50   # a quick look")]
+#[command(mut_arg("tools", |a| a.default_value("benchmark")))]
+#[command(after_help = "Needs a dataset whose questions have reference programs (the programmatic teacher follows them) and a\n`train` and a `test` split. --tools (default `benchmark`) is used for collection and evaluation alike.\n\nExamples:\n  dwim ablate --data bench --seeds 3 --out ablate\n  dwim ablate --data bench --seeds 1 --steps 100 --eval-limit 50   # a quick look")]
 pub struct AblateArgs {
-    #[arg(long)]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: super::data::DataArgs,
+    #[command(flatten)]
+    pub tools: super::common::ToolArgs,
     #[arg(long, default_value = "ablate")]
     pub out: PathBuf,
     #[arg(long, default_value_t = 3)]
@@ -166,11 +232,17 @@ pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
         std::env::set_var("RAYON_NUM_THREADS", "1");
     }
     super::common::check_output_dir("--out", &a.out)?;
-    let cfg = AblateConfig { data: a.data, out: a.out, seeds: a.seeds.max(1), steps: a.steps, batch: a.batch.max(1), model: a.model, lr: a.lr, eval_limit: a.eval_limit,
+    let ds = a.data.load()?;
+    ds.check_split("test").map_err(|d| bad_input(&d))?;
+    if !ds.annotated() {
+        eprintln!("note: {}", dwim::pipeline::collect::NO_ANNOTATIONS);
+    }
+    let tools = super::common::registry(&a.tools)?;
+    let cfg = AblateConfig { out: a.out, seeds: a.seeds.max(1), steps: a.steps, batch: a.batch.max(1), model: a.model, lr: a.lr, eval_limit: a.eval_limit,
         context: a.context, jobs, tries: a.tries.max(1), ..AblateConfig::default() };
     let human = a.format == Format::Human;
     let t0 = std::time::Instant::now();
-    let table = ablate(&cfg, |row, seed, r| {
+    let table = ablate(&cfg, &ds, &tools, |row, seed, r| {
         if human {
             eprintln!("  {row} (seed {seed}): {:.1}% [{:.0} s]", 100.0 * r.accuracy(), t0.elapsed().as_secs_f64());
         }

@@ -2,9 +2,10 @@
 
 use super::common::{bad_input, Exit, Failure};
 use super::Format;
-use dwim::tools::bench::{benchmark, oracle, OracleWorld};
+use dwim::data::Dataset;
+use dwim::tools::bench::{oracle, OracleWorld};
 use dwim::trace::TraceWriter;
-use dwim::world::dataset::{generate, Dataset, GenConfig};
+use dwim::world::dataset::{generate, GenConfig};
 use dwim::world::score::{tool_metrics, workflow_accuracy, Ratio};
 use dwim::{Limits, Registry, Session, Value};
 use std::path::PathBuf;
@@ -13,14 +14,6 @@ use std::path::PathBuf;
 pub struct BenchWorldArgs {
     #[command(subcommand)]
     pub cmd: BenchWorldCmd,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ToolSet {
-    /// Pixel perception (imperfect, like real tools).
-    Benchmark,
-    /// Perfect answers from the annotations.
-    Oracle,
 }
 
 #[derive(clap::Subcommand)]
@@ -42,45 +35,55 @@ pub enum BenchWorldCmd {
         #[arg(long, default_value_t = 8)]
         questions_per_scene: usize,
     },
-    /// Measure the pixel tools against the annotations, and the reference workflows' accuracy.
-    #[command(after_help = "Examples:\n  dwim bench-world score --data data/world --split test\n  dwim bench-world score --data data/world --tools oracle --format json")]
+    /// Measure the pixel tools against the annotations, and the reference workflows' accuracy
+    /// with a tool set (any dataset with `program` fields; tool metrics need annotations).
+    #[command(mut_arg("tools", |a| a.default_value("benchmark")))]
+    #[command(after_help = "Tool set: --tools defaults to `benchmark` here; --oracle replaces it with perfect answers from the annotations.\n\nExamples:\n  dwim bench-world score --data data/world --split test\n  dwim bench-world score --data data/world --oracle --format json\n  dwim bench-world score --data data/world --tools benchmark-wasm")]
     Score {
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        data: super::data::DataArgs,
         /// train, val, test or all.
         #[arg(long, default_value = "test")]
         split: String,
-        /// The tool set the reference workflows run with.
-        #[arg(long, value_enum, default_value_t = ToolSet::Benchmark)]
-        tools: ToolSet,
+        #[command(flatten)]
+        tools: super::common::ToolArgs,
+        /// Run the reference workflows with the `oracle` set: perception answered from the annotations.
+        #[arg(long)]
+        oracle: bool,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
     /// Run one question's reference workflow, optionally writing its trace.
-    #[command(after_help = "Examples:\n  dwim bench-world run --data data/world --question scene_00003_count --trace t.jsonl")]
+    #[command(mut_arg("tools", |a| a.default_value("benchmark")))]
+    #[command(after_help = "Examples:\n  dwim bench-world run --data data/world --question scene_00003_count --trace t.jsonl\n  dwim bench-world run --data data/world --question scene_00003_count --oracle")]
     Run {
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        data: super::data::DataArgs,
         #[arg(long)]
         question: String,
-        #[arg(long, value_enum, default_value_t = ToolSet::Benchmark)]
-        tools: ToolSet,
+        #[command(flatten)]
+        tools: super::common::ToolArgs,
+        /// Use the `oracle` set: perception answered from the annotations.
+        #[arg(long)]
+        oracle: bool,
         #[arg(long)]
         trace: Option<PathBuf>,
     },
 }
 
-fn registry(ds: &Dataset, tools: ToolSet) -> Result<Registry, Failure> {
-    Ok(match tools {
-        ToolSet::Benchmark => benchmark(),
-        ToolSet::Oracle => {
-            let world = OracleWorld::new();
-            for s in &ds.scenes {
-                world.add(&ds.image(s).map_err(|d| bad_input(&d))?, s.clone());
-            }
-            oracle(world)
-        }
-    })
+/// The `--tools` registry, or with `--oracle` the oracle over the dataset's annotations.
+fn registry(ds: &Dataset, tools: &super::common::ToolArgs, use_oracle: bool) -> Result<Registry, Failure> {
+    if !use_oracle {
+        return super::common::registry(tools);
+    }
+    if !ds.annotated() {
+        return Err(super::common::coded(dwim::Code::E505, format!("--oracle: {} has no annotations (only bench-world datasets have scenes)", ds.dir.display())));
+    }
+    let world = OracleWorld::new();
+    for s in &ds.scenes {
+        world.add(&ds.image(s).map_err(|d| bad_input(&d))?, s.clone());
+    }
+    Ok(oracle(world))
 }
 
 fn pct(r: &Ratio) -> String {
@@ -98,11 +101,11 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
             println!("wrote {n} scenes and {nq} questions to {} in {secs:.2} s ({:.0} scenes/s)", out.display(), n as f64 / secs.max(1e-9));
             Ok(Exit::Ok)
         }
-        BenchWorldCmd::Score { data, split, tools, format } => {
-            let ds = Dataset::load(&data).map_err(|d| bad_input(&d))?;
+        BenchWorldCmd::Score { data, split, tools, oracle, format } => {
+            let ds = data.load()?;
             ds.check_split(&split).map_err(|d| bad_input(&d))?;
             let m = tool_metrics(&ds, &split).map_err(|d| bad_input(&d))?;
-            let reg = registry(&ds, tools)?;
+            let reg = registry(&ds, &tools, oracle)?;
             let acc = workflow_accuracy(&ds, &split, &reg).map_err(|d| bad_input(&d))?;
             match format {
                 Format::Json => println!("{}", serde_json::json!({"split": split, "tools": reg.set_name, "tool_metrics": m, "workflow_accuracy": acc})),
@@ -122,12 +125,12 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
             }
             Ok(Exit::Ok)
         }
-        BenchWorldCmd::Run { data, question, tools, trace } => {
-            let ds = Dataset::load(&data).map_err(|d| bad_input(&d))?;
-            let q = ds.questions.iter().find(|q| q.id == question)
-                .ok_or_else(|| bad_input(&dwim::Diagnostic::new(dwim::Code::E505, format!("--question {question:?}: no such question in {}", data.display()))))?;
-            let reg = registry(&ds, tools)?;
-            let img = dwim::value::Image::load(&data.join(&q.image), &dwim::Limits::default()).map_err(|d| bad_input(&d))?;
+        BenchWorldCmd::Run { data, question, tools, oracle, trace } => {
+            let ds = data.load()?;
+            let q = ds.find(&question)
+                .ok_or_else(|| bad_input(&dwim::Diagnostic::new(dwim::Code::E505, format!("--question {question:?}: no such question in {}", data.data.display()))))?;
+            let reg = registry(&ds, &tools, oracle)?;
+            let images = ds.item_images(q).map_err(|d| bad_input(&d))?;
             let prog = q.program.clone().unwrap_or_default();
             let src = dwim::syntax::SourceFile::new(format!("{question}.wf"), prog);
             let p = dwim::syntax::parse_program(&src, &Limits::default()).map_err(|d| bad_input(&d))?;
@@ -136,7 +139,9 @@ pub fn run(a: BenchWorldArgs) -> Result<Exit, Failure> {
                 super::common::check_output_path("--trace", t)?;
                 s = s.with_trace(TraceWriter::create(t).map_err(|d| bad_input(&d))?);
             }
-            s.bind("image", Value::Image(img));
+            for (name, img) in images {
+                s.bind(&name, Value::Image(img));
+            }
             println!("{}  ({})\n{}", q.question, q.image, src.text.trim_end());
             let out = s.run_program(&src, &p.steps);
             for o in &out {

@@ -2,16 +2,18 @@
 
 use super::common::{bad_input, Exit, Failure};
 use super::Format;
-use dwim::pipeline::collect::{run, CollectConfig, TeacherSpec, Utilization};
+use dwim::pipeline::collect::{judge_name, run, CollectConfig, TeacherSpec, Utilization, NO_ANNOTATIONS};
 use dwim::pipeline::store::Shard;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  dwim collect --data bench --teacher programmatic --out dw\n  dwim collect --data bench --teacher programmatic --no-dw --out nodw\n  dwim collect --data bench --teacher openai:http://127.0.0.1:8080/v1 --out llm\n  dwim collect --data bench --shard 3/8 --out dw     # one of 8 SLURM array tasks; rerun after a crash resumes")]
+#[command(mut_arg("tools", |a| a.default_value("benchmark")))]
+#[command(after_help = "Tool set: --tools defaults to `benchmark` here (built-in + the benchmark's perception tools); the\nteacher is shown that registry's tool list, and every step runs and is checked against it.\nJudges: the rule judge runs on questions with annotations (bench-world scenes); elsewhere it is off, and a\nfinal answer that misses the ground truth is the workflow's discrepancy (plus --llm-judge per step).\n\nExamples:\n  dwim collect --data bench --teacher programmatic --out dw\n  dwim collect --data questions.jsonl --split all --out dw   # any dataset with `program` fields (docs/datasets.md)\n  dwim collect --data bench --tools benchmark-wasm --plugins my-tools/ --out dw\n  dwim collect --data bench --teacher programmatic --no-dw --out nodw\n  dwim collect --data bench --teacher openai:http://127.0.0.1:8080/v1 --out llm\n  dwim collect --data bench --shard 3/8 --out dw     # one of 8 SLURM array tasks; rerun after a crash resumes")]
 pub struct Args {
-    /// A bench-world dataset (`dwim bench-world generate`).
-    #[arg(long)]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: super::data::DataArgs,
+    #[command(flatten)]
+    pub tools: super::common::ToolArgs,
     /// `programmatic`, `openai:URL[#MODEL]` for any OpenAI-compatible chat endpoint, or
     /// `local:DIR` for a trained candle policy.
     #[arg(long, default_value = "programmatic")]
@@ -51,13 +53,26 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
     if let Some(w) = a.workers {
         cfg.workers = w.max(1);
     }
+    let ds = a.data.load()?;
+    let tools = super::common::registry(&a.tools)?;
+    let judge = judge_name(&ds);
+    if judge != "rule" {
+        eprintln!("note: {NO_ANNOTATIONS}");
+    }
     let t0 = std::time::Instant::now();
-    let workflows = run(&a.data, &a.out, &cfg, a.format == Format::Human).map_err(|d| bad_input(&d))?;
+    let workflows = run(&ds, &tools, &a.out, &cfg, a.format == Format::Human).map_err(|d| bad_input(&d))?;
     let secs = t0.elapsed().as_secs_f64();
     let u = Utilization::of(&workflows);
+    let discrepancies = workflows.iter().filter(|w| w.discrepancy.is_some()).count();
     match a.format {
-        Format::Json => println!("{}", serde_json::json!({"dw": cfg.dw, "workflows": workflows.len(), "utilization": u, "seconds": secs})),
-        Format::Human => print_table(&u, cfg.dw, secs),
+        Format::Json => println!("{}", serde_json::json!({"dw": cfg.dw, "workflows": workflows.len(), "utilization": u, "seconds": secs,
+            "tools": tools.set_name, "judge": judge, "answer_discrepancies": discrepancies})),
+        Format::Human => {
+            print_table(&u, cfg.dw, secs);
+            if judge != "rule" {
+                println!("  {NO_ANNOTATIONS}; {discrepancies} final answers missed the ground truth");
+            }
+        }
     }
     Ok(Exit::Ok)
 }

@@ -13,6 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
+#[command(mut_arg("tools", |a| a.default_value("benchmark")))]
 #[command(after_help = "Examples:\n  dwim mask --traces dw --mode im --tokenizer new:2048 --out data/im.jsonl\n  dwim mask --traces dw --mode sft --tokenizer tokenizer.json --out data/sft.jsonl --chat data/sft.chat.jsonl")]
 pub struct Args {
     /// Directory of collected workflows (`dwim collect --out`).
@@ -43,16 +44,20 @@ pub struct Args {
     pub prompt: String,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// The tool set `--prompt full` lists (default `benchmark` here: the set `dwim collect` uses by default).
+    #[command(flatten)]
+    pub tools: super::common::ToolArgs,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
 
-/// The system text of samples and of the agent's prompt, for a prompt style.
-pub fn system_for(style: &str) -> String {
+/// The system text of samples and of the agent's prompt, for a prompt style; `full` lists the
+/// tools of `tools`.
+pub fn system_for(style: &str, tools: &dwim::Registry) -> String {
     match style {
         "short" => system_prompt("(see `dwim tools`)"),
         "minimal" => dwim::pipeline::render::MINIMAL_SYSTEM.to_string(),
-        _ => system_prompt(&dwim::tools::bench::benchmark().prompt()),
+        _ => system_prompt(&tools.prompt()),
     }
 }
 
@@ -93,7 +98,7 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
     for w in &workflows {
         dwim::pipeline::mask::check_workflow(w, &limits).map_err(|d| bad_input(&d))?;
     }
-    let system = system_for(&a.prompt);
+    let system = if a.prompt == "short" || a.prompt == "minimal" { system_for(&a.prompt, &dwim::Registry::builtin()) } else { system_for(&a.prompt, &super::common::registry(&a.tools)?) };
     let all: Vec<Sample> = workflows.iter().flat_map(|w| samples_with(w, a.mode, a.context, &system, a.seed)).collect();
     let tok = if let Some(vocab) = new_vocab {
         let corpus = a.out.with_extension("corpus.txt");

@@ -6,6 +6,7 @@ mod bench_world;
 mod check;
 mod collect;
 mod common;
+mod data;
 mod mask;
 mod replay;
 mod report;
@@ -109,6 +110,8 @@ pub enum Command {
     BenchWorld(bench_world::BenchWorldArgs),
     /// Render a trace as a standalone HTML visual rationale.
     Report(report::ReportArgs),
+    /// Datasets: inspect what a dataset holds, convert it to plain JSON Lines.
+    Data(data::DataCmdArgs),
     /// DW collection: a teacher writes workflows for training questions; viable ones are kept.
     Collect(collect::Args),
     /// Collected workflows → instruct-masked training samples (input ids + labels).
@@ -116,10 +119,10 @@ pub enum Command {
     /// Let a trained policy answer a question about an image, step by step.
     #[cfg(feature = "train")]
     Agent(agent::AgentArgs),
-    /// Accuracy of a trained policy on a benchmark split.
+    /// Accuracy of a trained policy on a dataset split (shardable; `--merge` joins shards).
     #[cfg(feature = "train")]
     Eval(agent::EvalArgs),
-    /// DWIM's ablation table on the built-in benchmark (SFT vs IM, with and without DW).
+    /// DWIM's ablation table (SFT vs IM, with and without DW) on a dataset with reference programs.
     #[cfg(feature = "train")]
     Ablate(agent::AblateArgs),
     /// Fine-tune a model on masked samples (JSONL input_ids + labels) with candle.
@@ -148,6 +151,7 @@ pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Scene { out, seed } => scene::run(&out, seed),
         Command::BenchWorld(a) => bench_world::run(a),
         Command::Report(a) => report::run(a),
+        Command::Data(a) => data::run(a),
         Command::Collect(a) => collect::run_cli(a),
         Command::Mask(a) => mask::run_cli(a),
         #[cfg(feature = "train")]

@@ -21,6 +21,12 @@ struct GqaQuestion {
 /// Load questions, ordered by id. Every image must exist in `images`; a question without an
 /// answer (GQA's test split) is an error, since dwim scores and collects against answers.
 pub fn load(questions: &Path, images: &Path) -> Result<Vec<Item>, Diagnostic> {
+    load_with(questions, images, true)
+}
+
+/// [`load`]; with `require_images` false a question whose image is not found keeps the path
+/// `<images>/<imageId>.jpg` (E501 when it is read; `dwim data inspect` lists it as missing).
+pub fn load_with(questions: &Path, images: &Path, require_images: bool) -> Result<Vec<Item>, Diagnostic> {
     let text = crate::io::read_text(questions, crate::Limits::default().max_file_bytes)?;
     let map: BTreeMap<String, GqaQuestion> = serde_json::from_str(&text).map_err(|e| {
         Diagnostic::new(Code::E504, format!("{}:{}:{}: not a GQA question file: {e}", questions.display(), e.line(), e.column()))
@@ -29,11 +35,15 @@ pub fn load(questions: &Path, images: &Path) -> Result<Vec<Item>, Diagnostic> {
     map.into_iter()
         .map(|(id, q)| {
             let answer = q.answer.ok_or_else(|| Diagnostic::new(Code::E504, format!("{}: question {id} has no answer", questions.display())))?;
-            let image = find_image(images, &q.image_id)?;
+            let image = match find_image(images, &q.image_id) {
+                Err(d) if d.code == Code::E501 && !require_images => images.join(format!("{}.jpg", q.image_id)),
+                found => found?,
+            };
             let family = q.types.as_ref().and_then(|t| t.get("structural")).and_then(|s| s.as_str()).unwrap_or("").to_string();
             Ok(Item {
                 id,
                 image: image.display().to_string(),
+                images: Default::default(),
                 question: q.question,
                 answer: Answer::Text(answer),
                 family,

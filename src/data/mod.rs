@@ -1,13 +1,28 @@
-//! Question sets: the built-in benchmark's and real ones (GQA-style, RefCOCO-style), as one item
-//! type so the same pipeline runs on all of them.
+//! Question sets: the built-in benchmark's and real ones (GQA-style, RefCOCO-style, plain JSON
+//! Lines), as one item type and one [`Dataset`] type, so every command runs on all of them.
 //!
 //! | file | what it holds |
 //! |---|---|
+//! | `dataset.rs` | [`Dataset`]: items, optional annotations, image resolution, splits |
+//! | `detect.rs` | [`DataFormat`] and telling the format from what is on disk |
+//! | `paths.rs` | image paths kept inside the dataset directory (E509) |
+//! | `bench_world.rs` | a `dwim bench-world generate` directory (scenes = annotations) |
 //! | `gqa.rs` | GQA-style question files (question id → {imageId, question, answer}) + an image folder |
 //! | `refcoco.rs` | RefCOCO-style referring expressions with boxes |
+//! | `jsonl.rs` | the plain JSON Lines form: reading, and writing it (`dwim data convert`) |
+//! | `inspect.rs` | what `dwim data inspect` reports |
 
+pub mod bench_world;
+pub mod dataset;
+pub mod detect;
 pub mod gqa;
+pub mod inspect;
+pub mod jsonl;
+pub mod paths;
 pub mod refcoco;
+
+pub use dataset::{DataOptions, Dataset};
+pub use detect::DataFormat;
 
 use crate::tools::builtin::{normalize, plain};
 use crate::value::{BBox, Value};
@@ -26,8 +41,12 @@ pub enum Answer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub id: String,
-    /// Image path, relative to the dataset directory (or absolute).
+    /// Image path, relative to the dataset directory (or absolute); bound to `image`.
     pub image: String,
+    /// Several images for one question: variable name → path (as `image`). Each is bound under its
+    /// name; `image` is also bound (to `image`, else the first of these).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub images: std::collections::BTreeMap<String, String>,
     pub question: String,
     pub answer: Answer,
     /// Question family (`count`, `grounding`, …); empty when the source does not say.

@@ -62,6 +62,7 @@ pub fn load(file: &Path, images: &Path) -> Result<Vec<Item>, Diagnostic> {
             out.push(Item {
                 id: format!("{id}_{k}"),
                 image: image.display().to_string(),
+                images: Default::default(),
                 question: s,
                 answer: Answer::Box([x, y, x + w, y + h]),
                 family: "grounding".into(),

@@ -85,6 +85,7 @@ codes! {
     E506 => "tool name collision",
     E507 => "unknown session",
     E508 => "not authorized",
+    E509 => "path outside the dataset directory",
     E601 => "nothing to train on",
     E602 => "training diverged",
     W101 => "word outside a tool's vocabulary (a warning: the program still runs)",

@@ -11,14 +11,22 @@ use super::workflow::{Workflow, WORKFLOW_SCHEMA};
 use crate::data::Item;
 use crate::diag::{diagnostics_json, Code, Diagnostic};
 use crate::syntax::{parse_program, ExprKind, SourceFile};
-use crate::tools::bench::{benchmark, oracle, OracleWorld};
+use crate::data::Dataset;
+use crate::tools::bench::{oracle, OracleWorld};
 use crate::tools::builtin::normalize;
 use crate::value::Image;
-use crate::world::dataset::Dataset;
 use crate::{Limits, Registry, Session, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+/// What collection says, once, on a dataset without annotations.
+pub const NO_ANNOTATIONS: &str = "no annotations: the rule judge is off; discrepancies come from the teacher's answer check and --llm-judge";
+
+/// Which judge checks steps on `ds`: `rule` (annotations) or `answer-check` (ground truth only).
+pub fn judge_name(ds: &Dataset) -> &'static str {
+    if ds.annotated() { "rule" } else { "answer-check" }
+}
 
 /// Which teacher writes the workflows.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,46 +132,47 @@ fn copies_answer(w: &Workflow, item: &Item) -> bool {
     })
 }
 
-pub struct Collector {
-    pub dataset: Dataset,
+/// Collects workflows for the questions of one dataset with one tool set.
+pub struct Collector<'a> {
+    pub dataset: &'a Dataset,
     world: Arc<OracleWorld>,
-    tools: Registry,
+    tools: &'a Registry,
     oracle: Registry,
-    images: Mutex<HashMap<String, Image>>,
 }
 
-impl Collector {
-    pub fn new(data: &Path) -> Result<Collector, Diagnostic> {
-        let dataset = Dataset::load(data)?;
+impl<'a> Collector<'a> {
+    /// Workflows run with `tools`; the rule judge's oracle knows the dataset's annotated scenes.
+    pub fn new(dataset: &'a Dataset, tools: &'a Registry) -> Collector<'a> {
         let world = OracleWorld::new();
         let oracle = oracle(world.clone());
-        Ok(Collector { dataset, world, tools: benchmark(), oracle, images: Mutex::new(HashMap::new()) })
+        Collector { dataset, world, tools, oracle }
     }
 
-    /// The tool set workflows run with (the benchmark's imperfect pixel tools).
+    /// The tool set workflows run with.
     pub fn tools(&self) -> &Registry {
-        &self.tools
+        self.tools
     }
 
-    fn image(&self, item: &Item) -> Result<Image, Diagnostic> {
-        let scene_id = item.scene.clone().unwrap_or_default();
-        if let Some(img) = self.images.lock().ok().and_then(|m| m.get(&scene_id).cloned()) {
-            return Ok(img);
-        }
-        let scene = self.dataset.scene(&scene_id).ok_or_else(|| Diagnostic::new(Code::E504, format!("question {} names unknown scene {scene_id:?}", item.id)))?;
-        let img = self.dataset.image(scene)?;
-        self.world.add(&img, scene.clone());
-        if let Ok(mut m) = self.images.lock() {
-            m.insert(scene_id, img.clone());
-        }
-        Ok(img)
+    /// The question's images (`image` first) and, when it has annotations, its scene made known
+    /// to the oracle.
+    fn images(&self, item: &Item) -> Result<(Vec<(String, Image)>, bool), Diagnostic> {
+        let images = self.dataset.item_images(item)?;
+        let annotated = match self.dataset.scene_of(item) {
+            Some(scene) => {
+                self.world.add(&images[0].1, scene.clone());
+                true
+            }
+            None if item.scene.is_some() && self.dataset.annotated() => {
+                return Err(Diagnostic::new(Code::E504, format!("question {} names unknown scene {:?}", item.id, item.scene.as_deref().unwrap_or(""))));
+            }
+            None => false,
+        };
+        Ok((images, annotated))
     }
 
     fn teacher(&self, item: &Item, cfg: &CollectConfig) -> Result<Box<dyn Teacher>, Diagnostic> {
         Ok(match &cfg.teacher {
-            TeacherSpec::Programmatic => {
-                Box::new(ProgrammaticTeacher::new(item.program.as_deref().unwrap_or(""), &item.id, cfg.seed, cfg.fallibility.clone()))
-            }
+            TeacherSpec::Programmatic => Box::new(ProgrammaticTeacher::for_item(item, cfg.seed, cfg.fallibility.clone())?),
             TeacherSpec::OpenAi { base, model } => Box::new(OpenAiTeacher::new(base, model)),
             #[cfg(feature = "train")]
             TeacherSpec::Local(dir) => Box::new(crate::agent::PolicyTeacher(crate::agent::Policy::load(dir)?)),
@@ -174,9 +183,15 @@ impl Collector {
 
     /// Collect one question's workflow.
     pub fn collect_one(&self, item: &Item, cfg: &CollectConfig) -> Result<Workflow, Diagnostic> {
-        let image = self.image(item)?;
+        let (images, annotated) = self.images(item)?;
+        let image = images[0].1.clone();
         let reference = item.program.as_deref().map(|p| hoist_answer(p).join("\n"));
-        let mut judges: Vec<Box<dyn Judge>> = vec![Box::new(OracleJudge::new(self.oracle.clone(), image.clone(), reference.as_deref()))];
+        // The rule judge only where annotations say what is true; elsewhere it would call correct
+        // steps wrong (it would replay them against an oracle that knows nothing of the image).
+        let mut judges: Vec<Box<dyn Judge>> = Vec::new();
+        if annotated {
+            judges.push(Box::new(OracleJudge::new(self.oracle.clone(), image.clone(), reference.as_deref())));
+        }
         if let Some(spec) = &cfg.llm_judge {
             let (base, model) = spec.rsplit_once('#').unwrap_or((spec.as_str(), "default"));
             let client = OpenAiTeacher::new(base, model);
@@ -184,8 +199,10 @@ impl Collector {
         }
         let judge = Judges(judges);
         let mut teacher = self.teacher(item, cfg)?;
-        let mut session = Session::new(&self.tools, Limits::strict()).keep_records();
-        session.bind("image", Value::Image(image));
+        let mut session = Session::new(self.tools, Limits::strict()).keep_records();
+        for (name, img) in images {
+            session.bind(&name, Value::Image(img));
+        }
         let tools = self.tools.prompt();
         let target = item.answer.as_text();
         let mut history: Vec<Turn> = Vec::new();
@@ -234,14 +251,22 @@ impl Collector {
             dw: cfg.dw,
             viable: false,
             given: given.as_ref().map(|v| v.to_json()),
+            discrepancy: None,
             steps,
         };
-        w.viable = given.as_ref().is_some_and(|v| item.is_correct(v)) && !copies_answer(&w, item);
+        let correct = given.as_ref().is_some_and(|v| item.is_correct(v));
+        if cfg.dw && !annotated && !correct {
+            // The ground-truth-conditioned check: with nothing to check steps against, a final
+            // answer that misses the ground truth is the discrepancy.
+            let what = given.as_ref().map(|v| format!("the final answer {} does not match the ground truth", v.describe()));
+            w.discrepancy = Some(what.unwrap_or_else(|| "the workflow gave no answer".into()));
+        }
+        w.viable = correct && !copies_answer(&w, item);
         Ok(w)
     }
 
     /// The questions a run covers: the split, this shard.
-    pub fn items(&self, cfg: &CollectConfig) -> Vec<&Item> {
+    pub fn items(&self, cfg: &CollectConfig) -> Vec<&'a Item> {
         self.dataset
             .questions
             .iter()
@@ -253,9 +278,28 @@ impl Collector {
 }
 
 /// Collect into `out` (resumable): returns the canonical result over every shard file there.
-pub fn run(data: &Path, out: &Path, cfg: &CollectConfig, progress: bool) -> Result<Vec<Workflow>, Diagnostic> {
-    let collector = Collector::new(data)?;
+/// Every question of the run must have a reference program for the programmatic teacher (E505
+/// before any work when none or only some have one).
+fn check_programs(items: &[&Item], ds: &Dataset, cfg: &CollectConfig) -> Result<(), Diagnostic> {
+    if cfg.teacher != TeacherSpec::Programmatic {
+        return Ok(());
+    }
+    let missing: Vec<&&Item> = items.iter().filter(|q| q.program.as_deref().is_none_or(|p| p.trim().is_empty())).collect();
+    let Some(first) = missing.first() else { return Ok(()) };
+    let what = if missing.len() == items.len() {
+        format!("{} has no reference programs (no question has a `program`)", ds.dir.display())
+    } else {
+        format!("{} of {} questions in {} have no reference program (the first: {})", missing.len(), items.len(), ds.dir.display(), first.id)
+    };
+    Err(Diagnostic::new(Code::E505, format!("--teacher programmatic follows each question's reference program, but {what}"))
+        .help("add a `program` field to each question (docs/datasets.md), or use --teacher openai:URL or local:DIR"))
+}
+
+/// Collect into `out` (resumable) with `tools`: returns the canonical result over every shard file there.
+pub fn run(ds: &Dataset, tools: &Registry, out: &Path, cfg: &CollectConfig, progress: bool) -> Result<Vec<Workflow>, Diagnostic> {
+    let collector = Collector::new(ds, tools);
     collector.dataset.check_split(&cfg.split)?;
+    check_programs(&collector.items(cfg), ds, cfg)?;
     let path: PathBuf = out.join(format!("workflows{}.jsonl", cfg.shard.suffix()));
     let (store, done) = JsonlStore::open(&path)?;
     let todo: Vec<&Item> = collector.items(cfg).into_iter().filter(|q| !done.contains(&q.id)).collect();

@@ -26,6 +26,11 @@ pub struct Workflow {
     /// The answer the workflow gave, if any.
     #[serde(default)]
     pub given: Option<serde_json::Value>,
+    /// The ground-truth-conditioned check's finding on a dataset without annotations: the final
+    /// answer did not match the ground truth (or none was given). Absent when it matched, or when
+    /// annotations let the rule judge check each step instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discrepancy: Option<String>,
     /// One record per step, flagged (`flag`) once `pipeline::flag` has run.
     pub steps: Vec<TraceRecord>,
 }

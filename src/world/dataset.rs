@@ -15,12 +15,10 @@ use super::render::render_scene;
 use super::scene::Scene;
 use crate::data::Item;
 use crate::diag::{Code, Diagnostic};
-use crate::value::Image;
-use crate::Limits;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const FORMAT: &str = "dwim.bench-world/1";
 
@@ -40,12 +38,8 @@ impl Default for GenConfig {
     }
 }
 
-/// A loaded dataset: scenes and questions.
-pub struct Dataset {
-    pub dir: PathBuf,
-    pub scenes: Vec<Scene>,
-    pub questions: Vec<Item>,
-}
+/// A loaded dataset: [`crate::data::Dataset`] (it reads bench-world directories with their scenes).
+pub use crate::data::Dataset;
 
 /// E503: an output that could not be written.
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
@@ -95,47 +89,5 @@ fn split_key(s: &str) -> &'static str {
         "train" => "train",
         "val" => "val",
         _ => "test",
-    }
-}
-
-fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Diagnostic> {
-    crate::io::read_jsonl(path, Limits::default().max_record_bytes)
-}
-
-impl Dataset {
-    pub fn load(dir: &Path) -> Result<Dataset, Diagnostic> {
-        if !dir.join("scenes.jsonl").is_file() {
-            return Err(Diagnostic::new(Code::E501, format!("{} is not a bench-world dataset (no scenes.jsonl)", dir.display()))
-                .help("create one with `dwim bench-world generate --out DIR`"));
-        }
-        Ok(Dataset { dir: dir.to_path_buf(), scenes: read_jsonl(&dir.join("scenes.jsonl"))?, questions: read_jsonl(&dir.join("questions.jsonl"))? })
-    }
-
-    pub fn scene(&self, id: &str) -> Option<&Scene> {
-        self.scenes.iter().find(|s| s.id == id)
-    }
-
-    pub fn image(&self, scene: &Scene) -> Result<Image, Diagnostic> {
-        Image::load(&self.dir.join(&scene.file), &Limits::default())
-    }
-
-    /// The splits this dataset's questions name (`train`, `val`, `test`, …), sorted.
-    pub fn split_names(&self) -> Vec<String> {
-        let set: std::collections::BTreeSet<&str> = self.questions.iter().map(|q| q.split.as_str()).chain(self.scenes.iter().map(|s| s.split.as_str())).collect();
-        set.into_iter().map(String::from).collect()
-    }
-
-    /// E505 unless `split` is `all` or a split this dataset has (a typo must not run 0 questions).
-    pub fn check_split(&self, split: &str) -> Result<(), Diagnostic> {
-        let names = self.split_names();
-        if split == "all" || names.iter().any(|n| n == split) {
-            return Ok(());
-        }
-        Err(Diagnostic::new(Code::E505, format!("--split {split}: {} has no such split (it has {}, or `all`)", self.dir.display(), names.join(", "))))
-    }
-
-    /// Scenes of a split (`all` for every scene).
-    pub fn split<'a>(&'a self, split: &'a str) -> impl Iterator<Item = &'a Scene> + 'a {
-        self.scenes.iter().filter(move |s| split == "all" || s.split == split)
     }
 }

@@ -6,7 +6,7 @@
 //! | `scene.rs` | benchmark scene annotations and random layout |
 //! | `render.rs` | drawing a scene: lighting, clutter, labels, noise, exact occlusion |
 //! | `questions.rs`, `templates.rs` | question families with answers and reference workflows |
-//! | `dataset.rs` | writing and reading a dataset directory |
+//! | `dataset.rs` | writing a dataset directory (reading it: `crate::data::Dataset`) |
 //! | `score.rs` | measured precision/recall of the pixel tools, workflow accuracy |
 
 pub mod dataset;

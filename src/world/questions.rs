@@ -34,6 +34,7 @@ pub fn questions_for(scene: &Scene, per_scene: usize, rng: &mut SplitMix) -> Vec
             out.push(Item {
                 id: format!("{}_{}", scene.id, fam),
                 image: scene.file.clone(),
+                images: Default::default(),
                 question: d.question,
                 answer: d.answer,
                 family: d.family.into(),

@@ -1,7 +1,7 @@
 //! Measuring the `benchmark` tools against the annotations: per-tool precision/recall/accuracy,
 //! and end-to-end accuracy of the reference workflows with any tool set.
 
-use super::dataset::Dataset;
+use crate::data::Dataset;
 use super::scene::{Scene, SceneObject};
 use crate::diag::Diagnostic;
 use crate::syntax::{parse_program, SourceFile};
@@ -141,13 +141,9 @@ pub fn tool_metrics(ds: &Dataset, split: &str) -> Result<ToolMetrics, Diagnostic
 /// Reference workflows run with a tool set: correct answers per family (and `all`).
 pub fn workflow_accuracy(ds: &Dataset, split: &str, registry: &Registry) -> Result<BTreeMap<String, Ratio>, Diagnostic> {
     let mut out: BTreeMap<String, Ratio> = BTreeMap::new();
-    let mut images: BTreeMap<String, Image> = BTreeMap::new();
-    for q in ds.questions.iter().filter(|q| split == "all" || q.split == split) {
+    for q in ds.items(split) {
         let Some(prog) = &q.program else { continue };
-        if !images.contains_key(&q.image) {
-            images.insert(q.image.clone(), Image::load(&ds.dir.join(&q.image), &crate::Limits::default())?);
-        }
-        let ok = run_reference(registry, &images[&q.image], &q.id, prog).is_some_and(|v| q.is_correct(&v));
+        let ok = run_reference(registry, &ds.item_image(q)?, &q.id, prog).is_some_and(|v| q.is_correct(&v));
         out.entry(q.family.clone()).or_default().add(ok);
         out.entry("all".into()).or_default().add(ok);
     }

@@ -1,4 +1,5 @@
-//! The built-in programmatic teacher for the built-in benchmark. It behaves like a fallible LLM
+//! The built-in programmatic teacher, for any dataset whose questions carry reference programs
+//! (the built-in benchmark's all do). It behaves like a fallible LLM
 //! that roughly knows how to solve the question: it follows the question's reference workflow, but
 //! with seeded probabilities it writes a wrong detector query, calls the wrong tool, makes a typo,
 //! or adds a step that does not help — and the pixel tools fail on their own. With DW on, when the
@@ -180,6 +181,16 @@ fn alternatives(line: &str) -> Vec<String> {
 }
 
 impl ProgrammaticTeacher {
+    /// A teacher for one dataset question: E504 when it has no reference program, since this
+    /// teacher can only follow one (it would otherwise write nothing).
+    pub fn for_item(item: &crate::data::Item, seed: u64, cfg: Fallibility) -> Result<Self, Diagnostic> {
+        match item.program.as_deref().filter(|p| !p.trim().is_empty()) {
+            Some(p) => Ok(ProgrammaticTeacher::new(p, &item.id, seed, cfg)),
+            None => Err(Diagnostic::new(crate::Code::E504, format!("question {}: the programmatic teacher needs a reference program and it has none", item.id))
+                .help("add a `program` field (a workflow that answers it), or use another --teacher")),
+        }
+    }
+
     /// A teacher for one question, from its reference workflow.
     pub fn new(reference: &str, question_id: &str, seed: u64, cfg: Fallibility) -> Self {
         let mut rng = SplitMix(seed ^ fxhash(question_id));
