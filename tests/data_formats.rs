@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn dwim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_dwim"))
+    // No native tools from this machine's models directory: the tool sets below are exact.
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dwim"));
+    c.env("DWIM_MODELS", "/nonexistent/dwim-models");
+    c
 }
 
 /// (exit code, stdout, stderr)
