@@ -64,7 +64,7 @@ fn an_endpoint_policy_answers_in_the_step_result_protocol() {
     let examples = shots::from_programs(std::path::Path::new("programs"), 2, &tools, "How many red objects are there?").unwrap();
     assert_eq!(examples.len(), 2);
     assert!(examples.iter().all(|e| !e.contains("How many red objects are there?")), "the question being answered is never a shot");
-    policy.set_shots(&examples);
+    policy.set_shots(examples, 2);
     let ep = run_episode_with(&policy, &tools, scene(), "How many red objects are there?", &EpisodeOptions { max_steps: 6, tries: 1 }, None).unwrap();
     assert_eq!(ep.answer.map(|a| a.describe()), Some("2".to_string()));
     assert_eq!(ep.records.iter().filter(|r| r.kind == "rejected").count(), 1);
@@ -125,7 +125,7 @@ fn a_real_llama_cpp_server_as_the_policy() {
     };
     let tools = dwim::tools::bench::benchmark();
     let mut policy = Policy::open(&format!("openai:{}#smollm2", server.1), &Limits::strict()).unwrap();
-    policy.set_shots(&shots::from_programs(std::path::Path::new("programs"), 2, &tools, "").unwrap());
+    policy.set_shots(shots::from_programs(std::path::Path::new("programs"), 2, &tools, "").unwrap(), 2);
     for q in ["How many red objects are there?"] {
         let ep = run_episode_with(&policy, &tools, scene(), q, &EpisodeOptions { max_steps: 3, tries: 2 }, None).unwrap();
         assert!(!ep.records.is_empty() && ep.records.len() <= 3, "{q}: {} records", ep.records.len());

@@ -48,6 +48,11 @@ pub struct AblateConfig {
     pub jobs: usize,
     /// Lines decoded per agent turn until one passes the checker (1 = greedy only).
     pub tries: usize,
+    /// A frozen policy behind an endpoint (`openai:URL[#MODEL]`): adds the paper's few-shot row,
+    /// evaluated once (temperature 0) on the same test questions.
+    pub frozen: Option<String>,
+    /// Worked examples the frozen policy is shown per question.
+    pub shots: usize,
 }
 
 impl Default for AblateConfig {
@@ -66,6 +71,8 @@ impl Default for AblateConfig {
             context: Context::Packed,
             jobs: 2,
             tries: 1,
+            frozen: None,
+            shots: 3,
         }
     }
 }
@@ -283,6 +290,9 @@ pub fn ablate(cfg: &AblateConfig, ds: &Dataset, tools: &Registry, mut progress: 
             samples: n_samples,
         });
     }
+    if let Some(spec) = &cfg.frozen {
+        table_rows.insert(1, frozen_row(cfg, spec, ds, tools)?);
+    }
     let paired = COMPARISONS
         .iter()
         .filter_map(|(a, b)| {
@@ -300,4 +310,31 @@ pub fn ablate(cfg: &AblateConfig, ds: &Dataset, tools: &Registry, mut progress: 
         .map(|(f, v)| (f.clone(), Utilization::rate(*v), un.families.get(f).map(|x| Utilization::rate(*x)).unwrap_or(0.0)))
         .collect();
     Ok(Table { rows: table_rows, paired, utilization_dw: ud.total(), utilization_no_dw: un.total(), utilization_by_family: by_family })
+}
+
+/// The frozen few-shot row: an endpoint policy shown `cfg.shots` worked examples from the
+/// dataset's reference programs (never the question it answers), evaluated once at temperature 0.
+fn frozen_row(cfg: &AblateConfig, spec: &str, ds: &Dataset, tools: &Registry) -> Result<Row, Diagnostic> {
+    let mut policy = Policy::open(spec, &crate::Limits::strict())?;
+    if !policy.is_endpoint() {
+        return Err(Diagnostic::new(Code::E505, format!("--policy {spec}: the frozen row needs an endpoint policy (openai:URL[#MODEL])")));
+    }
+    policy.set_shots(super::shots::from_dataset(ds, cfg.shots.saturating_mul(4).max(cfg.shots + 1), tools), cfg.shots);
+    let report = evaluate(&policy, ds, tools, "test", cfg.eval_limit, &EpisodeOptions { max_steps: cfg.max_steps, tries: cfg.tries })?;
+    let dir = cfg.out.join("runs").join("frozen-fewshot");
+    std::fs::create_dir_all(&dir).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", dir.display())))?;
+    let log = dir.join("episodes.jsonl");
+    std::fs::write(&log, report.details_jsonl()).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", log.display())))?;
+    Ok(Row {
+        name: format!("frozen {}-shot", cfg.shots),
+        data: "—".into(),
+        mode: "—".into(),
+        accuracies: vec![report.accuracy()],
+        mean: report.accuracy(),
+        interval: 0.0,
+        avg_steps: report.avg_steps(),
+        tool_error_rate: report.tool_error_rate(),
+        rejected_share: report.rejected_share(),
+        samples: 0,
+    })
 }

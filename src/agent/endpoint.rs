@@ -12,8 +12,10 @@ use serde_json::json;
 
 pub struct EndpointPolicy {
     pub client: OpenAiTeacher,
-    /// Worked examples ([`super::shots`]), rendered.
-    pub shots: String,
+    /// Worked examples ([`super::shots`]); `shots_k` of them are shown, never one of the
+    /// question being answered.
+    pub shots: Vec<String>,
+    pub shots_k: usize,
 }
 
 impl EndpointPolicy {
@@ -22,7 +24,7 @@ impl EndpointPolicy {
         let (base, model) = spec.rsplit_once('#').unwrap_or((spec, "default"));
         let mut client = OpenAiTeacher::new(base, model).with_limits(limits);
         client.temperature = 0.0;
-        EndpointPolicy { client, shots: String::new() }
+        EndpointPolicy { client, shots: Vec::new(), shots_k: 0 }
     }
 
     pub fn name(&self) -> String {
@@ -31,7 +33,8 @@ impl EndpointPolicy {
 
     /// The chat messages for the next step.
     pub fn messages(&self, tools: &str, question: &str, history: &[Seen]) -> Vec<serde_json::Value> {
-        let examples = if self.shots.is_empty() { String::new() } else { format!("\n{}\n", self.shots) };
+        let rendered = super::shots::render_for(&self.shots, self.shots_k, question);
+        let examples = if rendered.is_empty() { String::new() } else { format!("\n{rendered}\n") };
         let system = format!(
             "You write workflows in the dwim language to answer questions about an image, ONE step per reply: \
              `name = expr`, `think \"...\"`, or `answer expr` (the last step). The image is `image`. Use only \

@@ -106,11 +106,18 @@ impl Policy {
         }
     }
 
-    /// Give an endpoint policy worked examples (a local policy learned its format in training).
-    pub fn set_shots(&mut self, examples: &[String]) {
+    /// Give an endpoint policy worked examples, `k` shown per question and never one of the
+    /// question being answered (a local policy learned its format in training).
+    pub fn set_shots(&mut self, examples: Vec<String>, k: usize) {
         if let Policy::Endpoint(e) = self {
-            e.shots = shots::render(examples);
+            e.shots = examples;
+            e.shots_k = k;
         }
+    }
+
+    /// Is this a policy behind an endpoint (which needs worked examples)?
+    pub fn is_endpoint(&self) -> bool {
+        matches!(self, Policy::Endpoint(_))
     }
 
     /// The next step, with checker-constrained retries (see [`LocalPolicy::next_step_checked`]).

@@ -73,7 +73,39 @@ pub fn from_programs(dir: &Path, k: usize, tools: &Registry, exclude: &str) -> R
     Ok(out)
 }
 
-/// The examples as one prompt section.
-pub fn render(examples: &[String]) -> String {
-    examples.iter().enumerate().map(|(i, e)| format!("Example {}.\n{e}", i + 1)).collect::<Vec<_>>().join("\n")
+/// Up to `k` worked examples from a dataset's reference programs, each run on its own images:
+/// questions of the `train` split first, then the others, in dataset order; questions without a
+/// program, or whose program does not run cleanly with `tools`, are skipped.
+pub fn from_dataset(ds: &crate::data::Dataset, k: usize, tools: &Registry) -> Vec<String> {
+    let mut out = Vec::new();
+    let train = ds.questions.iter().filter(|q| q.split == "train");
+    let rest = ds.questions.iter().filter(|q| q.split != "train");
+    for item in train.chain(rest) {
+        if out.len() >= k {
+            break;
+        }
+        let Some(program) = item.program.as_deref() else { continue };
+        let Ok(images) = ds.item_images(item) else { continue };
+        let Some((_, image)) = images.into_iter().next() else { continue };
+        let program = super::super::pipeline::teacher::programmatic::hoist_answer(program).join("\n");
+        if let Some(ex) = worked_example(&item.question, &program, image, tools) {
+            out.push(ex);
+        }
+    }
+    out
+}
+
+/// The question a worked example answers (its first line).
+pub fn question_of(example: &str) -> &str {
+    example.lines().next().and_then(|l| l.strip_prefix("Question: ")).unwrap_or("")
+}
+
+/// The examples as one prompt section: the first `k` whose question is not `asked` (the question
+/// being answered never shows its own reference program).
+pub fn render_for(examples: &[String], k: usize, asked: &str) -> String {
+    let chosen = examples.iter().filter(|e| {
+        let q = question_of(e);
+        !(q.eq_ignore_ascii_case(asked) || asked.starts_with(&format!("{q} (images:")))
+    });
+    chosen.take(k).enumerate().map(|(i, e)| format!("Example {}.\n{e}", i + 1)).collect::<Vec<_>>().join("\n")
 }

@@ -20,9 +20,13 @@ fn usage(msg: impl Into<String>) -> Failure {
 #[command(mut_arg("tools", |a| a.default_value("benchmark")))]
 #[command(after_help = "Tool set: --tools defaults to `benchmark` here; the policy's steps are checked and run against it.\n\nExamples:\n  dwim agent --policy runs/dwim --image scene.png \"How many red circles are there?\" --trace run.jsonl\n  dwim agent --policy runs/dwim --data bench --question-id scene_00003_count   # a dataset question, scored")]
 pub struct AgentArgs {
-    /// A trained policy directory (`dwim train --out`, or a run of `dwim ablate`).
+    /// Who writes the steps: a checkpoint directory (`dwim train --out`, a run of `dwim ablate`),
+    /// a base model used frozen (`smollm2`, a `.gguf` file, `hf:OWNER/NAME`), or any
+    /// OpenAI-compatible chat endpoint: `openai:http://HOST:PORT/v1[#MODEL]`.
     #[arg(long)]
-    pub policy: PathBuf,
+    pub policy: String,
+    #[command(flatten)]
+    pub shots: ShotArgs,
     /// The image (with a QUESTION); or use --data and --question-id.
     #[arg(long)]
     pub image: Option<PathBuf>,
@@ -53,17 +57,21 @@ pub struct AgentArgs {
 pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
     super::common::check_output_path("--trace", &a.trace)?;
     let tools = super::common::registry(&a.tools)?;
+    let mut dataset = None;
     let (images, question, item) = match (&a.data, &a.question_id, &a.image, &a.question) {
         (Some(data), Some(id), None, None) => {
             let ds = a.read.load(data)?;
             let item = ds.find(id).cloned().ok_or_else(|| usage(format!("--question-id {id:?}: no such question in {}", data.display())))?;
-            (ds.item_images(&item).map_err(|d| bad_input(&d))?, item.question.clone(), Some(item))
+            let found = (ds.item_images(&item).map_err(|d| bad_input(&d))?, item.question.clone(), Some(item));
+            dataset = Some(ds);
+            found
         }
         (Some(_), _, _, _) => return Err(usage("--data/--question-id take the image and the question from the dataset: give neither --image nor a QUESTION")),
         (None, _, Some(image), Some(q)) => (vec![("image".to_string(), Image::load(image, &dwim::Limits::default()).map_err(|d| bad_input(&d))?)], q.clone(), None),
         (None, _, _, _) => return Err(usage("give --image IMAGE and a QUESTION, or --data PATH --question-id ID")),
     };
-    let policy = Policy::load(&a.policy).map_err(|d| bad_input(&d))?;
+    let mut policy = open_policy(&a.policy, &a.tools)?;
+    a.shots.give(&mut policy, dataset.as_ref(), &tools)?;
     let trace = Some(TraceWriter::create(&a.trace).map_err(|d| bad_input(&d))?);
     let ep = run_episode_images(&policy, &tools, images, &question, &EpisodeOptions { max_steps: a.max_steps, tries: a.tries }, trace).map_err(|d| bad_input(&d))?;
     let correct = item.as_ref().map(|it| ep.answer.as_ref().is_some_and(|v| it.is_correct(v)));
@@ -95,8 +103,12 @@ pub fn agent(a: AgentArgs) -> Result<Exit, Failure> {
 #[command(mut_arg("tools", |a| a.default_value("benchmark")))]
 #[command(after_help = "Tool set: --tools defaults to `benchmark` here.\nShards: `--shard K/N --out DIR` evaluates the questions whose id hashes to K of N (after --limit) into\nDIR/episodes-KofN.jsonl (rerunning resumes); `dwim eval --merge DIR...` reads every episodes*.jsonl there and\nprints the report one run over all of them would print.\n\nExamples:\n  dwim eval --policy runs/dwim --data bench --split test\n  dwim eval --policy runs/dwim --data questions.jsonl --split all --tools benchmark-wasm\n  dwim eval --policy runs/dwim --data bench --shard 0/2 --out ev   # and --shard 1/2 elsewhere\n  dwim eval --merge ev")]
 pub struct EvalArgs {
+    /// A checkpoint directory, a base model (`smollm2`, `.gguf`, `hf:`), or
+    /// `openai:http://HOST:PORT/v1[#MODEL]` (see `dwim agent --help`).
     #[arg(long, required_unless_present = "merge")]
-    pub policy: Option<PathBuf>,
+    pub policy: Option<String>,
+    #[command(flatten)]
+    pub shots: ShotArgs,
     /// The dataset (see `dwim data inspect`; formats in docs/datasets.md).
     #[arg(long, value_name = "PATH", required_unless_present = "merge")]
     pub data: Option<PathBuf>,
@@ -151,7 +163,8 @@ pub fn eval(a: EvalArgs) -> Result<Exit, Failure> {
         }
         let ds = a.read.load(data)?;
         let tools = super::common::registry(&a.tools)?;
-        let policy = Policy::load(policy).map_err(|d| bad_input(&d))?;
+        let mut policy = open_policy(policy, &a.tools)?;
+        a.shots.give(&mut policy, Some(&ds), &tools)?;
         let opts = EpisodeOptions { max_steps: a.max_steps, tries: a.tries };
         match &a.out {
             Some(out) => evaluate_into(&policy, &ds, &tools, &a.split, a.limit, a.shard, out, &opts),
@@ -206,8 +219,61 @@ pub struct AblateArgs {
     /// Checker-constrained decoding at evaluation: lines decoded per turn until one checks.
     #[arg(long, default_value_t = 1)]
     pub tries: usize,
+    /// Add the frozen few-shot row: this endpoint policy (`openai:URL[#MODEL]`), shown `--shots`
+    /// worked examples from the dataset's reference programs, on the same test questions.
+    #[arg(long, value_name = "openai:URL[#MODEL]")]
+    pub policy: Option<String>,
+    /// Worked examples the frozen policy is shown per question.
+    #[arg(long, default_value_t = 3)]
+    pub shots: usize,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+}
+
+/// Worked examples for an endpoint policy (a local one learned its format in training).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ShotArgs {
+    /// Worked examples an endpoint policy is shown per question (never the question it answers).
+    #[arg(long = "shots", default_value_t = 3)]
+    pub shots: usize,
+    /// Take them from this folder of `.wf` files (a `# question` first line and a `# scene:`
+    /// header, as in programs/) instead of the dataset's reference programs.
+    #[arg(long = "shots-from", value_name = "DIR")]
+    pub from: Option<PathBuf>,
+}
+
+impl ShotArgs {
+    /// Give `policy` its examples: from `--shots-from`, else the dataset's reference programs,
+    /// else `programs/` when it is there. Each is run for real with `tools`.
+    fn give(&self, policy: &mut Policy, ds: Option<&dwim::data::Dataset>, tools: &dwim::Registry) -> Result<(), Failure> {
+        if !policy.is_endpoint() || self.shots == 0 {
+            return Ok(());
+        }
+        let want = self.shots.saturating_mul(4).max(self.shots + 1);
+        let examples = match (&self.from, ds) {
+            (Some(dir), _) => dwim::agent::shots::from_programs(dir, want, tools, "").map_err(|d| bad_input(&d))?,
+            (None, Some(ds)) => dwim::agent::shots::from_dataset(ds, want, tools),
+            (None, None) if std::path::Path::new("programs").is_dir() => dwim::agent::shots::from_programs(std::path::Path::new("programs"), want, tools, "").map_err(|d| bad_input(&d))?,
+            (None, None) => Vec::new(),
+        };
+        if examples.is_empty() {
+            eprintln!("note: no worked examples for the policy (no reference programs ran with this tool set); it is shown the tool listing only");
+        }
+        policy.set_shots(examples, self.shots);
+        Ok(())
+    }
+}
+
+/// `--policy` with the tool flags' `--device` for a local model.
+fn open_policy(spec: &str, tools: &super::common::ToolArgs) -> Result<Policy, Failure> {
+    if spec.starts_with("openai:") {
+        return Policy::open(spec, &dwim::Limits::strict()).map_err(|d| bad_input(&d));
+    }
+    let device = match tools.device.as_str() {
+        "cpu" => candle_core::Device::Cpu,
+        other => return Err(usage(format!("--device {other}: a local policy runs on the CPU in this build"))),
+    };
+    Policy::open_local(spec.strip_prefix("local:").unwrap_or(spec), &device).map_err(|d| bad_input(&d))
 }
 
 pub fn print_table(t: &Table) {
@@ -239,7 +305,7 @@ pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
     }
     let tools = super::common::registry(&a.tools)?;
     let cfg = AblateConfig { out: a.out, seeds: a.seeds.max(1), steps: a.steps, batch: a.batch.max(1), model: a.model, lr: a.lr, eval_limit: a.eval_limit,
-        context: a.context, jobs, tries: a.tries.max(1), ..AblateConfig::default() };
+        context: a.context, jobs, tries: a.tries.max(1), frozen: a.policy, shots: a.shots, ..AblateConfig::default() };
     let human = a.format == Format::Human;
     let t0 = std::time::Instant::now();
     let table = ablate(&cfg, &ds, &tools, |row, seed, r| {

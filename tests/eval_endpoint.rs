@@ -1,0 +1,114 @@
+//! `dwim eval --policy openai:URL` on datasets the test writes: a GQA-style directory of JPEG
+//! images. A scripted chat server on loopback (real HTTP, requests inspected) and, when installed,
+//! llama.cpp's server with SmolLM2-135M.
+#![cfg(feature = "train")]
+
+#[path = "common/skip.rs"]
+mod skip_log;
+#[path = "common/llama.rs"]
+mod llama;
+use dwim::world::demo::{draw_objects, Object};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+/// A GQA-style dataset: testdev questions about three JPEG scenes (1, 2 and 3 red circles).
+fn gqa(dir: &Path) {
+    std::fs::create_dir_all(dir.join("images")).unwrap();
+    let mut qs = serde_json::Map::new();
+    for n in 1..=3u32 {
+        let objs: Vec<Object> = (0..n).map(|i| Object::new("circle", "red", [20 + 90 * i, 40, 80 + 90 * i, 100])).collect();
+        draw_objects(320, 240, &objs).save(dir.join(format!("images/n{n}.jpg"))).unwrap();
+        qs.insert(format!("q{n}"), serde_json::json!({"imageId": format!("n{n}"), "question": "How many red circles are there?", "answer": n.to_string(), "types": {"structural": "query"}}));
+    }
+    std::fs::write(dir.join("testdev_balanced_questions.json"), serde_json::Value::Object(qs).to_string()).unwrap();
+}
+
+fn scripted(reply: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut req = Vec::new();
+            let mut buf = [0u8; 8192];
+            loop {
+                let Ok(k) = s.read(&mut buf) else { break };
+                if k == 0 {
+                    break;
+                }
+                req.extend_from_slice(&buf[..k]);
+                let text = String::from_utf8_lossy(&req).into_owned();
+                if let Some(h) = text.find("\r\n\r\n") {
+                    let len = text.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0))).unwrap_or(0);
+                    if req.len() >= h + 4 + len {
+                        log.lock().unwrap().push(String::from_utf8_lossy(&req[h + 4..h + 4 + len]).into_owned());
+                        break;
+                    }
+                }
+            }
+            let body = serde_json::json!({"choices": [{"message": {"content": reply}}]}).to_string();
+            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    (format!("http://127.0.0.1:{port}/v1"), seen)
+}
+
+fn dwim(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_dwim")).args(args).current_dir(dir).env("DWIM_MODELS", dir.join("none")).output().unwrap();
+    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+#[test]
+fn an_endpoint_policy_is_evaluated_on_a_gqa_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    gqa(&d.join("gqa"));
+    // A policy that always writes the same one-step program: right where it counts right.
+    let (url, requests) = scripted("answer count(detect(image, \"red circle\"))");
+    let policy = format!("openai:{url}#scripted");
+    let (code, out, err) = dwim(&["eval", "--policy", &policy, "--data", "gqa", "--split", "all", "--shots", "2", "--shots-from", env!("CARGO_MANIFEST_DIR").to_owned().as_str(), "--format", "json"], d);
+    // `--shots-from` a folder with no .wf files gives none, and says so.
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no worked examples"), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["report"]["episodes"], 3, "{doc}");
+    // The pixel detector on JPEG scenes of 1, 2, 3 separate circles.
+    assert!(doc["accuracy"].as_f64().unwrap() > 0.6, "{doc}");
+    let first: serde_json::Value = serde_json::from_str(&requests.lock().unwrap()[0]).unwrap();
+    assert_eq!(first["model"], "scripted");
+    let system = first["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("detect(image: image|region, query: text)"), "the run's tool listing: {system}");
+
+    // Worked examples from programs/: shown, run for real, never the question being answered.
+    let programs = format!("{}/programs", env!("CARGO_MANIFEST_DIR"));
+    let (code, _, err) = dwim(&["eval", "--policy", &policy, "--data", "gqa", "--split", "all", "--shots", "2", "--shots-from", &programs, "--limit", "1"], d);
+    assert_eq!(code, 0, "{err}");
+    let last: serde_json::Value = serde_json::from_str(requests.lock().unwrap().last().unwrap()).unwrap();
+    let system = last["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("Example 1.") && system.contains("Example 2.") && !system.contains("Example 3."), "{system}");
+    assert!(system.contains("Result 1: "), "{system}");
+}
+
+#[test]
+#[ignore = "starts llama.cpp's server (heavy); run with --include-ignored"]
+fn smollm2_behind_llama_cpp_is_evaluated_on_a_gqa_dataset() {
+    let server = match llama::start() {
+        Ok(s) => s,
+        Err(why) => return skip_log::skip("eval_endpoint::smollm2_behind_llama_cpp_is_evaluated_on_a_gqa_dataset", &why),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    gqa(&d.join("gqa"));
+    let policy = format!("openai:{}#smollm2", server.1);
+    let programs = format!("{}/programs", env!("CARGO_MANIFEST_DIR"));
+    let (code, out, err) = dwim(&["eval", "--policy", &policy, "--data", "gqa", "--split", "all", "--limit", "2", "--max-steps", "3", "--shots", "2", "--shots-from", &programs, "--format", "json"], d);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["report"]["episodes"], 2, "{doc}");
+    let acc = doc["accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+}
