@@ -362,6 +362,13 @@ fn tool_flags_choose_the_registry_collect_runs_with() {
     let t: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(t["tools"], "benchmark");
     assert!(t["utilization"]["rejected"].as_u64().unwrap() < s["utilization"]["rejected"].as_u64().unwrap(), "{t} vs {s}");
+    // Resuming a store with another tool set is refused: the workflows would not be one dataset.
+    let (code, _, err) = run(dwim().args(["collect", "--tools", "benchmark", "--workers", "1", "--data"]).arg(&bench).arg("--out").arg(d.path().join("builtin")));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("E505") && err.contains("was collected with tool set `builtin`"), "{err}");
+    // The same flags resume it.
+    let (code, _, err) = run(dwim().args(["collect", "--tools", "builtin", "--workers", "1", "--data"]).arg(&bench).arg("--out").arg(d.path().join("builtin")));
+    assert_eq!(code, 0, "{err}");
     // A --plugins directory that is not there is E505 on the workflow commands.
     let x = d.path().join("x").display().to_string();
     for cmd in [&["collect", "--out", x.as_str()][..], &["bench-world", "score", "--split", "all"][..]] {

@@ -112,3 +112,35 @@ fn smollm2_behind_llama_cpp_is_evaluated_on_a_gqa_dataset() {
     let acc = doc["accuracy"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&acc));
 }
+
+/// An endpoint that refuses a conversation (llama.cpp's HTTP 400 for a context overflow) ends that
+/// episode, counted wrong and said why; the evaluation goes on.
+#[test]
+fn an_endpoint_that_refuses_a_conversation_ends_only_that_episode() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut buf = [0u8; 65536];
+            let _ = s.read(&mut buf);
+            let body = r#"{"error":{"message":"This model's maximum context length is 2048 tokens.","code":"context_length_exceeded"}}"#;
+            let _ = write!(s, "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    gqa(&d.join("gqa"));
+    let policy = format!("openai:http://127.0.0.1:{port}/v1");
+    let (code, out, err) = dwim(&["eval", "--policy", &policy, "--data", "gqa", "--split", "all", "--shots", "0", "--format", "json", "--episodes", "ep.jsonl"], d);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((doc["report"]["episodes"].as_u64(), doc["report"]["policy_errors"].as_u64()), (Some(3), Some(3)), "{doc}");
+    let lines = std::fs::read_to_string(d.join("ep.jsonl")).unwrap();
+    assert!(lines.lines().all(|l| l.contains("E414") && l.contains("context length")), "{lines}");
+    // Unreachable is an error of the whole run.
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (code, _, err) = dwim(&["eval", "--policy", &format!("openai:http://127.0.0.1:{gone}/v1"), "--data", "gqa", "--split", "all", "--shots", "0"], d);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("E412"), "{err}");
+}

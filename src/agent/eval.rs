@@ -22,6 +22,8 @@ pub struct EvalReport {
     pub tool_errors: usize,
     pub rejected: usize,
     pub episodes: usize,
+    /// Episodes the policy's endpoint ended early (E413/E414/E415; counted wrong).
+    pub policy_errors: usize,
     /// One line per question (`dwim eval --episodes FILE`; `runs/*/episodes.jsonl` in an ablation).
     #[serde(skip)]
     pub details: Vec<EpisodeSummary>,
@@ -41,6 +43,9 @@ pub struct EpisodeSummary {
     /// Steps that ended in a tool error (E4xx).
     #[serde(default)]
     pub tool_errors: usize,
+    /// Why the policy stopped early (its endpoint refused this conversation: E413/E414/E415).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_error: Option<String>,
 }
 
 impl EvalReport {
@@ -55,6 +60,7 @@ impl EvalReport {
             r.steps += d.steps.len();
             r.rejected += d.steps.iter().filter(|s| s.starts_with('!')).count();
             r.tool_errors += d.tool_errors;
+            r.policy_errors += usize::from(d.policy_error.is_some());
         }
         r.details = details;
         r
@@ -109,6 +115,7 @@ pub fn episode(policy: &Policy, ds: &Dataset, tools: &Registry, item: &Item, opt
         correct,
         steps: ep.records.iter().map(|r| if r.kind == "rejected" { format!("!{}", r.source) } else { r.source.clone() }).collect(),
         tool_errors: ep.records.iter().filter(|r| r.error.as_ref().is_some_and(|d| d.code.as_str().starts_with("E4"))).count(),
+        policy_error: ep.policy_error.map(|d| d.one_line(None)),
     })
 }
 

@@ -205,6 +205,10 @@ pub struct Episode {
     pub records: Vec<TraceRecord>,
     /// The first error writing the trace, if one was given and a write failed (E503 for the caller).
     pub trace_error: Option<String>,
+    /// Why the policy stopped writing early: its endpoint refused or garbled this conversation's
+    /// reply (E413/E414/E415 — a context overflow, say). The episode ends unanswered; an endpoint
+    /// that cannot be reached at all (E412) is an error of the whole run instead.
+    pub policy_error: Option<Diagnostic>,
 }
 
 /// Let the policy answer `question` about `image`: at most `max_steps` turns; a step that does
@@ -249,8 +253,16 @@ pub fn run_episode_images(policy: &Policy, tools: &Registry, images: Vec<(String
         session.bind(&name, Value::Image(image));
     }
     let mut seen: Vec<Seen> = Vec::new();
+    let mut policy_error = None;
     for _ in 0..max_steps {
-        let step = policy.next_step_checked(tools, question, &seen, opts.tries, |line| !line.is_empty() && session.check(line).is_ok())?;
+        let step = match policy.next_step_checked(tools, question, &seen, opts.tries, |line| !line.is_empty() && session.check(line).is_ok()) {
+            Ok(s) => s,
+            Err(d) if matches!(d.code, Code::E413 | Code::E414 | Code::E415) => {
+                policy_error = Some(d);
+                break;
+            }
+            Err(d) => return Err(d),
+        };
         match session.feed(&step) {
             Err(diags) => {
                 let obs = format!("rejected: {}", diags[0].one_line(None));
@@ -269,7 +281,7 @@ pub fn run_episode_images(policy: &Policy, tools: &Registry, images: Vec<(String
         }
     }
     let trace_error = session.trace_error().map(String::from);
-    Ok(Episode { answer: session.answer().cloned(), records: session.take_records(), trace_error })
+    Ok(Episode { answer: session.answer().cloned(), records: session.take_records(), trace_error, policy_error })
 }
 
 /// A trained policy as a DW teacher (`dwim collect --teacher local:DIR`): it is shown the question and

@@ -151,6 +151,10 @@ pub fn print_eval(r: &EvalReport) {
     println!("  {:<12} {:>9} {:>7.1}%", "all", r.episodes, 100.0 * r.accuracy());
     println!("  {:.2} steps per question, tool-error rate {:.1}%, rejected by the checker {:.1}%",
         r.avg_steps(), 100.0 * r.tool_error_rate(), 100.0 * r.rejected_share());
+    if r.policy_errors > 0 {
+        let first = r.details.iter().find_map(|d| d.policy_error.as_deref()).unwrap_or("");
+        println!("  {} episode(s) ended early by the policy's endpoint, counted wrong; the first: {first}", r.policy_errors);
+    }
 }
 
 pub fn eval(a: EvalArgs) -> Result<Exit, Failure> {

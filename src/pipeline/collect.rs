@@ -301,6 +301,7 @@ pub fn run(ds: &Dataset, tools: &Registry, out: &Path, cfg: &CollectConfig, prog
     collector.dataset.check_split(&cfg.split)?;
     check_programs(&collector.items(cfg), ds, cfg)?;
     let path: PathBuf = out.join(format!("workflows{}.jsonl", cfg.shard.suffix()));
+    refuse_other_tool_set(&path, tools)?;
     let (store, done) = JsonlStore::open(&path)?;
     let todo: Vec<&Item> = collector.items(cfg).into_iter().filter(|q| !done.contains(&q.id)).collect();
     let bar = if progress { indicatif::ProgressBar::new(todo.len() as u64) } else { indicatif::ProgressBar::hidden() };
@@ -335,4 +336,29 @@ pub fn run(ds: &Dataset, tools: &Registry, out: &Path, cfg: &CollectConfig, prog
         return Err(d);
     }
     read_all::<Workflow>(out, "workflows", |w| &w.id)
+}
+
+/// The tool-set fingerprint a store's first workflow was collected with (its first step record
+/// carries it), if the store has one.
+fn recorded_tool_set(path: &Path) -> Option<(String, String)> {
+    use std::io::{BufRead, Read};
+    let (file, _) = crate::io::open_regular(path).ok()?;
+    let mut line = String::new();
+    std::io::BufReader::new(file.take(Limits::default().max_record_bytes as u64)).read_line(&mut line).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&line).ok()?;
+    let set = &v["steps"][0]["tool_set"];
+    Some((set["fingerprint"].as_str()?.to_string(), set["set"].as_str().unwrap_or("").to_string()))
+}
+
+/// E505 when resuming a store collected with another tool set: its workflows and this run's would
+/// not be one dataset.
+fn refuse_other_tool_set(path: &Path, tools: &Registry) -> Result<(), Diagnostic> {
+    match recorded_tool_set(path) {
+        Some((fp, set)) if fp != tools.fingerprint() => Err(Diagnostic::new(
+            Code::E505,
+            format!("{} was collected with tool set `{set}` (fingerprint {fp}); this run's is `{}` ({})", path.display(), tools.set_name, tools.fingerprint()),
+        )
+        .help("resume with the same --tools/--plugins/--native/--remote flags, or collect into another --out")),
+        _ => Ok(()),
+    }
 }
