@@ -41,6 +41,7 @@ fn workflow() -> Workflow {
         viable: true,
         given: s.answer().map(|v| v.to_json()),
         discrepancy: None,
+        teacher_error: None,
         steps,
     };
     flag_steps(&mut wf.steps, None);

@@ -207,9 +207,19 @@ impl<'a> Collector<'a> {
         let target = item.answer.as_text();
         let mut history: Vec<Turn> = Vec::new();
         let mut triggers = Vec::new();
+        let mut teacher_error = None;
         for _ in 0..cfg.max_turns {
             let input = TeacherInput { question: &item.question, target: &target, tools: &tools, history: &history };
-            let step = teacher.next_step(&input)?;
+            let step = match teacher.next_step(&input) {
+                Ok(s) => s,
+                // This conversation's reply failed (an overflowing context, say): end this
+                // workflow, keep the run going. An unreachable endpoint (E412) ends the run.
+                Err(d) if matches!(d.code, Code::E413 | Code::E414 | Code::E415) => {
+                    teacher_error = Some(d.one_line(None));
+                    break;
+                }
+                Err(d) => return Err(d),
+            };
             if step.trim().is_empty() {
                 break;
             }
@@ -252,6 +262,7 @@ impl<'a> Collector<'a> {
             viable: false,
             given: given.as_ref().map(|v| v.to_json()),
             discrepancy: None,
+            teacher_error,
             steps,
         };
         let correct = given.as_ref().is_some_and(|v| item.is_correct(v));

@@ -31,6 +31,10 @@ pub struct Workflow {
     /// annotations let the rule judge check each step instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discrepancy: Option<String>,
+    /// Why the teacher stopped early: its endpoint refused or garbled this conversation's reply
+    /// (E413/E414/E415, e.g. a context overflow). Such a workflow is kept, not viable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher_error: Option<String>,
     /// One record per step, flagged (`flag`) once `pipeline::flag` has run.
     pub steps: Vec<TraceRecord>,
 }
