@@ -3,7 +3,7 @@
 use std::process::Command;
 
 fn dwim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dwim")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dwim")).args(args).env("DWIM_MODELS", "/nonexistent/dwim-models").output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
