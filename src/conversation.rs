@@ -6,7 +6,7 @@
 //! `{"op": "trace"}`. Replies: `{"ok": bool, "op": …}` plus, for `step`, the step records
 //! (`dwim.trace/1`) and the answer when given; for a rejected step or a failed check, the
 //! diagnostics as `dwim check --format json` gives them; `tools`: signatures and the prompt
-//! text; `trace`: every record so far. The number of requests is bounded (E301).
+//! text; `trace`: every record so far. The number of steps and checks is bounded (E301).
 
 use crate::diag::{diagnostics_json, Code, Diagnostic};
 use crate::syntax::SourceFile;
@@ -46,9 +46,13 @@ impl<'r> Conversation<'r> {
     /// Answer one request.
     pub fn request(&mut self, req: &serde_json::Value) -> serde_json::Value {
         let op = req["op"].as_str().unwrap_or("").to_string();
-        self.served += 1;
+        // Steps and checks are bounded (a rejected step leaves a record); reading the trace or the
+        // tools is not.
+        if matches!(op.as_str(), "step" | "check") {
+            self.served += 1;
+        }
         let max = max_requests(self.session.limits());
-        if self.served > max {
+        if matches!(op.as_str(), "step" | "check") && self.served > max {
             return error_reply(Some(&op), Diagnostic::new(Code::E301, format!("this session has answered {max} requests; start a new one")));
         }
         self.answer(&op, req)
