@@ -355,42 +355,22 @@ fn llm_query_replies_are_bounded() {
     assert!(t0.elapsed() < Duration::from_secs(2));
 }
 
-fn llama_server(port: u16) -> Option<Server> {
-    let ok = Command::new("python3").args(["-c", "import llama_cpp.server"]).status().map(|s| s.success()).unwrap_or(false);
-    let model = dwim::train::load::smollm2_path();
-    if !ok || !model.is_file() {
-        return None;
-    }
-    let child = Command::new("python3")
-        .args(["-m", "llama_cpp.server", "--model", model.to_str()?, "--host", "127.0.0.1", "--port", &port.to_string(), "--n_ctx", "2048", "--n_threads", "2"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let server = Server(child);
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(120) {
-        if ureq::get(&format!("http://127.0.0.1:{port}/v1/models")).call().is_ok() {
-            return Some(server);
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    None
-}
+#[path = "common/llama.rs"]
+mod llama;
 
 #[test]
 fn llm_query_asks_a_real_llama_cpp_server() {
-    let port = 19080 + (std::process::id() % 1000) as u16;
-    let Some(_server) = llama_server(port) else {
-        skip("remote_tools::llm_query_asks_a_real_llama_cpp_server", "needs `pip install 'llama-cpp-python[server]'` and scripts/fetch-models.sh (SmolLM2 GGUF)");
-        return;
+    let server = match llama::start() {
+        Ok(s) => s,
+        Err(why) => return skip("remote_tools::llm_query_asks_a_real_llama_cpp_server", &why),
     };
+    let base = &server.1;
     let dir = tempfile::tempdir().unwrap();
     let img = test_png(dir.path());
     let prog = dir.path().join("ask.wf");
     std::fs::write(&prog, "a = llm_query(\"What colour is the sky on a clear day? Answer in one word.\")\nb = llm_query(\"What colour is the sky on a clear day? Answer in one word.\")\nanswer [a, b]\n").unwrap();
     let t0 = Instant::now();
-    let o = dwim(&["run", prog.to_str().unwrap(), "--image", img.to_str().unwrap(), "--llm", &format!("http://127.0.0.1:{port}/v1#smollm2"), "--format", "json"]);
+    let o = dwim(&["run", prog.to_str().unwrap(), "--image", img.to_str().unwrap(), "--llm", &format!("{base}#smollm2"), "--format", "json"]);
     assert!(o.status.success(), "{}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let a = doc["answer"][0].as_str().unwrap();

@@ -7,44 +7,11 @@ mod skip_log;
 use skip_log::skip;
 use dwim::pipeline::teacher::openai::OpenAiTeacher;
 use dwim::pipeline::teacher::{Teacher, TeacherInput, Turn};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Server(Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn gguf() -> Option<std::path::PathBuf> {
-    let p = dwim::train::load::smollm2_path();
-    p.is_file().then_some(p)
-}
-
-fn start(port: u16) -> Option<Server> {
-    let ok = Command::new("python3").args(["-c", "import llama_cpp.server"]).status().map(|s| s.success()).unwrap_or(false);
-    let model = gguf()?;
-    if !ok {
-        return None;
-    }
-    let child = Command::new("python3")
-        .args(["-m", "llama_cpp.server", "--model", model.to_str()?, "--host", "127.0.0.1", "--port", &port.to_string(), "--n_ctx", "4096", "--n_threads", "2"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let server = Server(child);
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(120) {
-        if ureq::get(&format!("http://127.0.0.1:{port}/v1/models")).call().is_ok() {
-            return Some(server);
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    None
-}
+#[path = "common/llama.rs"]
+mod llama;
 
 #[test]
 fn messages_carry_observations_diagnostics_and_discrepancies() {
@@ -64,12 +31,11 @@ fn messages_carry_observations_diagnostics_and_discrepancies() {
 
 #[test]
 fn collects_from_a_real_llama_cpp_server() {
-    let port = 18080 + (std::process::id() % 1000) as u16;
-    let Some(_server) = start(port) else {
-        skip("teacher_openai::collects_from_a_real_llama_cpp_server", "needs `pip install 'llama-cpp-python[server]'` and scripts/fetch-models.sh (SmolLM2 GGUF)");
-        return;
+    let server = match llama::start() {
+        Ok(s) => s,
+        Err(why) => return skip("teacher_openai::collects_from_a_real_llama_cpp_server", &why),
     };
-    let base = format!("http://127.0.0.1:{port}/v1");
+    let base = server.1.clone();
     let mut teacher = OpenAiTeacher::new(&base, "smollm2");
     teacher.max_tokens = 48;
     let tools = dwim::tools::bench::benchmark().prompt();
