@@ -7,11 +7,13 @@
 mod skip_log;
 #[path = "common/llama.rs"]
 mod llama;
+#[path = "common/chat.rs"]
+mod chat;
+use chat::scripted;
 use dwim::world::demo::{draw_objects, Object};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 /// A GQA-style dataset: testdev questions about three JPEG scenes (1, 2 and 3 red circles).
 fn gqa(dir: &Path) {
@@ -25,38 +27,6 @@ fn gqa(dir: &Path) {
     std::fs::write(dir.join("testdev_balanced_questions.json"), serde_json::Value::Object(qs).to_string()).unwrap();
 }
 
-fn scripted(reply: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let mut req = Vec::new();
-            let mut buf = [0u8; 8192];
-            loop {
-                let Ok(k) = s.read(&mut buf) else { break };
-                if k == 0 {
-                    break;
-                }
-                req.extend_from_slice(&buf[..k]);
-                let text = String::from_utf8_lossy(&req).into_owned();
-                if let Some(h) = text.find("\r\n\r\n") {
-                    let len = text.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0))).unwrap_or(0);
-                    if req.len() >= h + 4 + len {
-                        log.lock().unwrap().push(String::from_utf8_lossy(&req[h + 4..h + 4 + len]).into_owned());
-                        break;
-                    }
-                }
-            }
-            let body = serde_json::json!({"choices": [{"message": {"content": reply}}]}).to_string();
-            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
-        }
-    });
-    (format!("http://127.0.0.1:{port}/v1"), seen)
-}
-
 fn dwim(args: &[&str], dir: &Path) -> (i32, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_dwim")).args(args).current_dir(dir).env("DWIM_MODELS", dir.join("none")).output().unwrap();
     (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
@@ -68,7 +38,7 @@ fn an_endpoint_policy_is_evaluated_on_a_gqa_dataset() {
     let d = dir.path();
     gqa(&d.join("gqa"));
     // A policy that always writes the same one-step program: right where it counts right.
-    let (url, requests) = scripted("answer count(detect(image, \"red circle\"))");
+    let (url, requests) = scripted(vec!["answer count(detect(image, \"red circle\"))"]);
     let policy = format!("openai:{url}#scripted");
     let (code, out, err) = dwim(&["eval", "--policy", &policy, "--data", "gqa", "--split", "all", "--shots", "2", "--shots-from", env!("CARGO_MANIFEST_DIR").to_owned().as_str(), "--format", "json"], d);
     // `--shots-from` a folder with no .wf files gives none, and says so.
@@ -78,7 +48,7 @@ fn an_endpoint_policy_is_evaluated_on_a_gqa_dataset() {
     assert_eq!(doc["report"]["episodes"], 3, "{doc}");
     // The pixel detector on JPEG scenes of 1, 2, 3 separate circles.
     assert!(doc["accuracy"].as_f64().unwrap() > 0.6, "{doc}");
-    let first: serde_json::Value = serde_json::from_str(&requests.lock().unwrap()[0]).unwrap();
+    let first = requests.lock().unwrap()[0].clone();
     assert_eq!(first["model"], "scripted");
     let system = first["messages"][0]["content"].as_str().unwrap();
     assert!(system.contains("detect(image: image|region, query: text)"), "the run's tool listing: {system}");
@@ -87,7 +57,7 @@ fn an_endpoint_policy_is_evaluated_on_a_gqa_dataset() {
     let programs = format!("{}/programs", env!("CARGO_MANIFEST_DIR"));
     let (code, _, err) = dwim(&["eval", "--policy", &policy, "--data", "gqa", "--split", "all", "--shots", "2", "--shots-from", &programs, "--limit", "1"], d);
     assert_eq!(code, 0, "{err}");
-    let last: serde_json::Value = serde_json::from_str(requests.lock().unwrap().last().unwrap()).unwrap();
+    let last = requests.lock().unwrap().last().unwrap().clone();
     let system = last["messages"][0]["content"].as_str().unwrap();
     assert!(system.contains("Example 1.") && system.contains("Example 2.") && !system.contains("Example 3."), "{system}");
     assert!(system.contains("Result 1: "), "{system}");
