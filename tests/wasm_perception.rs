@@ -4,8 +4,7 @@
 
 mod wasm_common;
 
-use dwim::tools::bench::{benchmark, wasm::benchmark_wasm};
-use dwim::tools::wasm::load_dir;
+use dwim::tools::bench::{benchmark, wasm::{benchmark_wasm, perception_plugins_in}};
 use dwim::tools::{Applier, Args, Registry, Tool, ToolCtx, ToolKind};
 use dwim::value::{BBox, Image, Lambda, Region};
 use dwim::world::dataset::{make_scene, GenConfig};
@@ -21,8 +20,7 @@ const TOOLS: [&str; 5] = ["detect", "color", "shape", "read_text", "vqa"];
 fn wasm_set() -> Registry {
     let mut r = benchmark_wasm(&opts()).unwrap_or_else(|d| panic!("benchmark-wasm: {d}"));
     if std::env::var_os("DWIM_TEST_PLUGINS").is_some() {
-        let (tools, problems) = load_dir(&dist().join("perception"), &opts());
-        assert!(problems.is_empty(), "{problems:?}");
+        let tools = perception_plugins_in(&dist().join("perception"), &opts()).unwrap_or_else(|d| panic!("rebuilt perception plugins: {d}"));
         assert_eq!(tools.len(), TOOLS.len());
         for t in tools {
             r.add(t);

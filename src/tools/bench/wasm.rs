@@ -26,27 +26,42 @@ pub const PLUGINS: [(&str, &[u8]); 5] = [plugin!("detect"), plugin!("color"), pl
 /// Load the embedded perception plugins (default manifest: the host's limits). Each must
 /// describe exactly the signature of its native twin, else E409.
 pub fn perception_plugins(opts: &LoadOptions) -> Result<Vec<Arc<WasmTool>>, Diagnostic> {
-    let want = signatures(ToolKind::Wasm, WHO);
     PLUGINS
         .iter()
-        .zip(want.iter())
-        .map(|((name, bytes), want)| {
-            let path = format!("tools-wasm/dist/perception/{name}.wasm");
-            let mut tool = WasmTool::load_bytes(Path::new(&path), bytes, Manifest::default(), opts)?;
-            // The SDK cannot declare a vocabulary; the host gives the plugins their twins'.
-            let mut bare = want.clone();
-            bare.params.iter_mut().for_each(|p| p.vocab.clear());
-            if crate::tools::Tool::signature(&tool) != &bare {
-                return Err(Diagnostic::new(
-                    Code::E409,
-                    format!("{path}: describes `{}`, but the benchmark needs `{}`", crate::tools::Tool::signature(&tool).render(), want.render()),
-                )
-                .help("rebuild the plugins with tools-wasm/build.sh"));
-            }
-            tool.adopt_vocabulary(want);
-            Ok(Arc::new(tool))
+        .zip(signatures(ToolKind::Wasm, WHO).iter())
+        .map(|((name, bytes), want)| twin(&format!("tools-wasm/dist/perception/{name}.wasm"), bytes, want, opts))
+        .collect()
+}
+
+/// Load the perception plugins from `dir/NAME.wasm` (freshly rebuilt ones, e.g. by
+/// `tools-wasm/build.sh --check`) with the same checks and vocabularies as the embedded ones.
+pub fn perception_plugins_in(dir: &Path, opts: &LoadOptions) -> Result<Vec<Arc<WasmTool>>, Diagnostic> {
+    PLUGINS
+        .iter()
+        .zip(signatures(ToolKind::Wasm, WHO).iter())
+        .map(|((name, _), want)| {
+            let path = dir.join(format!("{name}.wasm"));
+            let bytes = crate::io::read_bytes(&path, crate::Limits::default().max_plugin_bytes as u64)?;
+            twin(&path.display().to_string(), &bytes, want, opts)
         })
         .collect()
+}
+
+/// One plugin that must describe `want` (but for the vocabularies, which the SDK cannot
+/// declare: the host gives the plugin its native twin's).
+fn twin(path: &str, bytes: &[u8], want: &crate::tools::Signature, opts: &LoadOptions) -> Result<Arc<WasmTool>, Diagnostic> {
+    let mut tool = WasmTool::load_bytes(Path::new(path), bytes, Manifest::default(), opts)?;
+    let mut bare = want.clone();
+    bare.params.iter_mut().for_each(|p| p.vocab.clear());
+    if crate::tools::Tool::signature(&tool) != &bare {
+        return Err(Diagnostic::new(
+            Code::E409,
+            format!("{path}: describes `{}`, but the benchmark needs `{}`", crate::tools::Tool::signature(&tool).render(), want.render()),
+        )
+        .help("rebuild the plugins with tools-wasm/build.sh"));
+    }
+    tool.adopt_vocabulary(want);
+    Ok(Arc::new(tool))
 }
 
 /// The `benchmark-wasm` tool set: built-in tools plus the perception plugins.
