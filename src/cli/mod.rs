@@ -13,7 +13,11 @@ mod report;
 mod run;
 mod scene;
 #[cfg(feature = "serve")]
+mod mcp;
+#[cfg(feature = "serve")]
 mod serve;
+#[cfg(feature = "serve")]
+mod sessions;
 mod session;
 mod tools;
 #[cfg(feature = "train")]
@@ -91,6 +95,9 @@ pub enum Command {
     /// Sessions over HTTP/JSON: create, step, check, trace, close; tools; health (docs/serve.md).
     #[cfg(feature = "serve")]
     Serve(serve::ServeArgs),
+    /// A Model Context Protocol server over stdio: sessions and the tool listing as MCP tools.
+    #[cfg(feature = "serve")]
+    Mcp(mcp::McpArgs),
     /// Re-print a run from its trace without running any tool.
     #[command(after_help = "Examples:\n  dwim replay run.jsonl\n  dwim replay run.jsonl --format json")]
     Replay {
@@ -147,6 +154,8 @@ pub fn dispatch(cli: Cli) -> Result<Exit, Failure> {
         Command::Session(a) => session::run(a),
         #[cfg(feature = "serve")]
         Command::Serve(a) => serve::run(a),
+        #[cfg(feature = "serve")]
+        Command::Mcp(a) => mcp::run(a),
         Command::Replay { trace, format } => replay::run(&trace, format),
         Command::Scene { out, seed } => scene::run(&out, seed),
         Command::BenchWorld(a) => bench_world::run(a),

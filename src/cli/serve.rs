@@ -19,20 +19,19 @@
 //! accepting, lets requests in flight finish, and exits 0.
 
 use super::common::{bad_input, Exit, Failure, ToolArgs};
-use dwim::conversation::{error_reply, Conversation};
+use super::sessions::{Live, Store};
+use dwim::conversation::error_reply;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use dwim::value::Image;
-use dwim::{Code, Diagnostic, Limits, Registry, Session, Value};
+use dwim::{Code, Diagnostic, Limits};
 use serde_json::json;
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  dwim serve --tools benchmark                         # http://127.0.0.1:8750\n  DWIM_TOKEN=secret dwim serve --addr 0.0.0.0:8750 --root /data/images\n  curl -s localhost:8750/v1/sessions -d '{\"image\": {\"path\": \"scene.png\"}}'\n\nThe API, with curl examples: docs/serve.md")]
@@ -62,22 +61,9 @@ pub struct ServeArgs {
     pub tools: ToolArgs,
 }
 
-/// One live session.
-struct Live {
-    conversation: Mutex<Conversation<'static>>,
-    last: Mutex<Instant>,
-}
-
 struct App {
-    registry: &'static Registry,
-    limits: Limits,
-    sessions: Mutex<HashMap<String, Arc<Live>>>,
-    /// Decoded images by the BLAKE3 of their bytes (cleared when it holds more than 4 per session).
-    images: Mutex<HashMap<String, Image>>,
+    store: Store,
     token: Option<String>,
-    root: Option<PathBuf>,
-    max_sessions: usize,
-    next_id: Mutex<u64>,
 }
 
 type Shared = Arc<App>;
@@ -90,9 +76,7 @@ pub fn run(a: ServeArgs) -> Result<Exit, Failure> {
         None => None,
     };
     let token = a.token.clone().or_else(|| std::env::var("DWIM_TOKEN").ok()).filter(|t| !t.is_empty());
-    // The registry lives as long as the server: one allocation for the process's lifetime.
-    let registry: &'static Registry = Box::leak(Box::new(registry));
-    let app = Arc::new(App { registry, limits, sessions: Mutex::new(HashMap::new()), images: Mutex::new(HashMap::new()), token, root, max_sessions: a.max_sessions.max(1), next_id: Mutex::new(0) });
+    let app = Arc::new(App { store: Store::new(registry, limits, root, a.max_sessions), token });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| bad_input(&Diagnostic::new(Code::E499, format!("cannot start the server runtime: {e}"))))?;
     runtime.block_on(serve(app, &a.addr, a.max_body_mb.max(1) << 20, Duration::from_secs(a.idle_secs.max(1))))
 }
@@ -142,9 +126,7 @@ async fn expire(app: Shared, idle: Duration) {
     let every = (idle / 4).clamp(Duration::from_millis(200), Duration::from_secs(30));
     loop {
         tokio::time::sleep(every).await;
-        if let Ok(mut s) = app.sessions.lock() {
-            s.retain(|_, live| live.last.lock().map(|t| t.elapsed() < idle).unwrap_or(false));
-        }
+        app.store.expire(idle);
     }
 }
 
@@ -173,46 +155,14 @@ async fn health(State(app): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(r) = authorize(&app, &headers) {
         return r;
     }
-    let n = app.sessions.lock().map(|s| s.len()).unwrap_or(0);
-    reply(StatusCode::OK, json!({"ok": true, "sessions": n, "max_sessions": app.max_sessions, "version": env!("CARGO_PKG_VERSION")}))
+    reply(StatusCode::OK, json!({"ok": true, "sessions": app.store.len(), "max_sessions": app.store.max_sessions, "version": env!("CARGO_PKG_VERSION")}))
 }
 
 async fn tools(State(app): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(r) = authorize(&app, &headers) {
         return r;
     }
-    let r = app.registry;
-    reply(StatusCode::OK, json!({"ok": true, "set": r.set_name, "fingerprint": r.fingerprint(), "tools": r.signatures().collect::<Vec<_>>(), "prompt": r.prompt()}))
-}
-
-/// One image of a create request: uploaded bytes (shared by content hash) or a path inside the root.
-fn image_of(app: &App, spec: &serde_json::Value, name: &str) -> Result<Image, Diagnostic> {
-    if let Some(b64) = spec["base64"].as_str() {
-        let bytes = dwim::tools::remote::base64::decode(b64).map_err(|e| Diagnostic::new(Code::E504, format!("image `{name}`: bad base64: {e}")))?;
-        let key = blake3::hash(&bytes).to_hex().to_string();
-        if let Some(img) = app.images.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(img);
-        }
-        let img = Image::decode(&bytes, &app.limits)?;
-        if let Ok(mut m) = app.images.lock() {
-            if m.len() >= app.max_sessions.saturating_mul(4) {
-                m.clear();
-            }
-            m.insert(key, img.clone());
-        }
-        return Ok(img);
-    }
-    if let Some(p) = spec["path"].as_str() {
-        let Some(root) = &app.root else {
-            return Err(Diagnostic::new(Code::E505, format!("image `{name}`: this server takes no paths (start it with --root DIR), upload the image as base64")));
-        };
-        let full = std::fs::canonicalize(root.join(p)).map_err(|e| Diagnostic::new(Code::E501, format!("image `{name}`: {p}: {e}")))?;
-        if !full.starts_with(root) {
-            return Err(Diagnostic::new(Code::E505, format!("image `{name}`: {p} is outside the server's root")));
-        }
-        return Image::load(&full, &app.limits);
-    }
-    Err(Diagnostic::new(Code::E504, format!("image `{name}`: give {{\"base64\": …}} or {{\"path\": …}}")))
+    reply(StatusCode::OK, app.store.tools_reply())
 }
 
 async fn create(State(app): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
@@ -224,56 +174,20 @@ async fn create(State(app): State<Shared>, headers: HeaderMap, body: Bytes) -> R
         Err(r) => return r,
     };
     let worker = app.clone();
-    let made = tokio::task::spawn_blocking(move || -> Result<(Vec<String>, Conversation<'static>), Diagnostic> {
-        let mut specs: Vec<(String, serde_json::Value)> = Vec::new();
-        if !req["image"].is_null() {
-            specs.push(("image".into(), req["image"].clone()));
-        }
-        if let Some(m) = req["images"].as_object() {
-            specs.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        if specs.is_empty() {
-            return Err(Diagnostic::new(Code::E504, "a session needs \"image\" or \"images\""));
-        }
-        let mut session = Session::new(worker.registry, worker.limits.clone()).keep_records();
-        let mut names = Vec::new();
-        for (name, spec) in specs {
-            let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && name.len() <= 64;
-            if !ok {
-                return Err(Diagnostic::new(Code::E504, format!("image name {name:?} is not a variable name")));
-            }
-            session.bind(&name, Value::Image(image_of(&worker, &spec, &name)?));
-            names.push(name);
-        }
-        Ok((names, Conversation::new(session, worker.registry)))
-    })
-    .await;
+    let made = tokio::task::spawn_blocking(move || worker.store.open(&req)).await;
     let (names, conversation) = match made {
         Ok(Ok(x)) => x,
         Ok(Err(d)) => return fail(StatusCode::BAD_REQUEST, d),
         Err(e) => return fail(StatusCode::INTERNAL_SERVER_ERROR, Diagnostic::new(Code::E499, format!("creating the session failed: {e}"))),
     };
-    let id = {
-        let mut n = app.next_id.lock().unwrap_or_else(|e| e.into_inner());
-        *n += 1;
-        let h = blake3::hash(format!("{}-{}-{:?}", *n, std::process::id(), Instant::now()).as_bytes());
-        h.to_hex()[..16].to_string()
-    };
-    let mut sessions = app.sessions.lock().unwrap_or_else(|e| e.into_inner());
-    if sessions.len() >= app.max_sessions {
-        return fail(StatusCode::SERVICE_UNAVAILABLE, Diagnostic::new(Code::E312, format!("{} sessions are live, the most this server keeps; close one or wait for one to expire", sessions.len())));
+    match app.store.insert(conversation) {
+        Ok(id) => reply(StatusCode::OK, json!({"ok": true, "id": id, "inputs": names, "tool_set": {"set": app.store.registry.set_name, "fingerprint": app.store.registry.fingerprint()}})),
+        Err(d) => fail(StatusCode::SERVICE_UNAVAILABLE, d),
     }
-    sessions.insert(id.clone(), Arc::new(Live { conversation: Mutex::new(conversation), last: Mutex::new(Instant::now()) }));
-    reply(StatusCode::OK, json!({"ok": true, "id": id, "inputs": names, "tool_set": {"set": app.registry.set_name, "fingerprint": app.registry.fingerprint()}}))
 }
 
 fn live(app: &App, id: &str) -> Result<Arc<Live>, Response> {
-    let found = app.sessions.lock().ok().and_then(|s| s.get(id).cloned());
-    let live = found.ok_or_else(|| fail(StatusCode::NOT_FOUND, Diagnostic::new(Code::E507, format!("no live session {id:?} (closed, expired, or never created)"))))?;
-    if let Ok(mut t) = live.last.lock() {
-        *t = Instant::now();
-    }
-    Ok(live)
+    app.store.get(id).map_err(|d| fail(StatusCode::NOT_FOUND, d))
 }
 
 /// Run one request of a session's conversation on a blocking thread.
@@ -285,7 +199,7 @@ async fn converse(app: Shared, headers: HeaderMap, id: String, req: serde_json::
         Ok(l) => l,
         Err(r) => return r,
     };
-    let done = tokio::task::spawn_blocking(move || live.conversation.lock().map(|mut c| c.request(&req)).unwrap_or_else(|_| error_reply(None, Diagnostic::new(Code::E499, "this session failed earlier")))).await;
+    let done = tokio::task::spawn_blocking(move || live.request(&req)).await;
     match done {
         Ok(v) => reply(StatusCode::OK, v),
         Err(e) => fail(StatusCode::INTERNAL_SERVER_ERROR, Diagnostic::new(Code::E499, format!("the step failed: {e}"))),
@@ -318,9 +232,8 @@ async fn close(State(app): State<Shared>, headers: HeaderMap, UrlPath(id): UrlPa
     if let Err(r) = authorize(&app, &headers) {
         return r;
     }
-    let removed = app.sessions.lock().ok().and_then(|mut s| s.remove(&id));
-    match removed {
-        Some(_) => reply(StatusCode::OK, json!({"ok": true, "id": id})),
-        None => fail(StatusCode::NOT_FOUND, Diagnostic::new(Code::E507, format!("no live session {id:?}"))),
+    match app.store.close(&id) {
+        Ok(()) => reply(StatusCode::OK, json!({"ok": true, "id": id})),
+        Err(d) => fail(StatusCode::NOT_FOUND, d),
     }
 }
