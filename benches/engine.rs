@@ -136,6 +136,22 @@ fn main() {
     }
     let fed = median(times).as_secs_f64() / 2000.0 * 1e6;
     println!("feed one step (parse + check + run, as the agent loop does): {fed:.2} µs/step");
+    // The same step into a session that already holds 1,000 variables: a step's cost must not
+    // grow with what the session holds (baseline: the empty session above).
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let mut s = Session::new(&registry, Limits { max_steps: n + 1, ..Limits::default() });
+        for i in 0..1000 {
+            s.feed(&format!("v{i} = {i}")).unwrap();
+        }
+        let t = Instant::now();
+        for _ in 0..2000 {
+            s.feed("x = abs(-1)").unwrap();
+        }
+        times.push(t.elapsed());
+    }
+    let fed_full = median(times).as_secs_f64() / 2000.0 * 1e6;
+    println!("feed one step into a session holding 1,000 variables: {fed_full:.2} µs/step ({:.2}x the empty session's; goal <= 1.5x)", fed_full / fed);
     match python(PY_EXEC, "20000") {
         Some(py) => println!("  baseline, Python compile+exec per step (ViperGPT/DWIM style): {py:.2} µs/step -> run is {:.1}x, feed is {:.1}x that", per_step / py, fed / py),
         None => println!("  baseline skipped: python3 not available"),

@@ -102,3 +102,21 @@ fn a_chunk_with_many_errors_lists_the_cap_and_counts_the_rest() {
         assert!(help.contains("150 more errors not listed"), "{help}");
     }
 }
+
+#[test]
+fn a_rejected_chunk_leaves_the_scope_as_it_was() {
+    let registry = Registry::builtin();
+    let mut s = Session::new(&registry, Limits::default());
+    s.bind("image", scene());
+    s.feed("x = 1").unwrap();
+    // The chunk assigns `y` and re-types `x` before its error: neither may survive the rejection.
+    let err = s.feed("y = 2\nx = \"text\"\nz = nosuch").unwrap_err();
+    assert_eq!(err[0].code, Code::E107, "{err:?}");
+    let err = s.check("answer y").unwrap_err();
+    assert_eq!(err[0].code, Code::E107, "`y` came from a rejected chunk: {err:?}");
+    s.check("answer x + 1").expect("`x` is still a number");
+    // An accepted chunk that assigns a name twice keeps the last type.
+    s.feed("w = 1\nw = \"a\"").unwrap();
+    assert!(s.check("answer w + 1").is_err(), "`w` is text now");
+    s.check("answer upper(w)").unwrap();
+}

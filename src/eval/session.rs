@@ -142,8 +142,7 @@ impl<'r> Session<'r> {
             Ok(p) => p,
             Err(d) => return Err(self.reject(text, offset, vec![d])),
         };
-        let mut scope = self.scope.clone();
-        let diags = self.check_chunk(&program.steps, &mut scope);
+        let diags = self.check_in_place(&program.steps);
         if !diags.is_empty() {
             return Err(self.reject(text, offset, diags));
         }
@@ -159,6 +158,34 @@ impl<'r> Session<'r> {
         let out = self.run_program(&src, &steps);
         self.transcript = src;
         Ok(out)
+    }
+
+    /// Check a chunk against the session's own scope, then put the scope back as it was (the run
+    /// inserts each value's actual type): no copy of the scope, so a step costs the same however
+    /// many variables the session holds. The checker's only lasting inserts are the chunk's
+    /// top-level assignments (lambda parameters it restores itself).
+    fn check_in_place(&mut self, steps: &[Stmt]) -> Vec<Diagnostic> {
+        let saved: Vec<(String, Option<crate::types::Type>)> = steps
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StmtKind::Assign { target, .. } => Some(target.name.clone()),
+                _ => None,
+            })
+            .map(|name| {
+                let old = self.scope.get(&name).cloned();
+                (name, old)
+            })
+            .collect();
+        let mut scope = std::mem::take(&mut self.scope);
+        let diags = self.check_chunk(steps, &mut scope);
+        for (name, old) in saved.into_iter().rev() {
+            match old {
+                Some(t) => scope.insert(name, t),
+                None => scope.remove(&name),
+            };
+        }
+        self.scope = scope;
+        diags
     }
 
     /// Check a chunk against `scope`: at most `max_diagnostics` diagnostics, the last one saying
