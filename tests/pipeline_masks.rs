@@ -35,6 +35,7 @@ fn workflow() -> Workflow {
         question: "Is the pink object round?".into(),
         family: "attribute".into(),
         image: "x.png".into(),
+        images: Default::default(),
         answer: "yes".into(),
         teacher: "test".into(),
         dw: true,

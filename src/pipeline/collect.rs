@@ -256,6 +256,7 @@ impl<'a> Collector<'a> {
             question: item.question.clone(),
             family: item.family.clone(),
             image: item.image.clone(),
+            images: item.images.clone(),
             answer: serde_json::to_value(&item.answer).unwrap_or_default(),
             teacher: teacher.name(),
             dw: cfg.dw,

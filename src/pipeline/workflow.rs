@@ -13,8 +13,12 @@ pub struct Workflow {
     pub question: String,
     #[serde(default)]
     pub family: String,
-    /// Image file, relative to the dataset directory.
+    /// Image file, relative to the dataset directory (the first of `images` when there are several).
     pub image: String,
+    /// Every input image by the name the program uses (`left`, `right`, …), when the question has
+    /// several; empty for one image bound to `image`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub images: std::collections::BTreeMap<String, String>,
     /// Ground-truth answer as JSON (text, number, bool, or `{"box": [x0, y0, x1, y1]}`).
     pub answer: serde_json::Value,
     /// Which teacher wrote it (`programmatic`, `openai:URL`, `local:CKPT`).
