@@ -135,14 +135,16 @@ def main():
 
     p, host, port = start(exe, max(sessions, clients * 2) + 8)
     try:
-        lat, errors, wall = latency(host, port, image_b64, clients, 10.0)
-        if errors:
-            print("errors:", errors[:3])
-            sys.exit(1)
-        lat.sort()
-        ms = lambda q: lat[min(len(lat) - 1, int(len(lat) * q))] * 1e3
-        print(f"{clients} concurrent clients, 8-step workflows: {len(lat)} steps in {wall:.1f} s = {len(lat) / wall:.0f} steps/s; "
-              f"step latency p50 {statistics.median(lat) * 1e3:.2f} ms, p99 {ms(0.99):.2f} ms, max {lat[-1] * 1e3:.2f} ms")
+        # Baseline in the same run: one client alone (no queueing), then `clients` at once.
+        for n, seconds in ((1, 3.0), (clients, 10.0)):
+            lat, errors, wall = latency(host, port, image_b64, n, seconds)
+            if errors:
+                print("errors:", errors[:3])
+                sys.exit(1)
+            lat.sort()
+            ms = lambda q: lat[min(len(lat) - 1, int(len(lat) * q))] * 1e3
+            print(f"{n:>3} concurrent client(s), 8-step workflows: {len(lat)} steps in {wall:.1f} s = {len(lat) / wall:.0f} steps/s; "
+                  f"step latency p50 {statistics.median(lat) * 1e3:.2f} ms, p99 {ms(0.99):.2f} ms, max {lat[-1] * 1e3:.2f} ms")
     finally:
         p.terminate()
         p.wait()

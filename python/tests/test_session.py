@@ -193,3 +193,25 @@ def test_requests_are_bounded_as_over_the_pipe():
     assert not r.ok and r.error.code == "E301" and r.records == [], r
     assert s.check("answer 1").diagnostics[0].code == "E301"
     assert len(s.trace()) == 512
+
+
+def test_hostile_programs_end_in_limit_codes_and_the_session_goes_on(scene_array):
+    s = dwim.Session(image=scene_array, tools="benchmark")
+    # Nesting a hundred thousand deep: refused by a limit, not a crash of the interpreter.
+    r = s.step("answer " + "(" * 100000 + "1" + ")" * 100000)
+    assert not r.ok and r.error.code.startswith("E3"), r
+    # A value that doubles at every step: the step that builds it past the size limit is refused.
+    assert s.step("a = [1]").ok
+    codes = []
+    for _ in range(64):
+        r = s.step("a = [a, a]")
+        if not r.ok:
+            codes.append(r.error.code)
+            break
+    assert codes and codes[0].startswith("E3"), codes
+    # A step text over the source limit.
+    r = s.step("x = " + "1 + " * 3_000_000 + "1")
+    assert not r.ok and r.error.code.startswith("E3"), r
+    # The session is still usable.
+    r = s.step("answer len(segment(image))")
+    assert r.ok and r.answer == 3, r

@@ -100,11 +100,21 @@ pub struct Registry {
     /// Tools found but not added (name, why): native tools from the default models directory
     /// whose name the set already has. `dwim tools` lists them.
     pub skipped: Vec<(String, String)>,
+    /// The fingerprint and provenance, computed once (every session's first record carries
+    /// them); reset whenever a tool is added, recomputed if `set_name` changed since.
+    summary: std::sync::OnceLock<Summary>,
+}
+
+#[derive(Clone)]
+struct Summary {
+    set_name: String,
+    fingerprint: String,
+    provenance: serde_json::Value,
 }
 
 impl Registry {
     pub fn empty(set_name: impl Into<String>) -> Self {
-        Registry { set_name: set_name.into(), tools: BTreeMap::new(), origins: BTreeMap::new(), skipped: Vec::new() }
+        Registry { set_name: set_name.into(), tools: BTreeMap::new(), origins: BTreeMap::new(), skipped: Vec::new(), summary: std::sync::OnceLock::new() }
     }
 
     /// The built-in tools (pure Rust): geometry, lists, text, and simple pixel tools.
@@ -121,6 +131,7 @@ impl Registry {
     /// sources go through [`Registry::add_from`], which refuses silent replacement.
     pub fn add(&mut self, tool: Arc<dyn Tool>) -> Option<Arc<dyn Tool>> {
         let name = tool.signature().name.clone();
+        self.summary = std::sync::OnceLock::new();
         self.origins.insert(name.clone(), Origin::base(tool.signature().kind, self.set_name.clone()));
         self.tools.insert(name, tool)
     }
@@ -136,6 +147,7 @@ impl Registry {
                     .help(format!("rename one of them, or pass `--override {name}` to let {} replace it", origin.describe())));
             }
         }
+        self.summary = std::sync::OnceLock::new();
         self.origins.insert(name.clone(), origin);
         Ok(self.tools.insert(name, tool))
     }
@@ -159,6 +171,24 @@ impl Registry {
     /// What a trace's first record carries: the set's name and fingerprint, and each tool's
     /// name and origin (no signatures: the fingerprint covers them).
     pub fn provenance(&self) -> serde_json::Value {
+        self.with_summary(|s| s.provenance.clone())
+    }
+
+    /// A short hash of [`Registry::manifest`] (BLAKE3, 16 hex digits).
+    pub fn fingerprint(&self) -> String {
+        self.with_summary(|s| s.fingerprint.clone())
+    }
+
+    fn with_summary<R>(&self, f: impl FnOnce(&Summary) -> R) -> R {
+        match self.summary.get() {
+            Some(s) if s.set_name == self.set_name => f(s),
+            Some(_) => f(&self.compute_summary()),
+            None => f(self.summary.get_or_init(|| self.compute_summary())),
+        }
+    }
+
+    fn compute_summary(&self) -> Summary {
+        let fingerprint = blake3::hash(self.manifest().to_string().as_bytes()).to_hex()[..16].to_string();
         let tools: Vec<serde_json::Value> = self
             .origins
             .iter()
@@ -168,13 +198,8 @@ impl Registry {
                 v
             })
             .collect();
-        serde_json::json!({"set": self.set_name, "fingerprint": self.fingerprint(), "tools": tools})
-    }
-
-    /// A short hash of [`Registry::manifest`] (BLAKE3, 16 hex digits).
-    pub fn fingerprint(&self) -> String {
-        let h = blake3::hash(self.manifest().to_string().as_bytes());
-        h.to_hex()[..16].to_string()
+        let provenance = serde_json::json!({"set": self.set_name, "fingerprint": fingerprint, "tools": tools});
+        Summary { set_name: self.set_name.clone(), fingerprint, provenance }
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
