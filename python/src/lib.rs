@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use serde_json::json;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pyo3::create_exception!(_dwim, DwimError, PyException, "A request dwim refused (bad tool options, an unreadable image, a bad input name): `.code` (e.g. \"E505\"), `.message`, `.help`, `.diagnostic` (its JSON).");
 
@@ -73,11 +73,31 @@ impl Opts {
 }
 
 /// Build the tool set with the GIL released (plugins compile, models load); warnings as text.
-fn build(py: Python<'_>, opts: &Opts) -> PyResult<(Registry, Vec<String>, Limits)> {
+///
+/// A set made only of a base and the default native models (no plugins, native folder, remote
+/// tools or `llm`: nothing the user may be editing) is built once per process and shared by the
+/// sessions that ask for it, so a new session does not rebuild it (its fingerprint alone costs
+/// hundreds of microseconds) and native models load once.
+fn build(py: Python<'_>, opts: &Opts) -> PyResult<(Arc<Registry>, Vec<String>, Limits)> {
     let limits = opts.limits();
     let toolset = opts.toolset().map_err(|d| error(&d))?;
+    let shareable = opts.plugins.is_empty() && opts.native.is_none() && opts.remote.is_empty() && opts.llm.is_none();
+    let key = format!("{}|{:?}|{}|{:?}|{}|{}|{}", opts.tools, opts.native_tools, opts.default_native, opts.overrides, opts.device, opts.dtype, opts.strict);
+    static SHARED: Mutex<Vec<(String, Arc<Registry>, Vec<String>)>> = Mutex::new(Vec::new());
+    if shareable {
+        if let Some((_, r, w)) = SHARED.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(k, _, _)| *k == key) {
+            return Ok((r.clone(), w.clone(), limits));
+        }
+    }
     let set = py.allow_threads(|| dwim::toolset::build(&toolset, &limits)).map_err(|d| error(&d))?;
-    Ok((set.registry, set.warnings, limits))
+    let registry = Arc::new(set.registry);
+    if shareable {
+        let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if shared.len() < 16 {
+            shared.push((key, registry.clone(), set.warnings.clone()));
+        }
+    }
+    Ok((registry, set.warnings, limits))
 }
 
 /// An input image from the Python layer: `("path", os.fsencode(path))`, `("bytes", PNG/JPEG)`
@@ -124,7 +144,7 @@ type Conv<'r> = Conversation<'r>;
 self_cell::self_cell!(
     /// A registry and the conversation (a session) that borrows it, owned together.
     struct Owned {
-        owner: Registry,
+        owner: Arc<Registry>,
         #[covariant]
         dependent: Conv,
     }
