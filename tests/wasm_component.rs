@@ -257,3 +257,68 @@ fn the_cli_lists_both_kinds_and_runs_a_component() {
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["answer"], "2 cats", "{out}");
 }
+
+mod garbage {
+    //! What a component sends back is rebuilt and checked without trusting it: each malformed
+    //! tree is E407, never a panic or an expansion.
+    use dwim::diag::Code;
+    use dwim::tools::wasm::abi::OutputLimits;
+    use dwim::tools::wasm::component::wit::{Bbox, Field, Image, Node, Region, Values};
+    use dwim::tools::wasm::component_values::decode;
+    use dwim::Limits;
+
+    fn lim() -> OutputLimits {
+        OutputLimits::from_limits(&Limits::default())
+    }
+
+    fn refused(v: Values, want: &str) {
+        let d = decode(v, &[], &lim()).err().unwrap_or_else(|| panic!("accepted; wanted: {want}"));
+        assert_eq!(d.code, Code::E407, "{d}");
+        assert!(d.message.contains(want), "{d} (wanted: {want})");
+    }
+
+    fn values(nodes: Vec<Node>, roots: Vec<u32>) -> Values {
+        Values { images: vec![], nodes, roots }
+    }
+
+    #[test]
+    fn a_well_formed_tree_is_rebuilt() {
+        let v = values(vec![Node::Number(1.0), Node::Text("a".into()), Node::List(vec![0, 1]), Node::Record(vec![Field { key: "k".into(), value: 2 }])], vec![3]);
+        let out = decode(v, &[], &lim()).expect("valid");
+        assert_eq!(out[0].to_json(), serde_json::json!({"k": [1.0, "a"]}));
+    }
+
+    #[test]
+    fn cycles_sharing_and_dangling_indices_are_refused() {
+        refused(values(vec![Node::List(vec![0])], vec![0]), "children must come before their parent");
+        refused(values(vec![Node::List(vec![1]), Node::None], vec![0]), "children must come before their parent");
+        refused(values(vec![Node::None, Node::List(vec![0, 0])], vec![1]), "node 0 is used twice");
+        refused(values(vec![Node::None, Node::List(vec![0])], vec![1, 0]), "root 0 is also used elsewhere");
+        refused(values(vec![Node::None], vec![7]), "root 7 names no node");
+        refused(values(vec![Node::Image(0)], vec![0]), "image index 0 out of range");
+    }
+
+    #[test]
+    fn bad_numbers_images_and_records_are_refused() {
+        refused(values(vec![Node::Number(f64::NAN)], vec![0]), "NaN");
+        let region = Region { image: 0, bbox: Bbox { x0: 0.0, y0: 0.0, x1: f64::INFINITY, y1: 1.0 }, label: None, score: None };
+        let img = Image { width: 2, height: 2, pixels: vec![0; 12] };
+        refused(Values { images: vec![img.clone()], nodes: vec![Node::Region(region)], roots: vec![0] }, "NaN or infinite");
+        refused(Values { images: vec![Image { pixels: vec![0; 11], ..img.clone() }], nodes: vec![Node::Image(0)], roots: vec![0] }, "needs 12 bytes");
+        refused(Values { images: vec![Image { width: 0, height: 5, pixels: vec![] }], nodes: vec![], roots: vec![] }, "has no pixels");
+        refused(Values { images: vec![Image { width: 1 << 16, height: 1 << 16, pixels: vec![] }], nodes: vec![], roots: vec![] }, "pixels; the limit is");
+        let dup = vec![Node::None, Node::None, Node::Record(vec![Field { key: "a".into(), value: 0 }, Field { key: "a".into(), value: 1 }])];
+        refused(values(dup, vec![2]), "appears twice");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_recursion() {
+        // A million nested lists: refused by the depth check, built bottom-up (no host recursion).
+        let n = 1_000_000u32;
+        let mut nodes = vec![Node::None];
+        nodes.extend((0..n).map(|i| Node::List(vec![i])));
+        let d = decode(values(nodes, vec![n]), &[], &lim()).err().expect("too deep");
+        assert_eq!(d.code, Code::E407, "{d}");
+        assert!(d.message.contains("nested deeper") || d.message.contains("values; the limit"), "{d}");
+    }
+}
