@@ -7,6 +7,8 @@
 //!
 //! Run: `cargo bench --bench wasm` (plugins from tools-wasm/dist, or `$DWIM_TEST_PLUGINS`).
 
+extern crate alloc;
+
 #[path = "../tools-wasm/plugins/find_color/src/algo.rs"]
 mod algo;
 
@@ -118,6 +120,11 @@ fn main() {
         ms(wasm),
         wasm.as_secs_f64() / native.as_secs_f64()
     );
+    let find_c = load_component("components/find_color.wasm");
+    let component = time(30, || {
+        find_c.call(&args, &mut ToolCtx::new(&mut ctx)).expect("find_color component");
+    });
+    println!("  the same, component find_color: {:.2} ms, ratio {:.2}x to native", ms(component), component.as_secs_f64() / native.as_secs_f64());
 }
 
 fn ms(d: Duration) -> f64 {

@@ -106,6 +106,34 @@ fn echo_returns_every_kind_of_value_as_its_core_twin() {
     }
 }
 
+#[test]
+fn find_color_finds_what_its_core_twin_finds_on_generated_scenes() {
+    let c = component(&components().join("find_color.wasm"));
+    let k = core(&dist().join("find_color.wasm"));
+    let mut found = 0;
+    for seed in 0..6 {
+        let (rgb, _) = dwim::world::demo::demo_scene(seed);
+        let img = dwim::value::Image::from_rgb(rgb);
+        let part = Region::new(img.clone(), BBox { x0: 10.5, y0: 20.0, x1: 200.0, y1: 150.7 });
+        for color in ["red", "blue", "green", "yellow", "gray", "purple"] {
+            for visual in [Value::Image(img.clone()), Value::Region(part.clone())] {
+                let args = vec![visual, text(color), Value::Number(20.0)];
+                let a = call_tool(c.as_ref(), args.clone(), Limits::default()).expect("component");
+                let b = call_tool(k.as_ref(), args, Limits::default()).expect("core");
+                assert_eq!(a.to_json(), b.to_json(), "seed {seed}, {color}");
+                found += a.to_json().as_array().map_or(0, Vec::len);
+            }
+        }
+    }
+    assert!(found > 10, "the scenes have blobs to find ({found})");
+    let (rgb, _) = dwim::world::demo::demo_scene(1);
+    let args = vec![Value::Image(dwim::value::Image::from_rgb(rgb)), text("mauve"), Value::Number(20.0)];
+    let a = call_tool(c.as_ref(), args.clone(), Limits::default()).expect_err("unknown colour");
+    let b = call_tool(k.as_ref(), args, Limits::default()).expect_err("unknown colour");
+    assert_eq!((a.code, &a.message), (b.code, &b.message));
+    assert_eq!(a.code, Code::E401);
+}
+
 /// `hostile(mode)` fails with `code` twice (the tool is not left broken), then answers.
 fn hostile_fails(mode: &str, code: Code, limits: Limits) -> String {
     let tool = component(&components().join("test/hostile.wasm"));

@@ -29,7 +29,7 @@ test_plugins="echo hostile"
 # a subdirectory too, so that `--plugins DIST` does not load them next to the native ones.
 perception_plugins="detect color shape read_text vqa"
 # Components go to dist/components (their tool names are their core twins'); test ones below it.
-component_plugins="normalize_answer"
+component_plugins="normalize_answer find_color"
 component_test_plugins="echo hostile uses_wasi"
 
 cd "$here"

@@ -39,7 +39,7 @@ pub mod bindings {
 pub use args::Args;
 pub use codec::run;
 pub use signature::{param, signature};
-pub use value::{BBox, Image, Region, Value};
+pub use value::{floor, BBox, Image, Region, Value};
 
 /// What a `no_std` tool crate needs in scope: `use dwim_component_sdk::prelude::*;`.
 pub mod prelude {
