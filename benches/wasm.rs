@@ -1,15 +1,19 @@
 //! WASM plugin costs, measured in one run and printed as ratios (nothing is asserted):
 //! - a trivial call (`echo(1)`: fresh store + instance, encode, call, decode), goal ≤ 20 µs median;
 //! - a compute-heavy call (`find_color` over a scene) against the same Rust code compiled natively,
-//!   goal ≤ 3×.
+//!   goal ≤ 3×;
+//! - the same trivial call to the component twin of `echo` (`dwim:tool@0.1.0`), goal ≤ 20 µs, and
+//!   a component's load (compile, then from the disk cache).
 //!
 //! Run: `cargo bench --bench wasm` (plugins from tools-wasm/dist, or `$DWIM_TEST_PLUGINS`).
+
+extern crate alloc;
 
 #[path = "../tools-wasm/plugins/find_color/src/algo.rs"]
 mod algo;
 
 use dwim::diag::{Code, Diagnostic};
-use dwim::tools::wasm::{LoadOptions, WasmTool};
+use dwim::tools::wasm::{load_plugin_within, LoadOptions, Plugin, WasmTool};
 use dwim::tools::{Applier, Args, Tool, ToolCtx};
 use dwim::value::{Image, Lambda};
 use dwim::{Limits, Value};
@@ -73,6 +77,29 @@ fn main() {
     });
     println!("  host overhead alone (1-page .wat plugin returning 42): median {:.1} µs", tiny.as_secs_f64() * 1e6);
 
+    let load_component = |name: &str| match load_plugin_within(&dist.join(name), &opts, &Limits::default()) {
+        Ok(Plugin::Component(c)) => c,
+        Ok(Plugin::Core(_)) => panic!("{name} is not a component"),
+        Err(d) => panic!("{d}"),
+    };
+    let t = Instant::now();
+    let _ = load_component("components/normalize_answer.wasm");
+    let cold = t.elapsed();
+    let t = Instant::now();
+    let _ = load_component("components/normalize_answer.wasm");
+    let warm = t.elapsed();
+    println!("load components/normalize_answer.wasm: compile {:.1} ms, from disk cache {:.2} ms", ms(cold), ms(warm));
+    let echo_c = load_component("components/test/echo.wasm");
+    let args = Args::new(vec!["value".into()], vec![Value::Number(1.0)]);
+    let trivial_c = time(5000, || {
+        echo_c.call(&args, &mut ToolCtx::new(&mut ctx)).expect("echo component");
+    });
+    println!(
+        "trivial call, component (echo 1): median {:.1} µs vs core ABI {:.1} µs  (goal ≤ 20 µs)",
+        trivial_c.as_secs_f64() * 1e6,
+        trivial.as_secs_f64() * 1e6
+    );
+
     let (rgb, _) = dwim::world::demo::demo_scene(1);
     let (w, h) = (rgb.width(), rgb.height());
     let img = Image::from_rgb(rgb);
@@ -93,6 +120,11 @@ fn main() {
         ms(wasm),
         wasm.as_secs_f64() / native.as_secs_f64()
     );
+    let find_c = load_component("components/find_color.wasm");
+    let component = time(30, || {
+        find_c.call(&args, &mut ToolCtx::new(&mut ctx)).expect("find_color component");
+    });
+    println!("  the same, component find_color: {:.2} ms, ratio {:.2}x to native", ms(component), component.as_secs_f64() / native.as_secs_f64());
 }
 
 fn ms(d: Duration) -> f64 {

@@ -117,14 +117,14 @@ fn base_set(base: Base) -> Result<Registry, Diagnostic> {
 
 #[cfg(feature = "wasm")]
 fn add_plugins(registry: &mut Registry, dirs: &[PathBuf], limits: &Limits, overrides: &Overrides, warnings: &mut Vec<String>) -> Result<(), Diagnostic> {
-    use crate::tools::wasm::{load_dir_within, LoadOptions};
+    use crate::tools::wasm::{load_plugins_within, LoadOptions};
     let opts = LoadOptions::default();
     for dir in dirs {
-        let (tools, problems) = load_dir_within(dir, &opts, limits);
+        let (plugins, problems) = load_plugins_within(dir, &opts, limits);
         warnings.extend(problems.iter().map(|d| format!("plugin skipped: {}", d.one_line(None))));
-        for t in tools {
-            let origin = Origin::new(ToolKind::Wasm, t.path().display().to_string()).with_hash(t.hash());
-            registry.add_from(t, origin, overrides)?;
+        for p in plugins {
+            let origin = Origin::new(p.kind(), p.path().display().to_string()).with_hash(p.hash());
+            registry.add_from(p.tool(), origin, overrides)?;
         }
     }
     Ok(())

@@ -8,6 +8,8 @@
 #
 # Rust plugins use rustup's wasm32-unknown-unknown target when installed, else Debian's rustc-web
 # with build-std (see docs/plugins.md). The C plugin needs clang (any recent version) and wasm-ld.
+# Component plugins (./components, world ./wit) need rustup's wasm32-wasip2 target; without it the
+# committed ones are copied (and, with --check, tested) and a warning says so.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -19,13 +21,16 @@ case "${1:-}" in
   "") ;;
   *) echo "usage: $0 [--out DIR | --check]" >&2; exit 2 ;;
 esac
-mkdir -p "$out/test" "$out/perception"
+mkdir -p "$out/test" "$out/perception" "$out/components/test"
 rust_plugins="find_color color_stats normalize_answer"
 # Test and benchmark plugins go to a subdirectory, which `--plugins DIST` does not load.
 test_plugins="echo hostile"
 # The benchmark's perception tools (wrapping ./perception), loaded by `--tools benchmark-wasm`;
 # a subdirectory too, so that `--plugins DIST` does not load them next to the native ones.
 perception_plugins="detect color shape read_text vqa"
+# Components go to dist/components (their tool names are their core twins'); test ones below it.
+component_plugins="normalize_answer find_color"
+component_test_plugins="echo hostile uses_wasi"
 
 cd "$here"
 # Remap source paths so that panic locations do not embed this checkout's absolute path, and link
@@ -70,11 +75,24 @@ else
   echo "clang and wasm-ld are needed for the C plugin (apt-get install clang-19 lld-19)" >&2
   exit 1
 fi
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+  # The SDK is no_std, so the components import nothing. Same flags as above (64 KiB stack).
+  (cd components && cargo build --release --target wasm32-wasip2)
+  for p in $component_plugins; do cp "components/target/wasm32-wasip2/release/$p.wasm" "$out/components/$p.wasm"; done
+  for p in $component_test_plugins; do cp "components/target/wasm32-wasip2/release/$p.wasm" "$out/components/test/$p.wasm"; done
+elif [ "$out" != "$here/dist" ]; then
+  echo "WARNING: the wasm32-wasip2 target is not installed: the component plugins were NOT rebuilt;" >&2
+  echo "WARNING:   copying (and testing) the committed ones. Run 'rustup target add wasm32-wasip2'." >&2
+  cp -r "$here/dist/components/." "$out/components/"
+else
+  echo "WARNING: the wasm32-wasip2 target is not installed: the component plugins were NOT rebuilt" >&2
+  echo "WARNING:   (rustup target add wasm32-wasip2); dist/components keeps the committed ones." >&2
+fi
 echo "built into $out:"; ls -lR "$out"
 
 if [ "$check" = 1 ]; then
   status=0
-  for f in "$out"/*.wasm "$out"/test/*.wasm "$out"/perception/*.wasm; do
+  for f in "$out"/*.wasm "$out"/test/*.wasm "$out"/perception/*.wasm "$out"/components/*.wasm "$out"/components/test/*.wasm; do
     rel=${f#"$out"/}
     if ! cmp -s "$f" "$here/dist/$rel"; then
       echo "note: $rel differs from the committed binary (toolchain differences are expected across machines)"
@@ -84,7 +102,7 @@ if [ "$check" = 1 ]; then
   # The host tests build with the caller's flags, not the guests': otherwise the whole release
   # tree would be compiled twice (once here, once by scripts/test.sh).
   if [ -n "$host_rustflags" ]; then export RUSTFLAGS="$host_rustflags"; else unset RUSTFLAGS; fi
-  DWIM_TEST_PLUGINS="$out" cargo test --release --test wasm_hostile --test wasm_roundtrip --test wasm_cli --test wasm_perception || status=1
+  DWIM_TEST_PLUGINS="$out" cargo test --release --test wasm_hostile --test wasm_roundtrip --test wasm_cli --test wasm_perception --test wasm_component || status=1
   rm -rf "$out"
   exit $status
 fi

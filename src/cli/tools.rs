@@ -49,6 +49,7 @@ fn kind(k: dwim::tools::ToolKind) -> &'static str {
     match k {
         dwim::tools::ToolKind::Builtin => "built-in",
         dwim::tools::ToolKind::Wasm => "plugin",
+        dwim::tools::ToolKind::WasmComponent => "component",
         dwim::tools::ToolKind::Native => "native",
         dwim::tools::ToolKind::Remote => "remote",
     }

@@ -42,6 +42,7 @@ impl Origin {
         match self.kind {
             ToolKind::Builtin => format!("built-in {}", self.source),
             ToolKind::Wasm => format!("plugin {}", self.source),
+            ToolKind::WasmComponent => format!("component plugin {}", self.source),
             ToolKind::Native => format!("native model {}", self.source),
             ToolKind::Remote => format!("remote {}", self.source),
         }

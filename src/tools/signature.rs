@@ -12,6 +12,8 @@ pub enum ToolKind {
     #[default]
     Builtin,
     Wasm,
+    /// A WebAssembly component of the `dwim:tool` world (`tools::wasm::component`).
+    WasmComponent,
     Native,
     /// Served over HTTP by a tool server (`tools::remote`).
     Remote,

@@ -4,6 +4,7 @@
 
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
+use wasmtime::component::Component;
 use wasmtime::{Engine, Module};
 
 /// Where compiled modules are kept by default: `$DWIM_CACHE_DIR`, else `$XDG_CACHE_HOME/dwim/wasm`,
@@ -50,18 +51,38 @@ pub fn compile(engine: &Engine, wasm: &[u8], dir: Option<&Path>) -> wasmtime::Re
     Ok(module)
 }
 
-fn load(engine: &Engine, path: &Path) -> Option<Module> {
+/// [`compile`] for a component (binary only); same keys, same checks.
+pub fn compile_component(engine: &Engine, wasm: &[u8], dir: Option<&Path>) -> wasmtime::Result<Component> {
+    let Some(dir) = dir else { return Component::new(engine, wasm) };
+    let path = dir.join(format!("{}.cwasm", key(engine, wasm)));
+    // SAFETY: as in `load`: a checksummed payload of `Component::serialize`, version-checked.
+    if let Some(c) = checked(&path).and_then(|p| unsafe { Component::deserialize(engine, p) }.ok()) {
+        return Ok(c);
+    }
+    let component = Component::new(engine, wasm)?;
+    if let Ok(bytes) = component.serialize() {
+        store(&path, &bytes);
+    }
+    Ok(component)
+}
+
+/// The payload of a cache file whose checksum matches.
+fn checked(path: &Path) -> Option<Vec<u8>> {
     if !std::fs::metadata(path).ok()?.is_file() {
         return None;
     }
-    let file = std::fs::read(path).ok()?;
-    let (sum, payload) = file.split_at_checked(32)?;
-    if blake3::hash(payload).as_bytes() != sum {
+    let mut file = std::fs::read(path).ok()?;
+    if file.len() < 32 || blake3::hash(&file[32..]).as_bytes() != &file[..32] {
         return None;
     }
+    Some(file.split_off(32))
+}
+
+fn load(engine: &Engine, path: &Path) -> Option<Module> {
+    let payload = checked(path)?;
     // SAFETY: the payload was produced by `Module::serialize` in this cache (its checksum
     // matches) and wasmtime checks that it was compiled for a compatible engine.
-    unsafe { Module::deserialize(engine, payload) }.ok()
+    unsafe { Module::deserialize(engine, &payload) }.ok()
 }
 
 fn store(path: &Path, bytes: &[u8]) {

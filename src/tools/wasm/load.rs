@@ -55,10 +55,19 @@ fn over(what: &str, n: u64, cap: u64) -> Diagnostic {
 
 /// Refuse a module over `limits.max_plugin_bytes` or any cap above, without compiling it (E410).
 pub fn check_module(bytes: &[u8], limits: &Limits) -> Result<(), Diagnostic> {
+    check_binary(bytes, limits, false)
+}
+
+/// [`check_module`] for a component: the caps hold for all the modules inside it together.
+pub fn check_component(bytes: &[u8], limits: &Limits) -> Result<(), Diagnostic> {
+    check_binary(bytes, limits, true)
+}
+
+fn check_binary(bytes: &[u8], limits: &Limits, component: bool) -> Result<(), Diagnostic> {
     if bytes.len() > limits.max_plugin_bytes {
         return Err(Diagnostic::new(Code::E410, format!("the module is {} bytes; a plugin may have at most {} bytes", bytes.len(), limits.max_plugin_bytes)));
     }
-    if !bytes.starts_with(b"\0asm") {
+    if !bytes.starts_with(b"\0asm") && !component {
         return check_text(bytes);
     }
     let invalid = |e: wasmparser::BinaryReaderError| Diagnostic::new(Code::E410, format!("not a valid WebAssembly module: {e}"));
@@ -66,7 +75,7 @@ pub fn check_module(bytes: &[u8], limits: &Limits) -> Result<(), Diagnostic> {
     let entries = |what: &str, n: u32| if u64::from(n) > MAX_ENTRIES { Err(over(what, n.into(), MAX_ENTRIES)) } else { Ok(()) };
     for payload in Parser::new(0).parse_all(bytes) {
         match payload.map_err(invalid)? {
-            Payload::Version { encoding: Encoding::Component, .. } => {
+            Payload::Version { encoding: Encoding::Component, .. } if !component => {
                 return Err(Diagnostic::new(Code::E410, "this is a WebAssembly component; a plugin must be a core module"));
             }
             Payload::TypeSection(s) => entries("types", s.count())?,
@@ -176,12 +185,22 @@ fn count_keyword(b: &[u8], word: &[u8]) -> u64 {
 
 /// Compile `bytes` (already checked) on a worker thread, waiting at most `limit` (E410).
 pub fn compile_within(engine: &'static Engine, bytes: &[u8], cache_dir: Option<&Path>, limit: Duration) -> Result<Module, Diagnostic> {
-    let (tx, rx) = std::sync::mpsc::channel();
     let (wasm, dir) = (bytes.to_vec(), cache_dir.map(Path::to_path_buf));
+    wait_for(limit, move || cache::compile(engine, &wasm, dir.as_deref()))
+}
+
+/// [`compile_within`] for a component.
+pub fn compile_component_within(engine: &'static Engine, bytes: &[u8], cache_dir: Option<&Path>, limit: Duration) -> Result<wasmtime::component::Component, Diagnostic> {
+    let (wasm, dir) = (bytes.to_vec(), cache_dir.map(Path::to_path_buf));
+    wait_for(limit, move || cache::compile_component(engine, &wasm, dir.as_deref()))
+}
+
+fn wait_for<T: Send + 'static>(limit: Duration, compile: impl FnOnce() -> wasmtime::Result<T> + Send + 'static) -> Result<T, Diagnostic> {
+    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("dwim-wasm-compile".into())
         .spawn(move || {
-            let _ = tx.send(cache::compile(engine, &wasm, dir.as_deref()));
+            let _ = tx.send(compile());
         })
         .map_err(|e| Diagnostic::new(Code::E410, format!("cannot start the compiler thread: {e}")))?;
     match rx.recv_timeout(limit) {

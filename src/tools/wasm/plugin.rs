@@ -125,7 +125,7 @@ impl WasmTool {
         Self::from_bytes(path, bytes, manifest, opts, &Limits::default()).map_err(|d| Diagnostic { message: format!("{name}: {}", d.message), ..d })
     }
 
-    fn from_bytes(path: &Path, bytes: &[u8], manifest: Manifest, opts: &LoadOptions, limits: &Limits) -> Result<WasmTool, Diagnostic> {
+    pub(crate) fn from_bytes(path: &Path, bytes: &[u8], manifest: Manifest, opts: &LoadOptions, limits: &Limits) -> Result<WasmTool, Diagnostic> {
         let engine = engine()?;
         check_module(bytes, limits)?;
         let module = compile_within(engine, bytes, opts.cache_dir.as_deref(), limits.plugin_compile)?;

@@ -43,3 +43,6 @@ tool! {
     result: "record",
     run: color_stats,
 }
+
+// palette.rs takes ToString from `alloc` (it is shared with a no_std component).
+extern crate alloc;

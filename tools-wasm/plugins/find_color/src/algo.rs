@@ -97,3 +97,8 @@ pub fn find_blobs(px: &[u8], w: u32, bounds: (u32, u32, u32, u32), want: usize, 
     }
     blobs
 }
+
+// `alloc`, not `std`, and last so that no line moves (panic locations stay, and so do the
+// committed binaries): the component twin (`tools-wasm/components/find_color`) is `no_std`.
+use alloc::vec;
+use alloc::vec::Vec;

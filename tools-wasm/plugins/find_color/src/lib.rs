@@ -38,3 +38,6 @@ tool! {
     result: "list[region]",
     run: find_color,
 }
+
+// algo.rs takes Vec from `alloc` (it is shared with a no_std component).
+extern crate alloc;

@@ -40,3 +40,6 @@ pub fn index_of(name: &str) -> Option<usize> {
     let name = if name == "grey" { "gray".to_string() } else { name };
     PALETTE.iter().position(|(n, _)| *n == name)
 }
+
+// Last, for the same reason as in algo.rs.
+use alloc::string::ToString;
