@@ -4,7 +4,8 @@
 //!
 //! Requests: `{"op": "step", "text": …}`, `{"op": "check", "text": …}`, `{"op": "tools"}`,
 //! `{"op": "trace"}`. Replies: `{"ok": bool, "op": …}` plus, for `step`, the step records
-//! (`dwim.trace/1`) and the answer when given; for a rejected step or a failed check, the
+//! (`dwim.trace/1`, without the first record's `tool_set`, which `tools` and `trace` give) and the
+//! answer when given; for a rejected step or a failed check, the
 //! diagnostics as `dwim check --format json` gives them; `tools`: signatures and the prompt
 //! text; `trace`: every record so far. The number of steps and checks is bounded (E301).
 
@@ -70,8 +71,12 @@ impl<'r> Conversation<'r> {
                 Err(d) => return error_reply(Some(op), d),
             };
             let fed = session.feed(&text);
-            let new = session.take_records();
+            let mut new = session.take_records();
             records.extend(new.iter().cloned());
+            // A step's reply is what a model reads: the tool set stays in `tools` and `trace`.
+            for r in &mut new {
+                r.tool_set = None;
+            }
             let answer = session.answer().map(|v| v.to_json_bounded(session.limits().trace_value_nodes));
             match fed {
                 Ok(outcomes) => {

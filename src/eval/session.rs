@@ -316,7 +316,7 @@ impl<'r> Session<'r> {
     fn emit(&mut self, rec: &TraceRecord) {
         let first;
         let rec = if self.records == 0 {
-            first = TraceRecord { tool_set: Some(self.interp.registry.provenance()), ..rec.clone() };
+            first = TraceRecord { tool_set: Some(self.interp.registry.provenance_shared()), ..rec.clone() };
             &first
         } else {
             rec

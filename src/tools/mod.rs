@@ -109,7 +109,7 @@ pub struct Registry {
 struct Summary {
     set_name: String,
     fingerprint: String,
-    provenance: serde_json::Value,
+    provenance: Arc<serde_json::Value>,
 }
 
 impl Registry {
@@ -171,6 +171,11 @@ impl Registry {
     /// What a trace's first record carries: the set's name and fingerprint, and each tool's
     /// name and origin (no signatures: the fingerprint covers them).
     pub fn provenance(&self) -> serde_json::Value {
+        self.with_summary(|s| (*s.provenance).clone())
+    }
+
+    /// [`Registry::provenance`], shared (what each run's first trace record holds).
+    pub fn provenance_shared(&self) -> Arc<serde_json::Value> {
         self.with_summary(|s| s.provenance.clone())
     }
 
@@ -199,7 +204,7 @@ impl Registry {
             })
             .collect();
         let provenance = serde_json::json!({"set": self.set_name, "fingerprint": fingerprint, "tools": tools});
-        Summary { set_name: self.set_name.clone(), fingerprint, provenance }
+        Summary { set_name: self.set_name.clone(), fingerprint, provenance: Arc::new(provenance) }
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {

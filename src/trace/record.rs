@@ -68,9 +68,9 @@ pub struct TraceRecord {
     pub flag: Option<Flag>,
     /// On a run's first record only: the tool set it ran with (`set`, `fingerprint`, and each
     /// tool's `name`, `kind`, `source`, plugin `hash`), so a run can be reproduced and a run with
-    /// a different tool set told apart.
+    /// a different tool set told apart. Shared with the registry (computed once per tool set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tool_set: Option<serde_json::Value>,
+    pub tool_set: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 /// κ: was this step an effective action, and if not, why.
