@@ -195,7 +195,7 @@ class Session:
     def step(self, text: str) -> StepResult:
         """Parse, check and run ``text`` (one step, or several lines). A step that does not parse or
         check runs nothing and leaves the session as it was (``kind == "rejected"``)."""
-        return StepResult.from_json(json.loads(self._inner.step(text)))
+        return StepResult.from_json(self._inner.step(text))
 
     def run(self, program: str) -> StepResult:
         """Run a whole program in this session: checked as a whole first, then step by step,
@@ -204,7 +204,7 @@ class Session:
 
     def check(self, text: str) -> CheckResult:
         """Would ``text`` be accepted as the next step? Runs nothing and records nothing."""
-        return CheckResult.from_json(json.loads(self._inner.check(text)))
+        return CheckResult.from_json(self._inner.check(text))
 
     @property
     def answer(self) -> Any:
@@ -218,7 +218,7 @@ class Session:
 
     def trace(self) -> List[Dict[str, Any]]:
         """Every ``dwim.trace/1`` record so far, rejected steps included; the first carries the tool set."""
-        return json.loads(self._inner.trace())["records"]
+        return self._inner.trace()["records"]
 
     def tools(self) -> ToolSet:
         """This session's tool set."""

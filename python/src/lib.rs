@@ -1,6 +1,6 @@
 //! `dwim._dwim`: the extension module under the Python package. It converts Python values to
-//! dwim's, releases the GIL while parsing, checking, tools and steps run, and hands results back as
-//! the JSON `dwim session` prints (the Python layer, `python/dwim/__init__.py`, makes objects of
+//! dwim's, releases the GIL while parsing, checking, tools and steps run, and hands session replies
+//! back as the objects `json.loads` gives for the JSON `dwim session` prints (the Python layer, `python/dwim/__init__.py`, makes objects of
 //! it). Every behaviour is the library's ([`dwim::conversation`], [`dwim::toolset`]).
 
 use dwim::check::{check_program_capped, input_scope_for};
@@ -156,10 +156,42 @@ struct State {
 }
 
 impl State {
-    /// One request of the conversation: the reply `dwim session` gives, as JSON text.
-    fn request(&mut self, req: serde_json::Value) -> String {
-        self.owned.with_dependent_mut(|_, c| c.request(&req)).to_string()
+    /// One request of the conversation: the reply `dwim session` gives.
+    fn request(&mut self, req: serde_json::Value) -> serde_json::Value {
+        self.owned.with_dependent_mut(|_, c| c.request(&req))
     }
+}
+
+/// A JSON value as the Python objects `json.loads` would give for its text (without the text:
+/// a step's reply is built once, not printed and parsed again). Replies are bounded by the
+/// session's limits; nesting past 256 falls back to the JSON text of that part.
+fn to_py<'py>(py: Python<'py>, v: &serde_json::Value, depth: usize) -> PyResult<Bound<'py, PyAny>> {
+    use pyo3::types::{PyDict, PyList, PyString};
+    use serde_json::Value as J;
+    Ok(match v {
+        J::Null => py.None().into_bound(py),
+        J::Bool(b) => pyo3::types::PyBool::new(py, *b).to_owned().into_any(),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => i.into_pyobject(py)?.into_any(),
+            None => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+        J::String(t) => PyString::new(py, t).into_any(),
+        _ if depth > 256 => PyString::new(py, &v.to_string()).into_any(),
+        J::Array(a) => {
+            let l = PyList::empty(py);
+            for x in a {
+                l.append(to_py(py, x, depth + 1)?)?;
+            }
+            l.into_any()
+        }
+        J::Object(o) => {
+            let d = PyDict::new(py);
+            for (k, x) in o {
+                d.set_item(k, to_py(py, x, depth + 1)?)?;
+            }
+            d.into_any()
+        }
+    })
 }
 
 /// One conversation: inputs bound, then steps fed one at a time, each run once.
@@ -209,13 +241,15 @@ impl NativeSession {
     }
 
     /// Feed one step (or several lines); the `dwim session` step reply as JSON.
-    fn step(&self, py: Python<'_>, text: String) -> String {
-        self.with(py, |st| st.request(json!({"op": "step", "text": text})))
+    fn step<'py>(&self, py: Python<'py>, text: String) -> PyResult<Bound<'py, PyAny>> {
+        let reply = self.with(py, |st| st.request(json!({"op": "step", "text": text})));
+        to_py(py, &reply, 0)
     }
 
     /// Would `text` be accepted as the next step? Runs nothing; the `check` reply as JSON.
-    fn check(&self, py: Python<'_>, text: String) -> String {
-        self.with(py, |st| st.request(json!({"op": "check", "text": text})))
+    fn check<'py>(&self, py: Python<'py>, text: String) -> PyResult<Bound<'py, PyAny>> {
+        let reply = self.with(py, |st| st.request(json!({"op": "check", "text": text})));
+        to_py(py, &reply, 0)
     }
 
     /// The answer as JSON, or `None` before one was given.
@@ -227,8 +261,9 @@ impl NativeSession {
     }
 
     /// Every `dwim.trace/1` record so far, as the `trace` reply (JSON).
-    fn trace(&self, py: Python<'_>) -> String {
-        self.with(py, |st| st.request(json!({"op": "trace"})))
+    fn trace<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let reply = self.with(py, |st| st.request(json!({"op": "trace"})));
+        to_py(py, &reply, 0)
     }
 
     /// The session's tool set: signatures and prompt text (JSON).
