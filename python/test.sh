@@ -1,19 +1,9 @@
 #!/usr/bin/env bash
-# The Python package: a fresh virtual environment under target/, the abi3 wheel built by maturin
-# into the shared target/ (release profile, the one `cargo test --release` uses), installed there,
-# then the pytest tests against the installed wheel (not the source folder).
+# The Python package's tests: python/build.sh (a fresh virtual environment under target/, the abi3
+# wheel built into the shared target/ and installed there), then the pytest tests against the
+# installed wheel (not the source folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/py-venv
-rm -rf "$venv" target/wheels/dwim-*.whl
-# Debian's python3 needs python3-venv for `-m venv`; fall back to virtualenv from PyPI.
-if ! python3 -m venv "$venv" 2>/dev/null; then
-  rm -rf "$venv"
-  python3 -m pip install --quiet --user virtualenv 2>/dev/null || python3 -m pip install --quiet --break-system-packages virtualenv
-  python3 -m virtualenv --quiet "$venv"
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check "maturin>=1.16,<2" pytest numpy pillow
-"$venv/bin/maturin" build --release --quiet --manifest-path python/Cargo.toml --interpreter "$venv/bin/python" --out target/wheels
-"$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps target/wheels/dwim-*.whl
+./python/build.sh
 cd python/tests
-exec "../../$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
+exec ../../target/py-venv/bin/python -m pytest -q -p no:cacheprovider "$@"

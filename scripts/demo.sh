@@ -20,4 +20,10 @@ $dwim mask --traces "$out/collect-dw" --mode im --context packed --tokenizer new
 $dwim train --data "$out/data/im.jsonl" --tokenizer "$out/data/tokenizer.json" --model small \
   --steps 300 --batch 8 --lr 5e-3 --max-seq 512 --out "$out/policy"
 $dwim eval --policy "$out/policy" --data "$out/bench" --split test --limit 100
+echo; echo "== the Python package (a wheel, installed in target/py-venv)"
+if ./python/build.sh; then
+  target/py-venv/bin/python -c "import dwim; s = dwim.Session(tools='benchmark'); print('from Python:', s.step('answer 6 * 7').answer)"
+else
+  echo "warning: the Python package was not built (python3 with pip and venv is needed; see README)"
+fi
 echo "demo output in $out/ (HTML rationale: dwim report $out/run.jsonl --html $out/run.html --image $out/scene.png)"
