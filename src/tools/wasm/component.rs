@@ -5,6 +5,7 @@
 //! refused at load (E410, naming the import).
 
 use super::abi::OutputLimits;
+use super::call::{checked_result, within_run};
 use super::component_values::{byte_size, decode, default_json, encode_args, type_of};
 use super::engine::{deadline_ticks, engine, MEMORY_CAP};
 use super::errors::call_error;
@@ -152,20 +153,13 @@ impl Tool for ComponentTool {
 
     fn call(&self, args: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
         let limits = ctx.limits().clone();
-        let mut lim = self.call_limits(&limits);
-        let per_call = lim.deadline;
-        lim.deadline = ctx.call_deadline(per_call);
-        let wall_bound = lim.deadline < per_call;
-        ctx.charge(args.values.iter().map(|v| v.size().nodes).fold(0, u64::saturating_add))?;
-        let (input, images) = encode_args(&args.values)?;
-        let (out, fuel) = self.invoke_metered(&input, lim);
-        ctx.add_fuel(fuel);
-        let out = out.map_err(|d| {
-            if wall_bound && d.code == Code::E404 {
-                Diagnostic::new(Code::E306, format!("the run reached its {:?} wall limit inside plugin `{}`", limits.max_wall, self.sig.name))
-            } else {
-                d
+        let lim = self.call_limits(&limits);
+        let (out, images) = within_run(ctx, &self.sig.name, lim, args, |lim| match encode_args(&args.values) {
+            Ok((input, images)) => {
+                let (out, fuel) = self.invoke_metered(&input, lim);
+                (out.map(|o| (o, images)), fuel)
             }
+            Err(d) => (Err(d), 0),
         })?;
         let values = match out {
             Err(e) => {
@@ -186,14 +180,6 @@ impl Tool for ComponentTool {
             return Err(Diagnostic::new(Code::E407, format!("the component returned {} values; a call returns exactly one", values.roots.len())));
         }
         let v = decode(values, &images, &OutputLimits::from_limits(&limits))?.remove(0);
-        v.size().check(&limits).map_err(|d| Diagnostic::new(Code::E407, format!("the plugin returned a value over the limits: {}", d.message)))?;
-        let want = match self.sig.result_like {
-            Some(i) => args.get(i).type_of(),
-            None => self.sig.result.clone(),
-        };
-        if !want.accepts(&v.type_of()) {
-            return Err(Diagnostic::new(Code::E407, format!("returned {}, but its signature promises {want}", v.type_of())));
-        }
-        Ok(v)
+        checked_result(v, &self.sig, args, &limits)
     }
 }

@@ -19,6 +19,7 @@
 
 pub mod abi;
 pub mod cache;
+mod call;
 pub mod component;
 pub mod component_values;
 pub mod engine;

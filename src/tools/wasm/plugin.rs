@@ -3,6 +3,7 @@
 //! the next one.
 
 use super::abi::{decode_output, encode_args, Output, OutputLimits};
+use super::call::{checked_result, within_run};
 use super::engine::{deadline_ticks, engine, MEMORY_CAP};
 use super::load::{check_module, compile_within, read_bounded};
 use super::errors::call_error;
@@ -252,22 +253,12 @@ impl Tool for WasmTool {
 
     fn call(&self, args: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
         let limits = ctx.limits().clone();
-        let mut lim = self.call_limits(&limits);
-        // The call never outlives the run: its deadline is the nearer of its own and the wall limit's.
-        let per_call = lim.deadline;
-        lim.deadline = ctx.call_deadline(per_call);
-        let wall_bound = lim.deadline < per_call;
-        // Encoding copies every argument out: count it as the work it is.
-        ctx.charge(args.values.iter().map(|v| v.size().nodes).fold(0, u64::saturating_add))?;
-        let (input, images) = encode_args(&args.values)?;
-        let (out, fuel) = self.invoke_metered(Some(&input), lim);
-        ctx.add_fuel(fuel);
-        let out = out.map_err(|d| {
-            if wall_bound && d.code == Code::E404 {
-                Diagnostic::new(Code::E306, format!("the run reached its {:?} wall limit inside plugin `{}`", limits.max_wall, self.sig.name))
-            } else {
-                d
+        let (out, images) = within_run(ctx, &self.sig.name, self.call_limits(&limits), args, |lim| match encode_args(&args.values) {
+            Ok((input, images)) => {
+                let (out, fuel) = self.invoke_metered(Some(&input), lim);
+                (out.map(|o| (o, images)), fuel)
             }
+            Err(d) => (Err(d), 0),
         })?;
         match decode_output(&out, &images, &OutputLimits::from_limits(&limits))? {
             // A message that starts with "E402 " says the input was bad; anything else is E401.
@@ -275,17 +266,7 @@ impl Tool for WasmTool {
                 Some(rest) => Diagnostic::new(Code::E402, rest.to_string()),
                 None => Diagnostic::new(Code::E401, msg),
             }),
-            Output::Ok(v) => {
-                v.size().check(&limits).map_err(|d| Diagnostic::new(Code::E407, format!("the plugin returned a value over the limits: {}", d.message)))?;
-                let want = match self.sig.result_like {
-                    Some(i) => args.get(i).type_of(),
-                    None => self.sig.result.clone(),
-                };
-                if !want.accepts(&v.type_of()) {
-                    return Err(Diagnostic::new(Code::E407, format!("returned {}, but its signature promises {want}", v.type_of())));
-                }
-                Ok(v)
-            }
+            Output::Ok(v) => checked_result(v, &self.sig, args, &limits),
         }
     }
 }
