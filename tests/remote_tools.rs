@@ -4,51 +4,25 @@
 
 #[path = "common/skip.rs"]
 mod skip_log;
+#[path = "common/tool_server.rs"]
+mod tool_server;
+use tool_server::python_server;
 use dwim::tools::remote::{load_manifest, LlmQuery};
 use dwim::{Code, Limits, Registry, Session, Value};
 use skip_log::skip;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-struct Server(Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn dwim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dwim")).args(args).output().unwrap()
 }
 
-/// The reference server with the example tools on a free port; its manifest file once it serves.
-fn python_server(dir: &Path) -> (Server, PathBuf) {
-    let manifest = dir.join("tools.json");
-    let child = Command::new("python3")
-        .arg(root().join("tools-remote/python/dwim_tool_server.py"))
-        .arg(root().join("tools-remote/python/example_tools.py"))
-        .args(["--port", "0", "--manifest", manifest.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 is on PATH");
-    let server = Server(child);
-    let t0 = Instant::now();
-    while !manifest.is_file() {
-        assert!(t0.elapsed() < Duration::from_secs(20), "the Python tool server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (server, manifest)
-}
 
 /// A 2×2 PNG: three black pixels and one white one at (1, 0).
 fn test_png(dir: &Path) -> PathBuf {

@@ -7,44 +7,21 @@
 
 #[path = "common/skip.rs"]
 mod skip_log;
+#[path = "common/tool_server.rs"]
+mod tool_server;
+use tool_server::python_server;
 #[path = "common/chat.rs"]
 mod chat;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-struct Server(Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The reference tool server with the example tools; its manifest once it serves.
-fn python_server(dir: &Path) -> (Server, PathBuf) {
-    let manifest = dir.join("tools.json");
-    let child = Command::new("python3")
-        .arg(root().join("tools-remote/python/dwim_tool_server.py"))
-        .arg(root().join("tools-remote/python/example_tools.py"))
-        .args(["--port", "0", "--manifest", manifest.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 is on PATH");
-    let server = Server(child);
-    let t0 = Instant::now();
-    while !manifest.is_file() {
-        assert!(t0.elapsed() < Duration::from_secs(20), "the Python tool server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (server, manifest)
-}
 
 /// The real MiniLM weights folder's parent, when fetched (else the native part is skipped, out loud).
 fn models() -> Option<PathBuf> {
