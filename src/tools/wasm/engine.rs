@@ -38,7 +38,8 @@ fn config(pooling: bool) -> Config {
             .max_tables_per_module(1)
             .table_elements(crate::tools::wasm::limiter::MAX_TABLE_ELEMENTS)
             .max_memory_size(MEMORY_CAP)
-            .linear_memory_keep_resident(KEEP_RESIDENT);
+            .linear_memory_keep_resident(KEEP_RESIDENT)
+            .pagemap_scan(wasmtime::Enabled::Auto);
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(p));
     }
     c

@@ -16,8 +16,14 @@
 //! }
 //! ```
 //! Build with `cargo build --release --target wasm32-unknown-unknown` and a `cdylib` crate type.
-//! Each call runs in a fresh instance: allocations need not be freed. A panic aborts the call and
+//! Each call runs in a fresh instance: allocations need not be freed (the SDK installs a bump
+//! allocator, `dwim-sdk-alloc`, that never grows memory for a small call). A panic aborts the call and
 //! its message reaches the host (error E406).
+
+/// One call, one instance: a bump allocator (see `dwim-sdk-alloc`).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: dwim_sdk_alloc::Bump = dwim_sdk_alloc::Bump::new();
 
 mod args;
 mod codec;
