@@ -109,8 +109,8 @@ fn heap_base() -> usize {
     extern "C" {
         static __heap_base: u8;
     }
-    // SAFETY: the linker defines `__heap_base`; only its address is taken.
-    unsafe { core::ptr::addr_of!(__heap_base) as usize }
+    // The linker defines `__heap_base`; only its address is taken.
+    core::ptr::addr_of!(__heap_base) as usize
 }
 #[cfg(target_arch = "wasm32")]
 fn memory_bytes() -> usize {
