@@ -88,6 +88,7 @@ pub struct ToolSet {
 /// exist is E505; a plugin that fails to load is a warning and skipped; a name two sources claim
 /// is E506 unless `opts.overrides` names it; bad device or precision is E505.
 pub fn build(opts: &ToolSetOptions, limits: &Limits) -> Result<ToolSet, Diagnostic> {
+    check_device(opts)?;
     for dir in &opts.plugins {
         if !dir.is_dir() {
             let why = if dir.exists() { "is not a directory" } else { "does not exist" };
@@ -151,6 +152,24 @@ fn add_remote(registry: &mut Registry, sources: &[PathBuf], llm: Option<&str>, l
     }
     if !sources.is_empty() || llm.is_some() {
         registry.set_name = format!("{}+remote", registry.set_name);
+    }
+    Ok(())
+}
+
+/// `--device` and `--dtype` are checked whether or not a native tool loads (E505): a device this
+/// build cannot use is refused at once, never a silent run on the CPU.
+fn check_device(opts: &ToolSetOptions) -> Result<(), Diagnostic> {
+    #[cfg(feature = "native")]
+    {
+        let (device, _) = device_and_precision(opts)?;
+        if matches!(device, crate::tools::native::DeviceChoice::Cuda(_)) && !cfg!(feature = "cuda") {
+            return Err(Diagnostic::new(Code::E505, format!("--device {}: this dwim was built without CUDA", opts.device))
+                .help("build with `cargo build --release --features cuda`, or use --device cpu"));
+        }
+    }
+    #[cfg(not(feature = "native"))]
+    if opts.device != "cpu" {
+        return Err(Diagnostic::new(Code::E505, format!("--device {}: this dwim was built without native models (feature `native`)", opts.device)));
     }
     Ok(())
 }

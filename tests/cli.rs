@@ -136,3 +136,26 @@ fn tools_lists_signatures() {
     assert!(stdout(&dwim(&["tools"])).contains("crop(image: image|region, region: region, pad: number = 0) -> region"));
     assert!(stdout(&dwim(&["run", "--help"])).contains("Examples:"));
 }
+
+/// A CUDA device in a build without CUDA is refused on every command that takes a tool set, even
+/// when no native model loads (it used to run on the CPU without a word).
+#[test]
+fn a_device_this_build_lacks_is_refused() {
+    if cfg!(feature = "cuda") {
+        eprintln!("SKIP a_device_this_build_lacks_is_refused: this build has CUDA");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let png = scene_for("programs/count_red.wf", dir.path());
+    for args in [
+        vec!["run", "programs/count_red.wf", "--image", png.as_str(), "--device", "cuda"],
+        vec!["check", "programs/count_red.wf", "--device", "cuda:1"],
+        vec!["tools", "--device", "cuda"],
+    ] {
+        let o = dwim(&args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("E505") && stderr(&o).contains("built without CUDA"), "{args:?}: {}", stderr(&o));
+    }
+    let o = dwim(&["run", "programs/count_red.wf", "--image", &png, "--device", "cpu"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
