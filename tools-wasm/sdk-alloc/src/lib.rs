@@ -18,10 +18,8 @@ const PAGE: usize = 65536;
 const MIN_GROW_PAGES: usize = 4;
 
 pub struct Bump {
-    /// The first free byte; 0 until the first allocation.
+    /// The first free byte; 0 until the first allocation. (The end is `memory.size`, one instruction.)
     next: Cell<usize>,
-    /// The end of memory as this allocator last saw it.
-    end: Cell<usize>,
 }
 
 // SAFETY: a plugin instance is single-threaded.
@@ -29,13 +27,12 @@ unsafe impl Sync for Bump {}
 
 impl Bump {
     pub const fn new() -> Bump {
-        Bump { next: Cell::new(0), end: Cell::new(0) }
+        Bump { next: Cell::new(0) }
     }
 
     fn start(&self) {
         if self.next.get() == 0 {
             self.next.set(heap_base());
-            self.end.set(memory_bytes());
         }
     }
 
@@ -43,15 +40,10 @@ impl Bump {
     fn reach(&self, upto: usize) -> bool {
         let end = memory_bytes();
         if upto <= end {
-            self.end.set(end);
             return true;
         }
         let need = (upto - end).div_ceil(PAGE);
-        if grow(need.max(MIN_GROW_PAGES)) || (need < MIN_GROW_PAGES && grow(need)) {
-            self.end.set(memory_bytes());
-            return true;
-        }
-        false
+        grow(need.max(MIN_GROW_PAGES)) || (need < MIN_GROW_PAGES && grow(need))
     }
 }
 
@@ -67,7 +59,7 @@ unsafe impl GlobalAlloc for Bump {
         let align = l.align().max(1);
         let Some(start) = self.next.get().checked_add(align - 1).map(|n| n & !(align - 1)) else { return core::ptr::null_mut() };
         let Some(end) = start.checked_add(l.size()) else { return core::ptr::null_mut() };
-        if end > self.end.get() && !self.reach(end) {
+        if !self.reach(end) {
             return core::ptr::null_mut();
         }
         self.next.set(end);
@@ -86,7 +78,7 @@ unsafe impl GlobalAlloc for Bump {
         if at.checked_add(l.size()) == Some(self.next.get()) {
             // The top block grows or shrinks in place.
             let Some(end) = at.checked_add(new_size) else { return core::ptr::null_mut() };
-            if end <= self.end.get() || self.reach(end) {
+            if self.reach(end) {
                 self.next.set(end);
                 return p;
             }
