@@ -65,16 +65,24 @@ print(best / n * 1e6)
 fn main() {
     let limits = Limits { max_source_bytes: 64 << 20, ..Limits::default() };
     let registry = Registry::builtin();
+    // `cargo bench --bench engine -- steps` runs only the per-step figures (to profile them, e.g.
+    // under `valgrind --tool=callgrind`).
+    if !std::env::args().any(|a| a == "steps") {
+        throughput(&limits, &registry);
+    }
+    per_step(&limits, &registry);
+}
 
-    // Parse + check throughput on one core.
+/// Parse + check throughput on one core.
+fn throughput(limits: &Limits, registry: &Registry) {
     let text = corpus(4 << 20);
     let src = SourceFile::new("corpus.wf", text.clone());
     let mut times = Vec::new();
     let mut steps = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let p = parse_program(&src, &limits).expect("corpus parses");
-        let d = check_program(&p, &registry, &input_scope(), false);
+        let p = parse_program(&src, limits).expect("corpus parses");
+        let d = check_program(&p, registry, &input_scope(), false);
         times.push(t.elapsed());
         assert!(d.is_empty(), "{:?}", d.first());
         steps = p.steps.len();
@@ -93,8 +101,8 @@ fn main() {
         let t = Instant::now();
         for _ in 0..rounds {
             for s in &small {
-                let p = parse_program(s, &limits).expect("example parses");
-                assert!(check_program(&p, &registry, &input_scope(), true).is_empty());
+                let p = parse_program(s, limits).expect("example parses");
+                assert!(check_program(&p, registry, &input_scope(), true).is_empty());
             }
         }
         times.push(t.elapsed());
@@ -109,14 +117,16 @@ fn main() {
         Some(py) => println!("  baseline, Python tokenize per line (VisProg's parser): {py:.2} MB/s -> dwim is {:.1}x faster", mbs / py),
         None => println!("  baseline skipped: python3 not available"),
     }
+}
 
-    // Per-step overhead of a built-in tool call, through the incremental session.
+/// Per-step overhead of a built-in tool call, through the incremental session.
+fn per_step(limits: &Limits, registry: &Registry) {
     let n = 20_000;
     let step_src = SourceFile::new("steps.wf", "x = abs(-1)\n".repeat(n));
-    let program = parse_program(&step_src, &limits).unwrap();
+    let program = parse_program(&step_src, limits).unwrap();
     let mut times = Vec::new();
     for _ in 0..5 {
-        let mut s = Session::new(&registry, Limits { max_steps: n + 1, ..Limits::default() });
+        let mut s = Session::new(registry, Limits { max_steps: n + 1, ..Limits::default() });
         s.bind("image", Value::Image(Image::from_rgb(image::RgbImage::new(8, 8))));
         let t = Instant::now();
         let out = s.run_program(&step_src, &program.steps);
@@ -127,7 +137,7 @@ fn main() {
     println!("run one step `x = abs(-1)` (trace record built, not written): {per_step:.2} µs/step");
     let mut times = Vec::new();
     for _ in 0..5 {
-        let mut s = Session::new(&registry, Limits { max_steps: n + 1, ..Limits::default() });
+        let mut s = Session::new(registry, Limits { max_steps: n + 1, ..Limits::default() });
         let t = Instant::now();
         for _ in 0..2000 {
             s.feed("x = abs(-1)").unwrap();
@@ -140,7 +150,7 @@ fn main() {
     // grow with what the session holds (baseline: the empty session above).
     let mut times = Vec::new();
     for _ in 0..5 {
-        let mut s = Session::new(&registry, Limits { max_steps: n + 1, ..Limits::default() });
+        let mut s = Session::new(registry, Limits { max_steps: n + 1, ..Limits::default() });
         for i in 0..1000 {
             s.feed(&format!("v{i} = {i}")).unwrap();
         }

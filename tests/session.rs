@@ -56,10 +56,10 @@ fn steps_fed_one_at_a_time_share_the_environment() {
 
     let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     let recs: Vec<TraceRecord> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let kinds: Vec<&str> = recs.iter().map(|r| r.kind.as_str()).collect();
+    let kinds: Vec<&str> = recs.iter().map(|r| &*r.kind).collect();
     assert_eq!(kinds, ["assign", "rejected", "assign", "assign", "answer", "rejected"]);
     assert_eq!(recs.iter().map(|r| r.step).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
-    assert!(recs.iter().all(|r| r.run_id == s.run_id()));
+    assert!(recs.iter().all(|r| &*r.run_id == s.run_id()));
     // Fed steps keep line numbers within the session transcript.
     assert_eq!(recs[4].loc.line, 4, "{:?}", recs[4]);
     assert_eq!(recs[3].calls.iter().filter(|c| c.tool == "color").count(), 2);

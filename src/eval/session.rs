@@ -4,11 +4,13 @@ use super::interp::{Frame, Interp};
 use crate::check::{self, Scope};
 use crate::diag::{Code, Diagnostic};
 use crate::limits::Limits;
-use crate::syntax::{parse_program, ExprKind, SourceFile, Stmt, StmtKind};
+use crate::syntax::{parse_text, ExprKind, SourceFile, Stmt, StmtKind};
 use crate::tools::Registry;
 use crate::trace::{Loc, ResultSummary, TraceRecord, TraceWriter, SCHEMA};
 use crate::value::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What one step did.
@@ -28,7 +30,9 @@ pub struct Session<'r> {
     interp: Interp<'r>,
     env: BTreeMap<String, Value>,
     scope: Scope,
-    run_id: String,
+    run_id: Arc<str>,
+    /// The name of the file the last step came from, shared by its records.
+    file: Arc<str>,
     records: usize,
     steps_run: usize,
     answer: Option<Value>,
@@ -46,7 +50,8 @@ impl<'r> Session<'r> {
             interp: Interp::new(registry, limits),
             env: BTreeMap::new(),
             scope: Scope::new(),
-            run_id: new_run_id(),
+            run_id: new_run_id().into(),
+            file: Arc::from("<session>"),
             records: 0,
             steps_run: 0,
             answer: None,
@@ -80,7 +85,7 @@ impl<'r> Session<'r> {
     }
 
     pub fn set_run_id(&mut self, id: impl Into<String>) {
-        self.run_id = id.into();
+        self.run_id = id.into().into();
     }
     pub fn run_id(&self) -> &str {
         &self.run_id
@@ -125,8 +130,7 @@ impl<'r> Session<'r> {
     /// Would `text` be accepted by [`Session::feed`]? Parses and checks it against the current
     /// scope without running anything or writing a record.
     pub fn check(&self, text: &str) -> Result<(), Vec<Diagnostic>> {
-        let chunk_src = SourceFile::new("<session>", text);
-        let program = parse_program(&chunk_src, &self.interp.limits).map_err(|d| vec![d])?;
+        let program = parse_text(text, &self.interp.limits).map_err(|d| vec![d])?;
         let mut scope = self.scope.clone();
         let diags = self.check_chunk(&program.steps, &mut scope);
         if diags.is_empty() { Ok(()) } else { Err(diags) }
@@ -137,8 +141,7 @@ impl<'r> Session<'r> {
     /// recorded as one `rejected` record; its diagnostics come back as the error.
     pub fn feed(&mut self, text: &str) -> Result<Vec<StepOutcome>, Vec<Diagnostic>> {
         let offset = self.transcript.text.len();
-        let chunk_src = SourceFile::new("<session>", text);
-        let program = match parse_program(&chunk_src, &self.interp.limits) {
+        let program = match parse_text(text, &self.interp.limits) {
             Ok(p) => p,
             Err(d) => return Err(self.reject(text, offset, vec![d])),
         };
@@ -165,24 +168,22 @@ impl<'r> Session<'r> {
     /// many variables the session holds. The checker's only lasting inserts are the chunk's
     /// top-level assignments (lambda parameters it restores itself).
     fn check_in_place(&mut self, steps: &[Stmt]) -> Vec<Diagnostic> {
-        let saved: Vec<(String, Option<crate::types::Type>)> = steps
+        let saved: Vec<(&str, Option<crate::types::Type>)> = steps
             .iter()
             .filter_map(|s| match &s.kind {
-                StmtKind::Assign { target, .. } => Some(target.name.clone()),
+                StmtKind::Assign { target, .. } => Some(target.name.as_str()),
                 _ => None,
             })
-            .map(|name| {
-                let old = self.scope.get(&name).cloned();
-                (name, old)
-            })
+            .map(|name| (name, self.scope.get(name).cloned()))
             .collect();
         let mut scope = std::mem::take(&mut self.scope);
         let diags = self.check_chunk(steps, &mut scope);
         for (name, old) in saved.into_iter().rev() {
-            match old {
-                Some(t) => scope.insert(name, t),
-                None => scope.remove(&name),
-            };
+            match (old, scope.get_mut(name)) {
+                (Some(t), Some(slot)) => *slot = t,
+                (Some(t), None) => drop(scope.insert(name.to_string(), t)),
+                (None, _) => drop(scope.remove(name)),
+            }
         }
         self.scope = scope;
         diags
@@ -217,12 +218,12 @@ impl<'r> Session<'r> {
         }
         let first = diags[0].clone();
         let rec = TraceRecord {
-            schema: SCHEMA.into(),
+            schema: Cow::Borrowed(SCHEMA),
             run_id: self.run_id.clone(),
             step: self.records,
-            kind: "rejected".into(),
+            kind: Cow::Borrowed("rejected"),
             source: text.trim_end().to_string(),
-            file: "<session>".into(),
+            file: Arc::from("<session>"),
             loc: Loc { start: offset, end: offset + text.len(), line: self.transcript.line_col(offset).0, col: 1 },
             target: None,
             tool: None,
@@ -263,13 +264,16 @@ impl<'r> Session<'r> {
             _ => e.calls().first().map(|i| i.name.clone()),
         });
         let observation = observe(stmt, value.as_ref(), error.as_ref(), src);
+        if *self.file != *src.name {
+            self.file = Arc::from(src.name.as_str());
+        }
         let record = TraceRecord {
-            schema: SCHEMA.into(),
+            schema: Cow::Borrowed(SCHEMA),
             run_id: self.run_id.clone(),
             step,
-            kind: stmt.kind.name().into(),
+            kind: Cow::Borrowed(stmt.kind.name()),
             source: src.slice(stmt.span).to_string(),
-            file: src.name.clone(),
+            file: self.file.clone(),
             loc: Loc { start: stmt.span.start, end: stmt.span.end, line, col },
             target,
             tool,
@@ -304,8 +308,17 @@ impl<'r> Session<'r> {
         let v = result?;
         match (&stmt.kind, &v) {
             (StmtKind::Assign { target, .. }, Some(v)) => {
-                self.scope.insert(target.name.clone(), v.type_of());
-                self.env.insert(target.name.clone(), v.clone());
+                // A name assigned again (the common case in a session) is updated in place: no
+                // key is copied.
+                let ty = v.type_of();
+                match self.scope.get_mut(&target.name) {
+                    Some(t) => *t = ty,
+                    None => drop(self.scope.insert(target.name.clone(), ty)),
+                }
+                match self.env.get_mut(&target.name) {
+                    Some(old) => *old = v.clone(),
+                    None => drop(self.env.insert(target.name.clone(), v.clone())),
+                }
             }
             (StmtKind::Answer { .. }, Some(v)) => self.answer = Some(v.clone()),
             _ => {}

@@ -30,7 +30,7 @@ fn short(v: &serde_json::Value, max: usize) -> String {
 /// an image not given are listed as text only.
 pub fn render(records: &[TraceRecord], images: &[Image], title: &str) -> Result<String, Diagnostic> {
     let mut h = String::new();
-    let run = records.first().map(|r| r.run_id.as_str()).unwrap_or("");
+    let run = records.first().map(|r| &*r.run_id).unwrap_or("");
     let answer = records.iter().rev().find(|r| r.kind == "answer" && r.error.is_none());
     let _ = write!(h, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
 <title>dwim rationale — {}</title><style>{STYLE}</style></head><body>", escape(title));
@@ -52,7 +52,7 @@ pub fn render(records: &[TraceRecord], images: &[Image], title: &str) -> Result<
 }
 
 fn step(h: &mut String, r: &TraceRecord, images: &[Image]) {
-    let class = if r.error.is_some() { "error" } else { r.kind.as_str() };
+    let class = if r.error.is_some() { "error" } else { &*r.kind };
     let _ = write!(h, "<section class=\"step {}\" id=\"step-{}\"><div class=\"text\"><span class=\"num\">Step {}</span><span class=\"kind\">{}</span>",
         escape(class), r.step + 1, r.step + 1, escape(&r.kind));
     if let Some(t) = &r.tool {

@@ -10,6 +10,6 @@ mod pretty;
 pub mod span;
 
 pub use ast::*;
-pub use parser::{parse_bytes, parse_program, parse_with_pest};
+pub use parser::{parse_bytes, parse_program, parse_text, parse_with_pest};
 pub use fast::parse_fast;
 pub use span::{SourceFile, Span};

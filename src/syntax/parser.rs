@@ -38,17 +38,23 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 /// Pest starts at the first statement the fast path is unsure of, so an error at the end of a
 /// long program costs that statement, not the whole file again.
 pub fn parse_program(src: &SourceFile, limits: &Limits) -> Result<Program, Diagnostic> {
-    prescan(&src.text, limits)?;
-    let at = match super::fast::parse_fast_or_stop(&src.text, limits.max_depth) {
+    parse_text(&src.text, limits)
+}
+
+/// [`parse_program`] on a text that has no [`SourceFile`] (yet): spans are byte offsets in `text`.
+/// An incremental session parses each fed step this way, without copying it first.
+pub fn parse_text(text: &str, limits: &Limits) -> Result<Program, Diagnostic> {
+    prescan(text, limits)?;
+    let at = match super::fast::parse_fast_or_stop(text, limits.max_depth) {
         Ok(p) => return Ok(p),
         Err(at) => at,
     };
     if at > 0 {
-        if let Some(d) = pest_error_from(&src.text, at, limits) {
+        if let Some(d) = pest_error_from(text, at, limits) {
             return Err(d);
         }
     }
-    parse_with_pest(src, limits)
+    pest_text(text, limits)
 }
 
 /// The error pest (and the AST builder) report for the text from byte `at`, a statement start,
@@ -86,8 +92,12 @@ fn pest_error_from(text: &str, at: usize, limits: &Limits) -> Option<Diagnostic>
 
 /// Parse with the pest grammar alone (the reference the fast path is tested against).
 pub fn parse_with_pest(src: &SourceFile, limits: &Limits) -> Result<Program, Diagnostic> {
-    prescan(&src.text, limits)?;
-    let pairs = WorkflowParser::parse(Rule::program, &src.text).map_err(|e| pest_error(e, &src.text, 0))?;
+    pest_text(&src.text, limits)
+}
+
+fn pest_text(text: &str, limits: &Limits) -> Result<Program, Diagnostic> {
+    prescan(text, limits)?;
+    let pairs = WorkflowParser::parse(Rule::program, text).map_err(|e| pest_error(e, text, 0))?;
     let builder = Builder { max_depth: limits.max_depth };
     let mut steps = Vec::new();
     for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {

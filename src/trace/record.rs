@@ -3,6 +3,8 @@
 use crate::diag::Diagnostic;
 use crate::eval::CallRecord;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Version tag written in every record. Readers reject other major versions.
 pub const SCHEMA: &str = "dwim.trace/1";
@@ -28,16 +30,18 @@ pub struct ResultSummary {
 /// One executed (or rejected) step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraceRecord {
-    pub schema: String,
-    pub run_id: String,
+    // The fields every record of a run shares are shared, not copied: a step builds no string for
+    // them (`cargo bench --bench engine`'s feed-one-step figure).
+    pub schema: Cow<'static, str>,
+    pub run_id: Arc<str>,
     /// 0-based position of this record in the run.
     pub step: usize,
     /// `assign`, `expr`, `think`, `rethink`, `answer`, or `rejected` (did not parse or check).
-    pub kind: String,
+    pub kind: Cow<'static, str>,
     /// The step's source text.
     pub source: String,
     /// The program file (or `<session>` for fed steps).
-    pub file: String,
+    pub file: Arc<str>,
     pub loc: Loc,
     /// The variable assigned, for `assign`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
