@@ -134,6 +134,68 @@ fn find_color_finds_what_its_core_twin_finds_on_generated_scenes() {
     assert_eq!(a.code, Code::E401);
 }
 
+fn number(v: &Value) -> f64 {
+    match v {
+        Value::Number(n) => *n,
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+/// The C component (tools-wasm/components/c) and the core-module C plugin are twins: the same
+/// signature but for the doc string, the same number for images and regions.
+#[test]
+fn brightness_in_c_answers_as_its_core_twin() {
+    let c = component(&components().join("brightness.wasm"));
+    let k = core(&dist().join("brightness.wasm"));
+    assert_eq!(c.signature().kind, ToolKind::WasmComponent);
+    assert!(c.signature().doc.contains("a component written in C"), "{}", c.signature().doc);
+    let (mut a, mut b) = (c.signature().clone(), k.signature().clone());
+    a.kind = ToolKind::Wasm;
+    a.doc.clear();
+    b.doc.clear();
+    assert_eq!(a, b);
+
+    let mut visuals = vec![];
+    for seed in 0..4 {
+        let (rgb, _) = dwim::world::demo::demo_scene(seed);
+        let img = dwim::value::Image::from_rgb(rgb);
+        visuals.push(Value::Image(img.clone()));
+        for bbox in [
+            BBox { x0: 10.0, y0: 10.0, x1: 60.0, y1: 60.0 },
+            BBox { x0: 10.5, y0: 20.0, x1: 200.0, y1: 150.7 },
+            BBox { x0: 0.0, y0: 0.0, x1: 1.0, y1: 1.0 },
+            BBox { x0: -30.0, y0: 5.25, x1: 1.0e6, y1: 1.0e6 },
+        ] {
+            visuals.push(Value::Region(Region::new(img.clone(), bbox)));
+        }
+    }
+    visuals.push(Value::Image(test_image(9, 7)));
+    let mut values = vec![];
+    for v in visuals {
+        let a = number(&call_tool(c.as_ref(), vec![v.clone()], Limits::default()).expect("component"));
+        let b = number(&call_tool(k.as_ref(), vec![v.clone()], Limits::default()).expect("core"));
+        assert!((a - b).abs() <= 1e-9, "component {a}, core {b}");
+        assert!((0.0..=255.0).contains(&a), "{a}");
+        values.push(a);
+    }
+    values.dedup();
+    assert!(values.len() > 5, "images and regions differ in brightness: {values:?}");
+
+    // A region that covers no whole pixel: both refuse it with the same message; the component
+    // says the input is bad (E402), the core plugin's ABI has only E401 for its message.
+    let img = test_image(9, 7);
+    let empty = Value::Region(Region::new(img, BBox { x0: 3.2, y0: 1.0, x1: 3.8, y1: 5.0 }));
+    let a = call_tool(c.as_ref(), vec![empty.clone()], Limits::default()).expect_err("empty region");
+    let b = call_tool(k.as_ref(), vec![empty], Limits::default()).expect_err("empty region");
+    assert_eq!(a.message, b.message);
+    assert_eq!(a.message, "the region is empty");
+    assert_eq!((a.code, b.code), (Code::E402, Code::E401));
+    // Nor is a number (which a program's type check would have refused before the call): the
+    // component says so as bad input (E402), never a trap.
+    let d = call_tool(c.as_ref(), vec![Value::Number(3.0)], Limits::default()).expect_err("a number");
+    assert_eq!((d.code, d.message.as_str()), (Code::E402, "expected an image or a region"), "{d}");
+}
+
 /// `hostile(mode)` fails with `code` twice (the tool is not left broken), then answers.
 fn hostile_fails(mode: &str, code: Code, limits: Limits) -> String {
     let tool = component(&components().join("test/hostile.wasm"));

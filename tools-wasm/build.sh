@@ -9,7 +9,8 @@
 # Rust plugins use rustup's wasm32-unknown-unknown target when installed, else Debian's rustc-web
 # with build-std (see docs/plugins.md). The C plugin needs clang (any recent version) and wasm-ld.
 # Component plugins (./components, world ./wit) need rustup's wasm32-wasip2 target; without it the
-# committed ones are copied (and, with --check, tested) and a warning says so.
+# committed ones are copied (and, with --check, tested) and a warning says so. The C component
+# (./components/c) needs clang and wasm-component-ld (shipped with rustup's rustc); likewise.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -87,6 +88,20 @@ elif [ "$out" != "$here/dist" ]; then
 else
   echo "WARNING: the wasm32-wasip2 target is not installed: the component plugins were NOT rebuilt" >&2
   echo "WARNING:   (rustup target add wasm32-wasip2); dist/components keeps the committed ones." >&2
+fi
+# The C component (components/c, committed bindings from wit-bindgen c): clang and the
+# wasm-component-ld that rustup ships with rustc (it needs wasm-ld, found as above). After the
+# Rust components, whose fallback copies every committed component, this one included.
+wcl=$(command -v wasm-component-ld || ls "$(rustc --print sysroot 2>/dev/null)"/lib/rustlib/*/bin/wasm-component-ld 2>/dev/null | head -1 || true)
+if [ -n "$cc" ] && [ -n "$wcl" ]; then
+  CC="$cc" WASM_COMPONENT_LD="$wcl" WASM_LD="$ld" "$here/components/c/build.sh" "$out/components/brightness.wasm"
+elif [ "$out" != "$here/dist" ]; then
+  echo "WARNING: no clang or wasm-component-ld: the C component was NOT rebuilt; copying (and testing)" >&2
+  echo "WARNING:   the committed components/brightness.wasm (apt-get install clang-19 lld-19; rustup)." >&2
+  cp "$here/dist/components/brightness.wasm" "$out/components/brightness.wasm"
+else
+  echo "WARNING: no clang or wasm-component-ld: the C component was NOT rebuilt; dist/components keeps" >&2
+  echo "WARNING:   the committed brightness.wasm (apt-get install clang-19 lld-19; rustup)." >&2
 fi
 echo "built into $out:"; ls -lR "$out"
 
