@@ -125,6 +125,38 @@ fn main() {
         find_c.call(&args, &mut ToolCtx::new(&mut ctx)).expect("find_color component");
     });
     println!("  the same, component find_color: {:.2} ms, ratio {:.2}x to native", ms(component), component.as_secs_f64() / native.as_secs_f64());
+
+    // The Python component (componentize-py: CPython inside), stated as it is: size, compile,
+    // a call on a 1x1 image (instantiating CPython from its snapshot), and a whole scene in pure
+    // Python against the same sum in Rust.
+    let py_path = dist.join("components/python/mean_luma.wasm");
+    let size = std::fs::metadata(&py_path).map(|m| m.len()).unwrap_or(0);
+    let t = Instant::now();
+    let _ = load_component("components/python/mean_luma.wasm");
+    let cold = t.elapsed();
+    let t = Instant::now();
+    let py = load_component("components/python/mean_luma.wasm");
+    let warm = t.elapsed();
+    println!("python component mean_luma.wasm ({:.1} MB): compile {:.0} ms, from disk cache {:.1} ms", size as f64 / 1e6, ms(cold), ms(warm));
+    let one = Args::new(vec!["image".into()], vec![Value::Image(Image::from_rgb(image::RgbImage::new(1, 1)))]);
+    let py_trivial = time(200, || {
+        py.call(&one, &mut ToolCtx::new(&mut ctx)).expect("mean_luma 1x1");
+    });
+    println!("  call on a 1x1 image: median {:.0} µs vs {:.1} µs for the Rust component echo", py_trivial.as_secs_f64() * 1e6, trivial_c.as_secs_f64() * 1e6);
+    let scene = Args::new(vec!["image".into()], vec![Value::Image(img.clone())]);
+    let rust_sum = time(30, || {
+        let total: u64 = img.pixels().as_raw().iter().map(|&c| u64::from(c)).sum();
+        std::hint::black_box(total as f64 / (3.0 * f64::from(w) * f64::from(h)));
+    });
+    let py_scene = time(10, || {
+        py.call(&scene, &mut ToolCtx::new(&mut ctx)).expect("mean_luma scene");
+    });
+    println!(
+        "  mean_luma on the {w}x{h} scene: python component {:.2} ms, the same sum in native Rust {:.3} ms, ratio {:.0}x",
+        ms(py_scene),
+        ms(rust_sum),
+        py_scene.as_secs_f64() / rust_sum.as_secs_f64()
+    );
 }
 
 fn ms(d: Duration) -> f64 {

@@ -45,8 +45,15 @@ pub struct Limits {
     pub max_diagnostics: usize,
     /// Nodes of a value written into a trace record; beyond them the JSON is cut and says so.
     pub trace_value_nodes: usize,
-    /// Bytes of one WASM plugin module (E410).
+    /// Bytes of one WASM plugin file, core module or component (E410).
     pub max_plugin_bytes: usize,
+    /// Functions (imported and defined) of one plugin, every module of a component together
+    /// (E410): counted before anything is compiled. CPython as a component (componentize-py) has
+    /// about 13,700.
+    pub plugin_functions: u64,
+    /// Bytes of function bodies of one plugin, every module of a component together (E410):
+    /// what compiling it costs in time and memory grows with this.
+    pub plugin_code_bytes: u64,
     /// Compile time of one WASM plugin module (E410).
     pub plugin_compile: Duration,
     /// Tokenizer vocabulary size (E505 for a flag, E311 for a file).
@@ -79,6 +86,8 @@ impl Default for Limits {
             max_diagnostics: 50,
             trace_value_nodes: 4_096,
             max_plugin_bytes: 64 << 20,
+            plugin_functions: 32_768,
+            plugin_code_bytes: 32 << 20,
             plugin_compile: Duration::from_secs(60),
             max_vocab_size: 1 << 20,
             max_reply_bytes: 16 << 20,
@@ -109,8 +118,10 @@ impl Limits {
             max_record_bytes: 4 << 20,
             max_diagnostics: 50,
             trace_value_nodes: 1_024,
-            max_plugin_bytes: 16 << 20,
-            plugin_compile: Duration::from_secs(10),
+            max_plugin_bytes: 32 << 20,
+            plugin_functions: 16_384,
+            plugin_code_bytes: 16 << 20,
+            plugin_compile: Duration::from_secs(30),
             max_vocab_size: 1 << 18,
             max_reply_bytes: 4 << 20,
             reply_deadline: Duration::from_secs(120),

@@ -412,3 +412,78 @@ mod garbage {
         assert!(d.message.contains("nested deeper") || d.message.contains("values; the limit"), "{d}");
     }
 }
+
+/// The mean of (r+g+b)/3 over the whole pixels a box covers (floor of its start, ceil of its
+/// end, clamped to the image): what `mean_luma` (tools-wasm/components/python) computes, in Rust.
+fn mean_luma(rgb: &image::RgbImage, b: BBox) -> Option<f64> {
+    let clamp = |v: f64, hi: u32| (v.max(0.0) as u32).min(hi);
+    let (x0, y0) = (clamp(b.x0.floor(), rgb.width()), clamp(b.y0.floor(), rgb.height()));
+    let (x1, y1) = (clamp(b.x1.ceil(), rgb.width()).max(x0), clamp(b.y1.ceil(), rgb.height()).max(y0));
+    if x1 == x0 || y1 == y0 {
+        return None;
+    }
+    let mut total = 0u64;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            total += rgb.get_pixel(x, y).0.iter().map(|&c| u64::from(c)).sum::<u64>();
+        }
+    }
+    Some(total as f64 / (3.0 * f64::from(x1 - x0) * f64::from(y1 - y0)))
+}
+
+/// A tool written in Python (componentize-py: CPython inside the component) loads within the
+/// default and the strict limits, computes what the same arithmetic in Rust does on images and
+/// regions, says "bad input" for an empty region, runs out of fuel like any plugin (and works on
+/// the next call), and serves calls from several threads at once.
+#[test]
+fn a_python_component_answers_within_the_sandbox() {
+    let path = components().join("python/mean_luma.wasm");
+    let py = component(&path);
+    let sig = py.signature();
+    assert_eq!((sig.kind, sig.name.as_str(), sig.params.len()), (ToolKind::WasmComponent, "mean_luma", 1));
+    assert_eq!((sig.params[0].ty.to_string(), sig.result.to_string()), ("image|region".to_string(), "number".to_string()));
+
+    let mut seen = vec![];
+    for seed in 0..3 {
+        let (rgb, _) = dwim::world::demo::demo_scene(seed);
+        let img = dwim::value::Image::from_rgb(rgb.clone());
+        let whole = BBox { x0: 0.0, y0: 0.0, x1: f64::from(rgb.width()), y1: f64::from(rgb.height()) };
+        let got = number(&call_tool(py.as_ref(), vec![Value::Image(img.clone())], Limits::default()).expect("image"));
+        assert!((got - mean_luma(&rgb, whole).unwrap()).abs() <= 1e-9, "seed {seed}: {got}");
+        seen.push(got);
+        for b in [
+            BBox { x0: 10.0, y0: 10.0, x1: 60.0, y1: 60.0 },
+            BBox { x0: 10.5, y0: 20.0, x1: 200.0, y1: 150.7 },
+            BBox { x0: -30.0, y0: 5.25, x1: 1.0e6, y1: 1.0e6 },
+        ] {
+            let want = mean_luma(&rgb, b).unwrap();
+            let got = number(&call_tool(py.as_ref(), vec![Value::Region(Region::new(img.clone(), b))], Limits::default()).expect("region"));
+            assert!((got - want).abs() <= 1e-9, "seed {seed} {b:?}: python {got}, rust {want}");
+            seen.push(got);
+        }
+    }
+    seen.dedup();
+    assert!(seen.len() > 6, "images and regions differ: {seen:?}");
+
+    let img = test_image(9, 7);
+    let empty = Value::Region(Region::new(img.clone(), BBox { x0: 3.0, y0: 1.0, x1: 3.0, y1: 5.0 }));
+    let d = call_tool(py.as_ref(), vec![empty], Limits::default()).expect_err("empty region");
+    assert_eq!((d.code, d.message.as_str()), (Code::E402, "the region is empty"), "{d}");
+
+    let (rgb, _) = dwim::world::demo::demo_scene(0);
+    let scene = Value::Image(dwim::value::Image::from_rgb(rgb));
+    let d = call_tool(py.as_ref(), vec![scene.clone()], Limits { tool_fuel: 1_000_000, ..Limits::default() }).expect_err("fuel");
+    assert_eq!(d.code, Code::E403, "{d}");
+    let again = number(&call_tool(py.as_ref(), vec![scene.clone()], Limits::default()).expect("the next call works"));
+    assert!((again - seen[0]).abs() <= 1e-9);
+
+    let answers: Vec<f64> = std::thread::scope(|s| {
+        let calls: Vec<_> = (0..4).map(|_| s.spawn(|| number(&call_tool(py.as_ref(), vec![scene.clone()], Limits::default()).expect("in a thread")))).collect();
+        calls.into_iter().map(|c| c.join().expect("thread")).collect()
+    });
+    assert!(answers.iter().all(|a| (a - seen[0]).abs() <= 1e-9), "{answers:?}");
+
+    // The strict preset admits it too (its size, functions and code are within those caps).
+    let strict = load_plugin_within(&path, &opts(), &Limits::strict()).map(|_| ()).map_err(|d| d.to_string());
+    assert_eq!(strict, Ok(()));
+}

@@ -373,11 +373,16 @@ fn a_module_of_very_many_functions_is_refused_before_compiling() {
     std::fs::write(&path, many_functions(500_000)).unwrap();
     let d = WasmTool::load_within(&path, &opts(), &Limits::strict()).err().expect("refused");
     assert_eq!(d.code, Code::E410, "{d}");
-    assert!(d.message.contains("many.wasm") && d.message.contains("functions") && d.message.contains("10000"), "{d}");
-    // The same in text form: a working plugin padded with 20,000 more functions.
-    let extra = "(func)\n".repeat(20_000);
+    let cap = Limits::strict().plugin_functions.to_string();
+    assert!(d.message.contains("many.wasm") && d.message.contains("functions") && d.message.contains(&cap), "{d}");
+    // The same in text form: a working plugin padded with more functions than the default allows.
+    let extra = "(func)\n".repeat(Limits::default().plugin_functions as usize + 1);
     let d = load_text(dir.path(), "many.wat", &wat_plugin(&describe("many", "number"), &ok_output(&[], &[0]), &extra), &Limits::default()).err().expect("refused");
     assert!(d.code == Code::E410 && d.message.contains("functions"), "{d}");
+    // Few functions but more code than `plugin_code_bytes`: refused before compiling, naming it.
+    std::fs::write(&path, many_functions(2_000)).unwrap();
+    let d = WasmTool::load_within(&path, &opts(), &Limits { plugin_code_bytes: 4_000, ..Limits::default() }).err().expect("refused");
+    assert!(d.code == Code::E410 && d.message.contains("bytes of code") && d.message.contains("4000"), "{d}");
     let few = "(func)\n".repeat(100);
     assert!(load_text(dir.path(), "few.wat", &wat_plugin(&describe("few", "none"), &ok_output(&[], &[0]), &few), &Limits::default()).is_ok());
     host_alive();
@@ -388,10 +393,11 @@ fn an_oversized_module_file_is_refused_unread() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.wasm");
     let f = std::fs::File::create(&path).unwrap();
-    f.set_len((16 << 20) + 1).unwrap();
+    let cap = Limits::strict().max_plugin_bytes;
+    f.set_len(cap as u64 + 1).unwrap();
     let d = WasmTool::load_within(&path, &opts(), &Limits::strict()).err().expect("refused");
     assert_eq!(d.code, Code::E410, "{d}");
-    assert!(d.message.contains("big.wasm") && d.message.contains("16777216"), "{d}");
+    assert!(d.message.contains("big.wasm") && d.message.contains(&cap.to_string()), "{d}");
     let small = Limits { max_plugin_bytes: 100, ..Limits::default() };
     let d = WasmTool::load_within(&fixture("ok.wat"), &opts(), &small).err().expect("over 100 bytes");
     assert!(d.code == Code::E410 && d.message.contains("at most 100 bytes"), "{d}");

@@ -11,6 +11,7 @@
 # Component plugins (./components, world ./wit) need rustup's wasm32-wasip2 target; without it the
 # committed ones are copied (and, with --check, tested) and a warning says so. The C component
 # (./components/c) needs clang and wasm-component-ld (shipped with rustup's rustc); likewise.
+# The Python component (./components/python) needs componentize-py 0.25.1 (pip); likewise.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -102,6 +103,23 @@ elif [ "$out" != "$here/dist" ]; then
 else
   echo "WARNING: no clang or wasm-component-ld: the C component was NOT rebuilt; dist/components keeps" >&2
   echo "WARNING:   the committed brightness.wasm (apt-get install clang-19 lld-19; rustup)." >&2
+fi
+# The Python component (components/python, SDK dwim_tool.py): componentize-py, pinned. It bundles
+# CPython (18 MB) and its bytes differ from build to build, so --check tests the rebuilt one
+# rather than comparing bytes. In a subfolder: `--plugins DIST/components` does not load it (its
+# first, uncached compile takes seconds).
+mkdir -p "$out/components/python"
+cpy=$(command -v componentize-py || true)
+if [ -n "$cpy" ] && "$cpy" --version 2>/dev/null | grep -q "0\.25\.1"; then
+  (cd components/python && "$cpy" -d ../../wit -w tool componentize --stub-wasi -p . -p mean_luma app \
+    -o "$out/components/python/mean_luma.wasm" >/dev/null)
+elif [ "$out" != "$here/dist" ]; then
+  echo "WARNING: no componentize-py 0.25.1: the Python component was NOT rebuilt; copying (and testing)" >&2
+  echo "WARNING:   the committed components/python/mean_luma.wasm (pip install componentize-py==0.25.1)." >&2
+  cp "$here/dist/components/python/mean_luma.wasm" "$out/components/python/mean_luma.wasm"
+else
+  echo "WARNING: no componentize-py 0.25.1: the Python component was NOT rebuilt; dist/components/python" >&2
+  echo "WARNING:   keeps the committed mean_luma.wasm (pip install componentize-py==0.25.1)." >&2
 fi
 echo "built into $out:"; ls -lR "$out"
 

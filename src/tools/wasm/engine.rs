@@ -13,8 +13,18 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(2);
 /// The largest linear memory any plugin may have, whatever `Limits::tool_memory` says.
 pub const MEMORY_CAP: usize = 1 << 30;
 
-/// Plugin instances that may be alive at once (one per in-flight call).
+/// Plugin instances that may be alive at once (one per in-flight call): their linear memories and
+/// tables, each a reserved slot of the pool.
 const POOL_INSTANCES: u32 = 64;
+
+/// Core instances one component may create. A Rust or C component has a few; CPython built with
+/// componentize-py has 38 modules, instantiated as about a hundred core instances.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 256;
+
+/// Core instances alive at once across every call: only a count (an instance's metadata is
+/// allocated when it is created), so it can be generous; what bounds concurrency is the pool's
+/// memories and tables.
+const TOTAL_CORE_INSTANCES: u32 = 4096;
 
 /// Bytes of each pooled memory reset with `memset` rather than `madvise` between calls: covers a
 /// small guest's stack, data and first heap pages, so a trivial call takes no page faults
@@ -31,7 +41,8 @@ fn config(pooling: bool) -> Config {
     c.max_wasm_stack(WASM_STACK);
     if pooling {
         let mut p = PoolingAllocationConfig::default();
-        p.total_core_instances(POOL_INSTANCES)
+        p.total_core_instances(TOTAL_CORE_INSTANCES)
+            .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
             .total_memories(POOL_INSTANCES)
             .total_tables(POOL_INSTANCES)
             .max_memories_per_module(1)

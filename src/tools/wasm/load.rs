@@ -1,6 +1,7 @@
 //! Loading is bounded: the file is read only if it is a regular file under
 //! `Limits::max_plugin_bytes`; the module's contents are counted (wasmparser, no compilation)
-//! against the caps below; compilation then has `Limits::plugin_compile` to finish.
+//! against `Limits::plugin_functions` and `Limits::plugin_code_bytes` (all the modules of a
+//! component together) and the caps below; compilation then has `Limits::plugin_compile` to finish.
 //!
 //! What each bound costs to enforce, honestly: the caps are checked in one linear pass over the
 //! bytes before anything is compiled, so a module of 500,000 functions is refused in
@@ -18,12 +19,8 @@ use std::time::Duration;
 use wasmparser::{Encoding, Parser, Payload};
 use wasmtime::{Engine, Module};
 
-/// Functions (imported and defined) one module may have. The example plugins have under 200.
-pub const MAX_FUNCTIONS: u64 = 10_000;
 /// Bytes of one function body.
 pub const MAX_FUNCTION_BYTES: u64 = 1 << 20;
-/// Bytes of all function bodies together.
-pub const MAX_CODE_BYTES: u64 = 8 << 20;
 /// Locals declared by all functions together (each costs the compiler an initialisation).
 pub const MAX_LOCALS: u64 = 1_000_000;
 /// Entries of each of the type, import, export, global, element and data sections.
@@ -68,8 +65,9 @@ fn check_binary(bytes: &[u8], limits: &Limits, component: bool) -> Result<(), Di
         return Err(Diagnostic::new(Code::E410, format!("the module is {} bytes; a plugin may have at most {} bytes", bytes.len(), limits.max_plugin_bytes)));
     }
     if !bytes.starts_with(b"\0asm") && !component {
-        return check_text(bytes);
+        return check_text(bytes, limits);
     }
+    let (max_functions, max_code) = (limits.plugin_functions, limits.plugin_code_bytes);
     let invalid = |e: wasmparser::BinaryReaderError| Diagnostic::new(Code::E410, format!("not a valid WebAssembly module: {e}"));
     let (mut functions, mut code, mut locals) = (0u64, 0u64, 0u64);
     let entries = |what: &str, n: u32| if u64::from(n) > MAX_ENTRIES { Err(over(what, n.into(), MAX_ENTRIES)) } else { Ok(()) };
@@ -89,9 +87,13 @@ fn check_binary(bytes: &[u8], limits: &Limits, component: bool) -> Result<(), Di
             Payload::ElementSection(s) => entries("element segments", s.count())?,
             Payload::DataSection(s) => entries("data segments", s.count())?,
             Payload::CodeSectionStart { count, size, .. } => {
+                // A code section longer than what is left of the cap is refused before its
+                // bodies are read (and its count is a function count, whatever the function
+                // section said).
                 functions = functions.max(u64::from(count));
-                if u64::from(size) > MAX_CODE_BYTES {
-                    return Err(over("bytes of code", size.into(), MAX_CODE_BYTES));
+                let after = code.saturating_add(u64::from(size));
+                if after > max_code {
+                    return Err(over("bytes of code", after, max_code));
                 }
             }
             Payload::CodeSectionEntry(body) => {
@@ -109,18 +111,18 @@ fn check_binary(bytes: &[u8], limits: &Limits, component: bool) -> Result<(), Di
             }
             _ => {}
         }
-        if functions > MAX_FUNCTIONS {
-            return Err(over("functions", functions, MAX_FUNCTIONS));
+        if functions > max_functions {
+            return Err(over("functions", functions, max_functions));
         }
     }
-    debug_assert!(code <= MAX_CODE_BYTES);
+    debug_assert!(code <= max_code);
     Ok(())
 }
 
-/// A text-format module: at most [`MAX_TEXT_BYTES`], at most [`MAX_FUNCTIONS`] `func` keywords
-/// (outside comments and strings), and not the `(module binary "…")` / `(module quote "…")`
-/// forms, whose contents a keyword count cannot see.
-fn check_text(bytes: &[u8]) -> Result<(), Diagnostic> {
+/// A text-format module: at most [`MAX_TEXT_BYTES`], at most `Limits::plugin_functions` `func`
+/// keywords (outside comments and strings), and not the `(module binary "…")` /
+/// `(module quote "…")` forms, whose contents a keyword count cannot see.
+fn check_text(bytes: &[u8], limits: &Limits) -> Result<(), Diagnostic> {
     if bytes.len() > MAX_TEXT_BYTES {
         return Err(Diagnostic::new(Code::E410, format!(
             "a text-format module may have at most {MAX_TEXT_BYTES} bytes; this one has {} (build a binary .wasm)",
@@ -131,8 +133,8 @@ fn check_text(bytes: &[u8]) -> Result<(), Diagnostic> {
         return Err(Diagnostic::new(Code::E410, "a text-format module in `binary` or `quote` form cannot be counted; give its .wasm"));
     }
     let funcs = count_keyword(bytes, b"func");
-    if funcs > MAX_FUNCTIONS {
-        return Err(over("functions (`func` keywords)", funcs, MAX_FUNCTIONS));
+    if funcs > limits.plugin_functions {
+        return Err(over("functions (`func` keywords)", funcs, limits.plugin_functions));
     }
     Ok(())
 }
@@ -225,9 +227,9 @@ mod tests {
             (func $a) (func (export "func") (result i32) i32.const 1) ( func ) (data "func\"func")
             (type (func)) (elem funcref))"#;
         assert_eq!(count_keyword(src, b"func"), 4);
-        assert!(check_text(src).is_ok());
+        assert!(check_text(src, &Limits::default()).is_ok());
         let hidden = br#"(module binary "\00asm\01\00\00\00")"#;
-        assert!(check_text(hidden).expect_err("binary form").message.contains("binary"));
+        assert!(check_text(hidden, &Limits::default()).expect_err("binary form").message.contains("binary"));
         assert!(check_text(b"(module quote \"(func)\")").is_err());
     }
 
