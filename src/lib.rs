@@ -33,6 +33,7 @@ pub mod fields;
 pub mod fuzzing;
 pub mod http;
 pub mod io;
+pub mod output;
 pub mod pipeline;
 pub mod limits;
 pub mod report;

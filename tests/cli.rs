@@ -159,3 +159,38 @@ fn a_device_this_build_lacks_is_refused() {
     let o = dwim(&["run", "programs/count_red.wf", "--image", &png, "--device", "cpu"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+/// Outputs that are not regular files: a FIFO no one reads is E503 at once (never a wait) and
+/// stays a FIFO; a write that fails (`/dev/full`) is E503 with exit 2 and the device stays a
+/// device, for every command that writes a file.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_output_that_cannot_be_written_fails_and_is_never_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let png = scene_for("programs/count_red.wf", dir.path());
+    let bench = dir.path().join("bench");
+    assert_eq!(code(&dwim(&["bench-world", "generate", "--out", bench.to_str().unwrap(), "--n", "4", "--seed", "1"])), 0);
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (f, b) = (fifo.to_str().unwrap(), bench.to_str().unwrap());
+    for out in [f, "/dev/full"] {
+        let trace = dir.path().join("t.jsonl");
+        for args in [
+            vec!["run", "programs/count_red.wf", "--image", png.as_str(), "--strict", "--trace", out],
+            vec!["data", "convert", b, "--out", out],
+            vec!["report", "--html", out, trace.to_str().unwrap(), "--image", png.as_str()],
+        ] {
+            if args[0] == "report" {
+                assert_eq!(code(&dwim(&["run", "programs/count_red.wf", "--image", &png, "--trace", trace.to_str().unwrap()])), 0);
+            }
+            let t = std::time::Instant::now();
+            let o = dwim(&args);
+            assert_ne!(code(&o), 0, "{args:?}");
+            assert!(stderr(&o).contains("E503"), "{args:?}: {}", stderr(&o));
+            assert!(t.elapsed() < std::time::Duration::from_secs(20), "{args:?}");
+        }
+    }
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(std::fs::metadata("/dev/full").unwrap().file_type().is_char_device());
+}

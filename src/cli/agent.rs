@@ -177,7 +177,7 @@ pub fn eval(a: EvalArgs) -> Result<Exit, Failure> {
         .map_err(|d| bad_input(&d))?
     };
     if let Some(path) = &a.episodes {
-        super::common::write_file(path, r.details_jsonl().as_bytes()).map_err(|e| bad_input(&dwim::Diagnostic::new(dwim::Code::E503, format!("cannot write {}: {e}", path.display()))))?;
+        super::common::write_file(path, r.details_jsonl().as_bytes())?;
     }
     match a.format {
         Format::Json => println!("{}", serde_json::json!({"accuracy": r.accuracy(), "avg_steps": r.avg_steps(),

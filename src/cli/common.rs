@@ -94,14 +94,10 @@ pub fn check_output_path(flag: &str, path: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Write a whole file and make sure it reached the OS (a full disk or `/dev/full` is an error
-/// here, not silently lost data).
-pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.flush()?;
-    f.sync_data().or_else(|e| if e.kind() == std::io::ErrorKind::InvalidInput || e.raw_os_error() == Some(22) { Ok(()) } else { Err(e) })
+/// Write a whole file through `dwim::output` (E503 on any failure, devices and FIFOs written in
+/// place, never replaced).
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    dwim::output::write_bytes(path, bytes).map_err(|d| bad_input(&d))
 }
 
 /// E505 for an output directory that exists as something else.

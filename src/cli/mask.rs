@@ -9,7 +9,6 @@ use dwim::pipeline::render::system_prompt;
 use dwim::pipeline::store::read_all;
 use dwim::pipeline::tokenize::encode;
 use dwim::pipeline::Workflow;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -65,14 +64,12 @@ fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> Result<(), D
     if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(d).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", d.display())))?;
     }
-    let tmp = path.with_extension("tmp");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", tmp.display())))?);
-    for l in lines {
-        writeln!(f, "{l}").map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", tmp.display())))?;
-    }
-    f.flush().map_err(|e| Diagnostic::new(Code::E503, e.to_string()))?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", path.display())))
+    dwim::output::write_atomic(path, |f| {
+        for l in lines {
+            writeln!(f, "{l}")?;
+        }
+        Ok(())
+    })
 }
 
 /// `new:VOCAB`'s size, checked against `Limits::max_vocab_size` (E505) before any work is done.

@@ -19,7 +19,7 @@ pub fn run(out: &Path, seed: u64) -> Result<Exit, Failure> {
     let cannot = |e: &dyn std::fmt::Display| bad_input(&Diagnostic::new(Code::E503, format!("cannot write {}: {e}", out.display())));
     let mut buf = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut buf), format).map_err(|e| cannot(&e))?;
-    write_file(out, &buf).map_err(|e| cannot(&e))?;
+    write_file(out, &buf)?;
     println!("wrote {} ({}x{}) with {} objects:", out.display(), img.width(), img.height(), objects.len());
     for o in &objects {
         println!("  {} {} at ({}, {}, {}, {})", o.color, o.shape, o.bbox[0], o.bbox[1], o.bbox[2], o.bbox[3]);

@@ -135,9 +135,6 @@ pub fn convert(ds: &Dataset, out: &Path) -> Result<usize, Diagnostic> {
         let rec = jsonl::record(q, rel);
         writeln!(text, "{rec}").map_err(|e| Diagnostic::new(Code::E499, e.to_string()))?;
     }
-    let tmp = out.with_extension("jsonl.tmp");
-    let err = |e: std::io::Error| Diagnostic::new(Code::E503, format!("{}: {e}", out.display()));
-    std::fs::write(&tmp, &text).map_err(err)?;
-    std::fs::rename(&tmp, out).map_err(err)?;
+    crate::output::write_bytes(out, &text)?;
     Ok(ds.questions.len())
 }

@@ -12,7 +12,7 @@ mod html;
 pub use figure::{base64, regions_in, RegionRef};
 pub use html::render;
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::trace::read_trace;
 use crate::value::Image;
 use std::path::Path;
@@ -21,6 +21,6 @@ use std::path::Path;
 pub fn write_report(trace: &Path, images: &[Image], out: &Path) -> Result<usize, Diagnostic> {
     let records = read_trace(trace)?;
     let html = render(&records, images, &trace.display().to_string())?;
-    std::fs::write(out, html).map_err(|e| Diagnostic::new(Code::E503, format!("cannot write {}: {e}", out.display())))?;
+    crate::output::write_bytes(out, html.as_bytes())?;
     Ok(records.len())
 }

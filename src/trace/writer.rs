@@ -16,8 +16,7 @@ impl TraceWriter {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Diagnostic::new(Code::E503, format!("cannot create {}: {e}", dir.display())))?;
         }
-        let f = std::fs::File::create(path)
-            .map_err(|e| Diagnostic::new(Code::E503, format!("cannot write trace {}: {e}", path.display())))?;
+        let f = crate::output::create(path).map_err(|d| Diagnostic::new(Code::E503, format!("trace: {}", d.message)))?;
         Ok(TraceWriter { out: Box::new(f) })
     }
 

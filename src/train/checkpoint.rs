@@ -10,7 +10,6 @@ use crate::diag::{Code, Diagnostic};
 use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::Path;
 
 /// Everything except tensors that a resumed run needs.
@@ -78,10 +77,6 @@ impl Default for Hyper {
 
 const META_KEY: &str = "dwim.train_state";
 
-fn write_err(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::new(Code::E503, format!("cannot write {}: {e}", path.display()))
-}
-
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::new(Code::E504, format!("checkpoint {}: {e}", path.display()))
 }
@@ -96,20 +91,7 @@ pub fn save(path: &Path, tensors: &BTreeMap<String, Tensor>, state: &TrainState)
 
 /// Write a file by writing `<path>.tmp`, syncing it, renaming it over `path` and syncing the directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    let mut f = std::fs::File::create(&tmp).map_err(|e| write_err(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| write_err(&tmp, e))?;
-    f.sync_all().map_err(|e| write_err(&tmp, e))?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| write_err(path, e))?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
+    crate::output::write_bytes(path, bytes)
 }
 
 /// Read a checkpoint: its tensors and its state.

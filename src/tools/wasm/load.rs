@@ -230,7 +230,7 @@ mod tests {
         assert!(check_text(src, &Limits::default()).is_ok());
         let hidden = br#"(module binary "\00asm\01\00\00\00")"#;
         assert!(check_text(hidden, &Limits::default()).expect_err("binary form").message.contains("binary"));
-        assert!(check_text(b"(module quote \"(func)\")").is_err());
+        assert!(check_text(b"(module quote \"(func)\")", &Limits::default()).is_err());
     }
 
     #[test]
