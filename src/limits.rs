@@ -37,6 +37,9 @@ pub struct Limits {
     pub max_value_bytes: u64,
     /// Pixels of one image, checked from the file's header before decoding (E310).
     pub max_image_pixels: u64,
+    /// Pixels of every image held at once: a command's inputs, or all the live sessions of a
+    /// server; checked (E310) before an image is decoded.
+    pub max_live_pixels: u64,
     /// Bytes of one input file dwim reads whole: image, program, manifest, checkpoint, dataset (E311).
     pub max_file_bytes: u64,
     /// Bytes of one line of a JSON Lines file: trace, store, dataset, samples (E311).
@@ -81,6 +84,7 @@ impl Default for Limits {
             max_value_nodes: 4_000_000,
             max_value_bytes: 256 << 20,
             max_image_pixels: 50_000_000,
+            max_live_pixels: 400_000_000,
             max_file_bytes: 4 << 30,
             max_record_bytes: 64 << 20,
             max_diagnostics: 50,
@@ -114,6 +118,7 @@ impl Limits {
             max_value_nodes: 250_000,
             max_value_bytes: 8 << 20,
             max_image_pixels: 16_777_216,
+            max_live_pixels: 134_217_728,
             max_file_bytes: 256 << 20,
             max_record_bytes: 4 << 20,
             max_diagnostics: 50,

@@ -62,6 +62,7 @@ const LIMITS: &[(&str, &str, &str)] = &[
     ("max_value_nodes", "E309", "expanded nodes of one value (shared parts counted each time)"),
     ("max_value_bytes", "E309", "expanded text bytes of one value"),
     ("max_image_pixels", "E310", "pixels of one image, from its header before decoding"),
+    ("max_live_pixels", "E310", "pixels of every image held at once (a command's inputs, a server's sessions), before decoding"),
     ("max_file_bytes", "E311", "bytes of one input file read whole"),
     ("max_record_bytes", "E311", "bytes of one JSON Lines record"),
     ("max_diagnostics", "—", "diagnostics reported per check (then \"and N more\")"),

@@ -3,7 +3,13 @@
 use super::BBox;
 use crate::diag::{Code, Diagnostic};
 use crate::Limits;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+/// Pixels of every image this process holds (counted when an image is made, until its last
+/// reference goes): what `Limits::max_live_pixels` bounds when a file or an upload is decoded, so
+/// many inputs, or many sessions of a server, cannot add up past it.
+static LIVE_PIXELS: AtomicU64 = AtomicU64::new(0);
 
 /// An RGB image shared by every value that refers to it.
 #[derive(Clone)]
@@ -15,6 +21,20 @@ pub struct ImageData {
     pub hash: String,
 }
 
+impl Drop for ImageData {
+    fn drop(&mut self) {
+        LIVE_PIXELS.fetch_sub(u64::from(self.pixels.width()) * u64::from(self.pixels.height()), Ordering::Relaxed);
+    }
+}
+
+/// Pixels reserved in [`LIVE_PIXELS`] for an image being decoded; released unless the image is made.
+struct Reserved(u64);
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        LIVE_PIXELS.fetch_sub(self.0, Ordering::Relaxed);
+    }
+}
+
 impl std::fmt::Debug for Image {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Image({}x{} {})", self.width(), self.height(), self.hash())
@@ -23,6 +43,12 @@ impl std::fmt::Debug for Image {
 
 impl Image {
     pub fn from_rgb(pixels: image::RgbImage) -> Image {
+        LIVE_PIXELS.fetch_add(u64::from(pixels.width()) * u64::from(pixels.height()), Ordering::Relaxed);
+        Image::counted(pixels)
+    }
+
+    /// An image whose pixels are already counted in [`LIVE_PIXELS`].
+    fn counted(pixels: image::RgbImage) -> Image {
         let mut h = blake3::Hasher::new();
         h.update(&pixels.width().to_le_bytes());
         h.update(&pixels.height().to_le_bytes());
@@ -61,6 +87,17 @@ impl Image {
         if pixels > limits.max_image_pixels {
             return Err(Diagnostic::new(Code::E310, format!("image is {w}x{h} = {pixels} pixels; the limit is {} pixels", limits.max_image_pixels)));
         }
+        // Reserved before decoding, so images decoded at once (inputs, a server's sessions) cannot
+        // together pass the limit either.
+        let reserved = Reserved(pixels);
+        let live = LIVE_PIXELS.fetch_add(pixels, Ordering::Relaxed).saturating_add(pixels);
+        if live > limits.max_live_pixels {
+            return Err(Diagnostic::new(
+                Code::E310,
+                format!("a {w}x{h} image would make {live} pixels of images held at once; the limit is {} (Limits::max_live_pixels)", limits.max_live_pixels),
+            )
+            .help("give fewer or smaller images, or close sessions that hold some"));
+        }
         let mut caps = image::Limits::default();
         caps.max_image_width = Some(w);
         caps.max_image_height = Some(h);
@@ -72,7 +109,13 @@ impl Image {
             image::ImageError::Limits(_) => Diagnostic::new(Code::E310, format!("image is {w}x{h}: decoding it needs more memory than its size allows ({e})")),
             e => undecodable(e),
         })?;
-        Ok(Image::from_rgb(img.to_rgb8()))
+        let rgb = img.to_rgb8();
+        if u64::from(rgb.width()) * u64::from(rgb.height()) == pixels {
+            std::mem::forget(reserved); // the image now holds the reservation
+            Ok(Image::counted(rgb))
+        } else {
+            Ok(Image::from_rgb(rgb)) // counted as it is; the reservation is released
+        }
     }
 
     pub fn width(&self) -> u32 {
