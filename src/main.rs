@@ -43,9 +43,21 @@ fn main() -> ExitCode {
     }));
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print(); // --help, --version
+            return ExitCode::from(Exit::Ok as u8);
+        }
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { Exit::BadInput as u8 } else { Exit::Ok as u8 });
+            // A bad command line carries its code like every other error (E505).
+            let text = e.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            let text = if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                format!("a command is needed\n\n{text}")
+            } else {
+                text.to_string()
+            };
+            let _ = write!(std::io::stderr(), "dwim: E505 invalid command line: {text}");
+            return ExitCode::from(Exit::BadInput as u8);
         }
     };
     let code = match std::panic::catch_unwind(|| cli::dispatch(cli)) {

@@ -109,10 +109,15 @@ fn bad_usage_and_bad_input_exit_2() {
         vec!["replay", bad_trace.to_str().unwrap()],
         vec!["frobnicate"],
         vec!["run", "programs/count_red.wf"],
+        vec!["scene", "--out", "x.png", "--seed", "-1"],
+        vec!["bench-world", "generate", "--out", "b", "--n", "99999999999999999999"],
+        vec!["run", "programs/count_red.wf", "--tools", "nope"],
+        vec![],
     ] {
         let o = dwim(&args);
         assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
-        assert!(!stderr(&o).is_empty());
+        // Every failure names its code, a command line clap refused included.
+        assert!(stderr(&o).contains(" E5"), "{args:?}: {}", stderr(&o));
     }
 }
 
