@@ -195,6 +195,14 @@ fn flag_values_are_validated_with_e505_and_exit_2() {
         vec!["scene", "--out", s(&gif)],
         vec!["scene", "--out", s(dir.path())],
         vec!["run", "programs/count_red.wf", "--image", s(&scene), "--trace", s(&data)],
+        vec!["collect", "--data", s(&data), "--llm-judge", "nonsense", "--out", s(&out)],
+        vec!["mask", "--traces", s(&out), "--tokenizer", "new:300", "--max-len", "0", "--out", s(&m)],
+        vec!["train", "--data", s(&m), "--out", s(&out), "--lora", "4294967295"],
+        vec!["train", "--data", s(&m), "--out", s(&out), "--max-seq", "0"],
+        vec!["train", "--data", s(&m), "--out", s(&out), "--batch", "0"],
+        vec!["train", "--data", s(&m), "--out", s(&out), "--steps", "0"],
+        vec!["ablate", "--data", s(&data), "--seeds", "0"],
+        vec!["scene", "--out", s(&gif), "--seed", "-1"],
     ];
     for args in &cases {
         let t0 = Instant::now();

@@ -302,6 +302,11 @@ pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
         std::env::set_var("RAYON_NUM_THREADS", "1");
     }
     super::common::check_output_dir("--out", &a.out)?;
+    for (flag, v) in [("--seeds", a.seeds), ("--batch", a.batch), ("--tries", a.tries)] {
+        if v == 0 {
+            return Err(super::common::coded(dwim::Code::E505, format!("{flag} 0: at least 1")));
+        }
+    }
     let ds = a.data.load()?;
     ds.check_split("test").map_err(|d| bad_input(&d))?;
     if !ds.annotated() {

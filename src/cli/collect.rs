@@ -49,6 +49,9 @@ pub struct Args {
 
 pub fn run_cli(a: Args) -> Result<Exit, Failure> {
     super::common::check_output_dir("--out", &a.out)?;
+    if let Some(j) = &a.llm_judge {
+        dwim::tools::remote::llm::check_endpoint("--llm-judge", j).map_err(|d| super::common::bad_input(&d))?;
+    }
     let mut cfg = CollectConfig { teacher: a.teacher, dw: !a.no_dw, split: a.split, shard: a.shard, seed: a.seed, limit: a.limit, max_turns: a.max_turns.max(1), llm_judge: a.llm_judge, ..CollectConfig::default() };
     if let Some(w) = a.workers {
         cfg.workers = w.max(1);

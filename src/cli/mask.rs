@@ -85,6 +85,9 @@ fn new_vocab(spec: &str) -> Result<Option<usize>, Failure> {
 }
 
 pub fn run_cli(a: Args) -> Result<Exit, Failure> {
+    if !(2..=1 << 20).contains(&a.max_len) {
+        return Err(super::common::coded(Code::E505, format!("--max-len {}: 2 to 1048576 tokens (a sample needs an input and a label)", a.max_len)));
+    }
     let new_vocab = new_vocab(&a.tokenizer)?;
     super::common::check_output_path("--out", &a.out)?;
     if let Some(c) = &a.chat {

@@ -101,7 +101,47 @@ pub fn tokenizer(cmd: TokenizerCmd) -> Result<Exit, Failure> {
     }
 }
 
+/// Every numeric flag in its range before anything loads (E505): a value that makes the run do
+/// nothing (`--max-seq 0`, `--batch 0`) or ask for unbounded memory (`--lora 4294967295`) is a
+/// mistake to report, not to round.
+fn check_flags(a: &TrainArgs) -> Result<(), Failure> {
+    let bad = |flag: &str, v: &dyn std::fmt::Display, want: &str| Err(super::common::coded(dwim::Code::E505, format!("--{flag} {v}: {want}")));
+    if let Some(r) = a.lora {
+        if !(1..=1024).contains(&r) {
+            return bad("lora", &r, "a LoRA rank is 1 to 1024");
+        }
+    }
+    if !(1..=65_536).contains(&a.batch) {
+        return bad("batch", &a.batch, "1 to 65536 samples");
+    }
+    if !(1..=65_536).contains(&a.accum) {
+        return bad("accum", &a.accum, "1 to 65536 micro-batches");
+    }
+    if let Some(m) = a.max_seq {
+        if !(2..=1 << 20).contains(&m) {
+            return bad("max-seq", &m, "2 to 1048576 tokens (a sample needs an input and a label)");
+        }
+    }
+    if a.steps == Some(0) {
+        return bad("steps", &0, "at least 1 update");
+    }
+    if !(a.lr.is_finite() && a.lr > 0.0) {
+        return bad("lr", &a.lr, "a positive number");
+    }
+    if !(a.clip.is_finite() && a.clip > 0.0) {
+        return bad("clip", &a.clip, "a positive number");
+    }
+    if !(0.0..1.0).contains(&a.val_frac) {
+        return bad("val-frac", &a.val_frac, "at least 0 and below 1");
+    }
+    if a.val_every == 0 || a.ckpt_every == 0 {
+        return bad(if a.val_every == 0 { "val-every" } else { "ckpt-every" }, &0, "at least 1 update");
+    }
+    Ok(())
+}
+
 pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
+    check_flags(&a)?;
     dwim::train::tune_allocator();
     let dev = match a.device.as_str() {
         "cpu" => Device::Cpu,

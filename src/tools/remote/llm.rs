@@ -31,17 +31,24 @@ struct Cache {
     misses: u64,
 }
 
+/// E505 unless `spec` (the value of `flag`) is an endpoint `http://HOST[:PORT]/PATH[#MODEL]`.
+pub fn check_endpoint(flag: &str, spec: &str) -> Result<(), Diagnostic> {
+    let base = spec.split_once('#').map_or(spec, |(b, _)| b).trim_end_matches('/');
+    if !base.starts_with("http://") || base.len() <= "http://".len() || base.chars().any(char::is_whitespace) {
+        return Err(Diagnostic::new(Code::E505, format!("{flag} {spec}: expected an http:// URL, e.g. http://127.0.0.1:8080/v1#smollm2")));
+    }
+    Ok(())
+}
+
 impl LlmQuery {
     /// `spec` is `URL[#MODEL]`: the base URL of the chat endpoint (`http://host:port/v1`;
     /// `/chat/completions` is appended) and the model name sent (default `default`). The key in
     /// `OPENAI_API_KEY`, if set, is sent as a bearer token. E505 for a spec that is not an
     /// `http://` URL.
     pub fn new(spec: &str) -> Result<LlmQuery, Diagnostic> {
+        check_endpoint("--llm", spec)?;
         let (base, model) = spec.split_once('#').unwrap_or((spec, "default"));
         let base = base.trim_end_matches('/');
-        if !base.starts_with("http://") || base.len() <= "http://".len() || base.chars().any(char::is_whitespace) {
-            return Err(Diagnostic::new(Code::E505, format!("--llm {spec}: expected an http:// URL, e.g. http://127.0.0.1:8080/v1#smollm2")));
-        }
         let doc = format!("ask a language model ({} at {base}) a question in words; returns its reply. Identical prompts are answered once", if model.is_empty() { "default" } else { model });
         let mut sig = Signature::new("llm_query", vec![Param::req("prompt", Type::Text)], Type::Text, &doc);
         sig.kind = ToolKind::Remote;
