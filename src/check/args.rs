@@ -45,6 +45,7 @@ impl<'a> Cx<'a> {
             Type::List(e) => Some((**e).clone()),
             _ => None,
         });
+        let mut fn_result: Option<Type> = None;
         for (ai, a) in args.iter().enumerate() {
             if let ExprKind::Lambda { param, body } = &a.value.kind {
                 let fn_param = slots.iter().position(|s| *s == Some(ai)).map(|pi| &sig.params[pi]).filter(|p| p.ty == Type::Fn);
@@ -54,6 +55,9 @@ impl<'a> Cx<'a> {
                 let shadowed = scope.insert(param.name.clone(), elem.clone().unwrap_or(Type::Any));
                 let result = self.infer(body, scope, false);
                 restore(scope, &param.name, shadowed);
+                if sig.result_list_of_fn.is_some_and(|pi| slots.get(pi).copied().flatten() == Some(ai)) {
+                    fn_result = Some(result.clone());
+                }
                 if let Some(p) = fn_param.filter(|p| !p.accepts_result(&result)) {
                     self.error(Diagnostic::new(Code::E106, format!("the function `{}` of `{}` must return {}, but this is {result}", p.name, sig.name, p.returns_text()))
                         .at(body.span)
@@ -68,8 +72,8 @@ impl<'a> Cx<'a> {
             let Some(ai) = slot else { continue };
             let p = &sig.params[pi];
             let got = arg_types[*ai].clone().unwrap_or(Type::Any);
-            if !p.ty.accepts(&got) {
-                self.error(Diagnostic::new(Code::E106, format!("argument `{}` of `{}` must be {}, but this is {got}", p.name, sig.name, p.ty))
+            if !p.takes(&got) {
+                self.error(Diagnostic::new(Code::E106, format!("argument `{}` of `{}` must be {}, but this is {got}", p.name, sig.name, p.takes_text()))
                     .at(args[*ai].value.span)
                     .label(format!("this is {got}"))
                     .help(sig.render())
@@ -77,6 +81,9 @@ impl<'a> Cx<'a> {
             }
         }
         let arg_type = |i: Option<usize>| i.and_then(|i| slots.get(i).copied().flatten()).and_then(|ai| arg_types[ai].clone());
+        if let Some(t) = fn_result {
+            return Type::list(t);
+        }
         match (arg_type(sig.result_like), arg_type(sig.result_elem_of)) {
             (Some(t @ Type::List(_)), _) => t,
             (_, Some(Type::List(elem))) => *elem,

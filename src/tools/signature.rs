@@ -42,6 +42,10 @@ pub struct Param {
     /// lambda's body to them: `filter`'s predicate returns bool, a sort key number or text.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub returns: Vec<Type>,
+    /// For an `any` parameter, the types it takes (empty: any): `len` takes a text or a list. The
+    /// checker refuses an argument whose type is known to be none of them (E106).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub one_of: Vec<Type>,
     /// For a text parameter read as words (a detector's query), the words the tool understands
     /// (empty: any text). The checker warns (W101) about a literal word outside it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -62,18 +66,33 @@ pub struct Signature {
     /// When set, the result has the element type of this list parameter (e.g. `first`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_elem_of: Option<usize>,
+    /// When set, the result is a list of what this `fn` parameter returns (e.g. `map`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_list_of_fn: Option<usize>,
 }
 
 impl Param {
     pub fn req(name: &str, ty: Type) -> Param {
-        Param { name: name.into(), ty, default: None, doc: String::new(), returns: Vec::new(), vocab: Vec::new() }
+        Param { name: name.into(), ty, default: None, doc: String::new(), returns: Vec::new(), one_of: Vec::new(), vocab: Vec::new() }
     }
     pub fn opt(name: &str, ty: Type, default: serde_json::Value) -> Param {
-        Param { name: name.into(), ty, default: Some(default), doc: String::new(), returns: Vec::new(), vocab: Vec::new() }
+        Param { name: name.into(), ty, default: Some(default), doc: String::new(), returns: Vec::new(), one_of: Vec::new(), vocab: Vec::new() }
     }
     /// A required `fn` parameter whose result must have one of `returns` (empty: any).
     pub fn func(name: &str, returns: &[Type]) -> Param {
         Param { returns: returns.to_vec(), ..Param::req(name, Type::Fn) }
+    }
+    /// A required `any` parameter that takes one of `types` (see [`Param::one_of`]).
+    pub fn one_of(name: &str, types: &[Type]) -> Param {
+        Param { one_of: types.to_vec(), ..Param::req(name, Type::Any) }
+    }
+    /// Does an argument of type `got` fit this parameter (its type, and `one_of` when set)?
+    pub fn takes(&self, got: &Type) -> bool {
+        self.ty.accepts(got) && (self.one_of.is_empty() || *got == Type::Any || self.one_of.iter().any(|t| t.accepts(got)))
+    }
+    /// `text or list[any]`: what the parameter takes.
+    pub fn takes_text(&self) -> String {
+        if self.one_of.is_empty() { self.ty.to_string() } else { self.one_of.iter().map(Type::to_string).collect::<Vec<_>>().join(" or ") }
     }
     /// This parameter with a vocabulary (see [`Param::vocab`]).
     pub fn with_vocab(mut self, words: impl IntoIterator<Item = impl Into<String>>) -> Param {
@@ -106,7 +125,7 @@ impl Param {
 
 impl Signature {
     pub fn new(name: &str, params: Vec<Param>, result: Type, doc: &str) -> Signature {
-        Signature { name: name.into(), params, result, doc: doc.into(), kind: ToolKind::Builtin, result_like: None, result_elem_of: None }
+        Signature { name: name.into(), params, result, doc: doc.into(), kind: ToolKind::Builtin, result_like: None, result_elem_of: None, result_list_of_fn: None }
     }
     pub fn like(mut self, param: usize) -> Signature {
         self.result_like = Some(param);
@@ -115,6 +134,12 @@ impl Signature {
 
     pub fn elem_of(mut self, param: usize) -> Signature {
         self.result_elem_of = Some(param);
+        self
+    }
+
+    /// The result is a list of what the `fn` parameter `param` returns.
+    pub fn list_of_fn(mut self, param: usize) -> Signature {
+        self.result_list_of_fn = Some(param);
         self
     }
 
@@ -157,6 +182,9 @@ impl Signature {
         }
         if self.result_elem_of.is_some_and(|i| i >= self.params.len()) {
             return Err(bad("`result_elem_of` names no parameter".into()));
+        }
+        if self.result_list_of_fn.is_some_and(|i| self.params.get(i).is_none_or(|p| p.ty != Type::Fn)) {
+            return Err(bad("`result_list_of_fn` names no `fn` parameter".into()));
         }
         for p in &self.params {
             if let Some(v) = p.default_value() {

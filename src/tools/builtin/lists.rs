@@ -15,15 +15,15 @@ pub fn tools() -> Vec<FnTool> {
     let list = || Param::req("list", Type::list(Type::Any));
     let func = || Param::req("fn", Type::Fn);
     vec![
-        t(Signature::new("len", vec![Param::req("value", Type::Any)], Type::Number, "Number of items in a list, or characters in a text."), len),
+        t(Signature::new("len", vec![Param::one_of("value", &[Type::Text, Type::list(Type::Any)])], Type::Number, "Number of items in a list, or characters in a text."), len),
         t(Signature::new("count", vec![list()], Type::Number, "Number of items in a list."), |a, _| Ok(Value::Number(a.list(0)?.len() as f64))),
         t(Signature::new("exists", vec![list()], Type::Bool, "Is the list non-empty?"), |a, _| Ok(Value::Bool(!a.list(0)?.is_empty()))),
         t(Signature::new("filter", vec![list(), Param::func("fn", &[Type::Bool])], Type::list(Type::Any), "The items for which `fn` returns true.").like(0), filter),
-        t(Signature::new("map", vec![list(), func()], Type::list(Type::Any), "`fn` applied to every item."), map),
+        t(Signature::new("map", vec![list(), func()], Type::list(Type::Any), "`fn` applied to every item.").list_of_fn(1), map),
         t(Signature::new("sort_by", vec![list(), Param::func("fn", &[Type::Number, Type::Text]), Param::opt("descending", Type::Bool, json!(false))], Type::list(Type::Any),
             "The items ordered by the number or text `fn` returns (stable).").like(0), sort_by),
-        t(Signature::new("max_by", vec![list(), Param::func("fn", &[Type::Number, Type::Text])], Type::Any, "The item for which `fn` returns the largest number.").elem_of(0), |a, c| extreme_by(a, c, true)),
-        t(Signature::new("min_by", vec![list(), Param::func("fn", &[Type::Number, Type::Text])], Type::Any, "The item for which `fn` returns the smallest number.").elem_of(0), |a, c| extreme_by(a, c, false)),
+        t(Signature::new("max_by", vec![list(), Param::func("fn", &[Type::Number, Type::Text])], Type::Any, "The item for which `fn` returns the largest value (a number, or a text: the last in alphabetical order).").elem_of(0), |a, c| extreme_by(a, c, true)),
+        t(Signature::new("min_by", vec![list(), Param::func("fn", &[Type::Number, Type::Text])], Type::Any, "The item for which `fn` returns the smallest value (a number, or a text: the first in alphabetical order).").elem_of(0), |a, c| extreme_by(a, c, false)),
         t(Signature::new("max", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Largest number in a list."), |a, c| extreme(a, c, true)),
         t(Signature::new("min", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Smallest number in a list."), |a, c| extreme(a, c, false)),
         t(Signature::new("sum", vec![Param::req("list", Type::list(Type::Number))], Type::Number, "Sum of a list of numbers."), sum),

@@ -23,7 +23,7 @@ pub fn tools() -> Vec<FnTool> {
             check_len(&s, c)?;
             Ok(Value::text(s))
         }),
-        t(Signature::new("contains", vec![Param::req("container", Type::Any), Param::req("item", Type::Any)], Type::Bool,
+        t(Signature::new("contains", vec![Param::one_of("container", &[Type::Text, Type::list(Type::Any)]), Param::req("item", Type::Any)], Type::Bool,
             "Does a text contain a text, or a list contain a value?"), contains),
         t(Signature::new("to_yesno", vec![Param::req("value", Type::Bool)], Type::Text, "\"yes\" for true, \"no\" for false."),
             |a, _| Ok(Value::text(if a.bool(0)? { "yes" } else { "no" }))),
@@ -77,6 +77,7 @@ fn contains(a: &Args, ctx: &mut ToolCtx<'_>) -> Result<Value, Diagnostic> {
             }
             Ok(Value::Bool(false))
         }
+        (Value::Text(_), i) => Err(Diagnostic::new(Code::E201, format!("contains: a text contains texts, and `item` is {}", i.kind()))),
         (c, _) => Err(Diagnostic::new(Code::E201, format!("contains needs a text or a list, got {}", c.kind()))),
     }
 }

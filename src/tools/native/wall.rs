@@ -104,7 +104,7 @@ mod tests {
     }
 
     fn sig() -> Signature {
-        Signature { name: "slow".into(), params: vec![], result: crate::types::Type::Number, doc: String::new(), kind: ToolKind::Native, result_like: None, result_elem_of: None }
+        Signature { name: "slow".into(), params: vec![], result: crate::types::Type::Number, doc: String::new(), kind: ToolKind::Native, result_like: None, result_elem_of: None, result_list_of_fn: None }
     }
 
     fn call(work: Duration, left: Duration) -> (Result<Value, Diagnostic>, Duration) {

@@ -80,6 +80,7 @@ fn signature(s: wit::Signature, limits: &Limits) -> Result<Signature, Diagnostic
                 default: p.default.map(|d| default_json(d, &lim)).transpose()?,
                 doc: p.doc,
                 returns: vec![],
+                one_of: vec![],
                 vocab: p.vocabulary.unwrap_or_default(),
             })
         })
