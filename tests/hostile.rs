@@ -66,6 +66,13 @@ fn long_infix_and_postfix_chains_are_bounded_by_tree_depth() {
     assert_eq!(outcome(p.as_bytes(), Limits::default()), Some(Code::E302));
     let p = format!("r = box(image, 0, 0, 5, 5)\nanswer r{}", repeat(".image", 200_000));
     assert_eq!(outcome(p.as_bytes(), Limits::default()), Some(Code::E302));
+    // A chain as long as the default source limit allows (8 MiB): the fast parser's own E302,
+    // with no second (pest) parse of the whole text, which took 2.5 GB for this one.
+    let n = (Limits::default().max_source_bytes - 64) / 3;
+    let p = format!("x = [1]\nanswer x{}", repeat("[0]", n));
+    let t0 = Instant::now();
+    assert_eq!(outcome(p.as_bytes(), Limits::default()), Some(Code::E302));
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
 }
 
 #[test]

@@ -197,18 +197,26 @@ pub fn parse_fast(text: &str, max_depth: usize) -> Option<Program> {
 /// [`parse_fast`], or the byte offset of the first token of the statement it is not sure of. The
 /// statements before it are certainly valid, so pest need only look from there.
 pub fn parse_fast_or_stop(text: &str, max_depth: usize) -> Result<Program, usize> {
+    parse_fast_detail(text, max_depth).map_err(|(at, _)| at)
+}
+
+/// [`parse_fast_or_stop`], with the span of the first node that nested deeper than `max_depth`
+/// when that is why it stopped: an E302 that needs no second parse (pest's pairs for a long
+/// chain like `a[0][0]…` take hundreds of bytes per input byte).
+pub fn parse_fast_detail(text: &str, max_depth: usize) -> Result<Program, (usize, Option<Span>)> {
     let mut lex = Lexer { b: text.as_bytes(), pos: 0, depth: 0 };
     let peek = lex.next();
-    let mut p = FastParser { text, lex, peek, max_depth };
+    let mut p = FastParser { text, lex, peek, max_depth, too_deep: std::cell::Cell::new(None) };
     let mut steps = Vec::new();
     p.skip(&[Tok::Newline, Tok::Semi]);
     while p.peek.tok != Tok::Eof {
         let at = p.peek.start;
-        steps.push(p.stmt().ok_or(at)?);
+        let Some(stmt) = p.stmt() else { return Err((at, p.too_deep.get())) };
+        steps.push(stmt);
         match p.peek.tok {
             Tok::Newline | Tok::Semi => p.skip(&[Tok::Newline, Tok::Semi]),
             Tok::Eof => break,
-            _ => return Err(at),
+            _ => return Err((at, None)),
         }
     }
     Ok(Program { steps })
@@ -219,6 +227,8 @@ struct FastParser<'a> {
     lex: Lexer<'a>,
     peek: Token,
     max_depth: usize,
+    /// The span of the first node deeper than `max_depth`, if any.
+    too_deep: std::cell::Cell<Option<Span>>,
 }
 
 type Built = Option<(Expr, usize)>;
@@ -245,6 +255,9 @@ impl FastParser<'_> {
     }
     fn node(&self, kind: ExprKind, span: Span, child_depth: usize) -> Built {
         let depth = child_depth + 1;
+        if depth > self.max_depth && self.too_deep.get().is_none() {
+            self.too_deep.set(Some(span));
+        }
         (depth <= self.max_depth).then_some((Expr { kind, span }, depth))
     }
 

@@ -45,9 +45,10 @@ pub fn parse_program(src: &SourceFile, limits: &Limits) -> Result<Program, Diagn
 /// An incremental session parses each fed step this way, without copying it first.
 pub fn parse_text(text: &str, limits: &Limits) -> Result<Program, Diagnostic> {
     prescan(text, limits)?;
-    let at = match super::fast::parse_fast_or_stop(text, limits.max_depth) {
+    let at = match super::fast::parse_fast_detail(text, limits.max_depth) {
         Ok(p) => return Ok(p),
-        Err(at) => at,
+        Err((_, Some(span))) => return Err(too_deep(span, limits.max_depth)),
+        Err((at, None)) => at,
     };
     if at > 0 {
         if let Some(d) = pest_error_from(text, at, limits) {
@@ -55,6 +56,13 @@ pub fn parse_text(text: &str, limits: &Limits) -> Result<Program, Diagnostic> {
         }
     }
     pest_text(text, limits)
+}
+
+/// E302 for the node at `span`, the first deeper than `max_depth` (both parsers say it alike).
+fn too_deep(span: Span, max_depth: usize) -> Diagnostic {
+    Diagnostic::new(Code::E302, format!("expression nests deeper than {max_depth} levels"))
+        .at(span)
+        .help("split it into several steps with intermediate variables")
 }
 
 /// The error pest (and the AST builder) report for the text from byte `at`, a statement start,
@@ -230,9 +238,7 @@ impl Builder {
     fn node(&self, kind: ExprKind, span: Span, child_depth: usize) -> Built {
         let depth = child_depth + 1;
         if depth > self.max_depth {
-            return Err(Diagnostic::new(Code::E302, format!("expression nests deeper than {} levels", self.max_depth))
-                .at(span)
-                .help("split it into several steps with intermediate variables"));
+            return Err(too_deep(span, self.max_depth));
         }
         Ok((Expr { kind, span }, depth))
     }
