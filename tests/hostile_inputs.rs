@@ -351,3 +351,26 @@ fn many_images_together_are_bounded_by_max_live_pixels() {
     let again: Vec<Image> = (0..2).map(|_| Image::decode(&bytes, &limits).expect("released, so within again")).collect();
     drop(again);
 }
+
+/// `report` holds a whole trace in memory, so it refuses one over its cap (E311, at once, the file
+/// unread); `replay` streams a trace of any length, one record in memory at a time.
+#[test]
+fn long_traces_are_streamed_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.jsonl");
+    std::fs::File::create(&big).unwrap().set_len(dwim::report::MAX_REPORT_TRACE_BYTES + 1).unwrap();
+    let html = dir.path().join("r.html");
+    let o = dwim(&["report", "--html", s(&html), s(&big)]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("E311"), "{}", stderr(&o));
+    assert!(!html.exists());
+    let one = std::fs::read_to_string(root().join("tests/golden/traces/count_red.jsonl")).unwrap();
+    let long = dir.path().join("long.jsonl");
+    std::fs::write(&long, one.repeat(2_000)).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dwim")).args(["replay", s(&long), "--format", "json"]).output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["steps"], one.lines().count() * 2_000);
+    assert_eq!(doc["records"].as_array().unwrap().len(), one.lines().count() * 2_000);
+    assert_eq!(doc["answer"], serde_json::json!(3.0));
+}

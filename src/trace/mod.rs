@@ -5,4 +5,4 @@ mod record;
 mod writer;
 
 pub use record::{Flag, Loc, ResultSummary, TraceRecord, SCHEMA};
-pub use writer::{read_trace, TraceWriter};
+pub use writer::{for_each_record, read_trace, TraceWriter};

@@ -36,13 +36,21 @@ impl TraceWriter {
 /// `Limits::max_record_bytes` is E311). A line that is not a valid record is E504 naming the line.
 pub fn read_trace(path: &Path) -> Result<Vec<TraceRecord>, Diagnostic> {
     let mut out = Vec::new();
+    for_each_record(path, |_, rec| {
+        out.push(rec);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Every record of a trace, one at a time (the file is streamed: memory is one record's, however
+/// long the trace), with its 1-based line.
+pub fn for_each_record(path: &Path, mut f: impl FnMut(usize, TraceRecord) -> Result<(), Diagnostic>) -> Result<(), Diagnostic> {
     crate::io::for_each_json_line(path, crate::Limits::default().max_record_bytes, |n, v: serde_json::Value| {
         let rec: TraceRecord = serde_json::from_value(v).map_err(|e| crate::io::bad_record(path, n, format!("not a trace record: {e}")))?;
         if rec.schema != SCHEMA {
             return Err(crate::io::bad_record(path, n, format!("unsupported trace schema {:?} (this dwim reads {SCHEMA})", rec.schema)));
         }
-        out.push(rec);
-        Ok(())
-    })?;
-    Ok(out)
+        f(n, rec)
+    })
 }
