@@ -15,6 +15,8 @@ fn main() {
     for dw in [true, false] {
         let out = dir.path().join(if dw { "dw" } else { "nodw" });
         let c = CollectConfig { dw, split: "all".into(), ..CollectConfig::default() };
+        // Each run starts cold, as a `dwim collect` process does: no segmentation kept from the last.
+        dwim::tools::bench::pixels::forget_segmentations();
         let t = Instant::now();
         let w = run(&ds, &tools, &out, &c, false).expect("collect");
         let secs = t.elapsed().as_secs_f64();

@@ -12,18 +12,21 @@ const CHARGE_EVERY: u64 = 1 << 14;
 pub(crate) struct Meter<'c, 'a> {
     ctx: &'c mut ToolCtx<'a>,
     pending: u64,
+    /// Pixels of work counted so far.
+    total: u64,
     failed: Option<Diagnostic>,
 }
 
 impl<'c, 'a> Meter<'c, 'a> {
     pub(crate) fn new(ctx: &'c mut ToolCtx<'a>) -> Self {
-        Meter { ctx, pending: 0, failed: None }
+        Meter { ctx, pending: 0, total: 0, failed: None }
     }
     pub(crate) fn limits(&self) -> &crate::limits::Limits {
         self.ctx.limits()
     }
     /// Count `pixels` of work; an E308/E306 from the run ends it.
     pub(crate) fn add(&mut self, pixels: u64) -> Result<(), Diagnostic> {
+        self.total = self.total.saturating_add(pixels);
         self.pending = self.pending.saturating_add(pixels);
         if self.pending >= CHARGE_EVERY {
             let units = self.pending / 256;
@@ -31,6 +34,10 @@ impl<'c, 'a> Meter<'c, 'a> {
             self.ctx.charge(units)?;
         }
         Ok(())
+    }
+    /// Pixels of work counted so far.
+    pub(crate) fn total(&self) -> u64 {
+        self.total
     }
     /// Run a `dwim_perception` `*_with` function under this meter: its progress is charged, and
     /// a limit hit inside it is its error.

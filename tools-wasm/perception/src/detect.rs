@@ -100,13 +100,18 @@ pub fn detect(img: &Img, roi: Rect, query: &str) -> Vec<Detection> {
 
 /// [`detect`], reporting its work to `p` and stopping when it says so.
 pub fn detect_with(img: &Img, roi: Rect, query: &str, p: &mut Progress) -> Result<Vec<Detection>, Stopped> {
+    Ok(detect_in(&segment_with(img, roi, p)?, query))
+}
+
+/// [`detect`] on the blobs [`segment_with`] found in `roi` (a caller that keeps them segments once).
+pub fn detect_in(blobs: &[Blob], query: &str) -> Vec<Detection> {
     let q = Query::parse(query);
-    Ok(segment_with(img, roi, p)?
+    blobs
         .iter()
         .map(Detection::of)
         .filter(|d| !matches!(d.color, "black" | "white"))
         .filter(|d| q.matches(d.size, d.color, d.shape))
-        .collect())
+        .collect()
 }
 
 /// The main object of a region: the biggest blob whose centre lies inside `roi`, segmenting
@@ -117,14 +122,25 @@ pub fn main_object(img: &Img, roi: Rect) -> Option<Detection> {
 
 /// [`main_object`], reporting its work to `p` and stopping when it says so.
 pub fn main_object_with(img: &Img, roi: Rect, p: &mut Progress) -> Result<Option<Detection>, Stopped> {
-    let Some(roi) = roi.clip(img) else { return Ok(None) };
-    let padded = roi.pad(4, img);
-    Ok(segment_with(img, padded, p)?
+    let Some((roi, padded)) = object_rois(img, roi) else { return Ok(None) };
+    Ok(main_object_in(&segment_with(img, padded, p)?, roi))
+}
+
+/// The box [`main_object`] looks in (`roi` clipped to the image) and the box it segments (that,
+/// grown by a few pixels); `None` when `roi` lies outside the image.
+pub fn object_rois(img: &Img, roi: Rect) -> Option<(Rect, Rect)> {
+    let roi = roi.clip(img)?;
+    Some((roi, roi.pad(4, img)))
+}
+
+/// [`main_object`] on the blobs [`segment_with`] found in the padded box of [`object_rois`].
+pub fn main_object_in(blobs: &[Blob], roi: Rect) -> Option<Detection> {
+    blobs
         .iter()
         .filter(|b| {
             let (cx, cy) = b.rect.center2();
             cx >= 2 * roi.x0 && cx < 2 * roi.x1 && cy >= 2 * roi.y0 && cy < 2 * roi.y1
         })
         .max_by_key(|b| b.area)
-        .map(Detection::of))
+        .map(Detection::of)
 }
