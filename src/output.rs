@@ -27,8 +27,37 @@ const NONBLOCK: i32 = 0o4000;
 #[cfg(all(unix, not(target_os = "linux")))]
 const NONBLOCK: i32 = 0x0004;
 
+/// A file opened for writing. A FIFO stays open with the non-blocking descriptor that found its
+/// reader (closing it and opening again would send that reader an end of file first), so a write
+/// the pipe cannot take yet is retried until the reader takes it, as a blocking write would wait.
+pub struct Output {
+    file: File,
+    fifo: bool,
+}
+
+impl Output {
+    /// Make sure what was written reached the OS (see [`sync`]).
+    pub fn sync(&self, path: &Path) -> Result<(), Diagnostic> {
+        sync(&self.file, path)
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        loop {
+            match self.file.write(buf) {
+                Err(e) if self.fifo && e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(std::time::Duration::from_millis(1)),
+                r => return r,
+            }
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// Open `path` for writing, created or truncated (a device or FIFO is opened as it is).
-pub fn create(path: &Path) -> Result<File, Diagnostic> {
+pub fn create(path: &Path) -> Result<Output, Diagnostic> {
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.is_dir() {
             return Err(Diagnostic::new(Code::E503, format!("cannot write {}: it is a directory", path.display())));
@@ -37,22 +66,22 @@ pub fn create(path: &Path) -> Result<File, Diagnostic> {
         {
             use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
             if meta.file_type().is_fifo() {
-                OpenOptions::new().write(true).custom_flags(NONBLOCK).open(path).map_err(|e| {
+                let file = OpenOptions::new().write(true).custom_flags(NONBLOCK).open(path).map_err(|e| {
                     if e.raw_os_error() == Some(ENXIO) {
                         Diagnostic::new(Code::E503, format!("cannot write {}: it is a FIFO that no process is reading", path.display()))
                     } else {
                         failed(path, &e)
                     }
                 })?;
-                // A reader is there: write with ordinary (blocking) writes.
-                return OpenOptions::new().write(true).open(path).map_err(|e| failed(path, &e));
+                return Ok(Output { file, fifo: true });
             }
             if !meta.is_file() {
-                return OpenOptions::new().write(true).open(path).map_err(|e| failed(path, &e));
+                let file = OpenOptions::new().write(true).open(path).map_err(|e| failed(path, &e))?;
+                return Ok(Output { file, fifo: false });
             }
         }
     }
-    File::create(path).map_err(|e| failed(path, &e))
+    File::create(path).map(|file| Output { file, fifo: false }).map_err(|e| failed(path, &e))
 }
 
 /// Make sure what was written reached the OS: `fsync` where the file supports it (a device or a
@@ -79,11 +108,9 @@ pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::R
     let dest = target(path);
     let in_place = std::fs::metadata(&dest).map(|m| !m.is_file()).unwrap_or(false);
     if in_place {
-        let f = create(&dest)?;
-        let mut w = std::io::BufWriter::new(&f);
+        let mut w = std::io::BufWriter::new(create(&dest)?);
         fill(&mut w).and_then(|()| w.flush()).map_err(|e| failed(path, &e))?;
-        drop(w);
-        return sync(&f, path);
+        return w.into_inner().map_err(|e| failed(path, e.error()))?.sync(path);
     }
     let mut tmp = dest.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
@@ -155,6 +182,20 @@ mod tests {
         assert!(t.elapsed() < std::time::Duration::from_secs(2));
         assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
         assert!(create(&fifo).is_err());
+        // With a reader, everything arrives, more than a pipe holds at once included.
+        let got = dir.path().join("got");
+        let mut reader = std::process::Command::new("cat").arg(&fifo).stdout(File::create(&got).unwrap()).spawn().unwrap();
+        let big = vec![b'x'; 1 << 20];
+        let t = std::time::Instant::now();
+        let written = loop {
+            match write_bytes(&fifo, &big) {
+                Err(d) if d.message.contains("no process is reading") && t.elapsed() < std::time::Duration::from_secs(10) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                r => break r,
+            }
+        };
+        written.unwrap();
+        assert!(reader.wait().unwrap().success());
+        assert_eq!(std::fs::metadata(&got).unwrap().len(), big.len() as u64);
 
         let real = dir.path().join("real.txt");
         std::fs::write(&real, "old").unwrap();
