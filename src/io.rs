@@ -57,9 +57,9 @@ fn kind_of_special(_ft: &std::fs::FileType) -> &'static str {
 
 /// `O_NONBLOCK`: opening a FIFO that replaced the file after the check then returns at once.
 #[cfg(target_os = "linux")]
-const NONBLOCK: i32 = 0o4000;
+pub(crate) const NONBLOCK: i32 = 0o4000;
 #[cfg(all(unix, not(target_os = "linux")))]
-const NONBLOCK: i32 = 0x0004;
+pub(crate) const NONBLOCK: i32 = 0x0004;
 
 fn open_nonblocking(path: &Path) -> std::io::Result<File> {
     let mut o = std::fs::OpenOptions::new();

@@ -22,10 +22,8 @@ fn failed(path: &Path, e: &std::io::Error) -> Diagnostic {
 
 /// `ENXIO`: opening a FIFO for writing, non-blocking, when no process has it open for reading.
 const ENXIO: i32 = 6;
-#[cfg(target_os = "linux")]
-const NONBLOCK: i32 = 0o4000;
-#[cfg(all(unix, not(target_os = "linux")))]
-const NONBLOCK: i32 = 0x0004;
+#[cfg(unix)]
+use crate::io::NONBLOCK;
 
 /// A file opened for writing. A FIFO stays open with the non-blocking descriptor that found its
 /// reader (closing it and opening again would send that reader an end of file first), so a write

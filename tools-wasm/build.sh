@@ -90,19 +90,25 @@ else
   echo "WARNING: the wasm32-wasip2 target is not installed: the component plugins were NOT rebuilt" >&2
   echo "WARNING:   (rustup target add wasm32-wasip2); dist/components keeps the committed ones." >&2
 fi
+# A guest whose toolchain ($1) is missing: say so, loudly, and copy the committed binary ($2, under
+# dist) into $out (so --check tests it), or keep it when building into dist; $3 says how to install.
+not_rebuilt() {
+  echo "WARNING: no $1: $2 was NOT rebuilt ($3)." >&2
+  if [ "$out" != "$here/dist" ]; then
+    echo "WARNING:   copying (and testing) the committed one." >&2
+    cp "$here/dist/$2" "$out/$2"
+  else
+    echo "WARNING:   dist keeps the committed one." >&2
+  fi
+}
 # The C component (components/c, committed bindings from wit-bindgen c): clang and the
 # wasm-component-ld that rustup ships with rustc (it needs wasm-ld, found as above). After the
 # Rust components, whose fallback copies every committed component, this one included.
 wcl=$(command -v wasm-component-ld || ls "$(rustc --print sysroot 2>/dev/null)"/lib/rustlib/*/bin/wasm-component-ld 2>/dev/null | head -1 || true)
 if [ -n "$cc" ] && [ -n "$wcl" ]; then
   CC="$cc" WASM_COMPONENT_LD="$wcl" WASM_LD="$ld" "$here/components/c/build.sh" "$out/components/brightness.wasm"
-elif [ "$out" != "$here/dist" ]; then
-  echo "WARNING: no clang or wasm-component-ld: the C component was NOT rebuilt; copying (and testing)" >&2
-  echo "WARNING:   the committed components/brightness.wasm (apt-get install clang-19 lld-19; rustup)." >&2
-  cp "$here/dist/components/brightness.wasm" "$out/components/brightness.wasm"
 else
-  echo "WARNING: no clang or wasm-component-ld: the C component was NOT rebuilt; dist/components keeps" >&2
-  echo "WARNING:   the committed brightness.wasm (apt-get install clang-19 lld-19; rustup)." >&2
+  not_rebuilt "clang or wasm-component-ld" components/brightness.wasm "apt-get install clang-19 lld-19; rustup"
 fi
 # The Python component (components/python, SDK dwim_tool.py): componentize-py, pinned. It bundles
 # CPython (18 MB) and its bytes differ from build to build, so --check tests the rebuilt one
@@ -113,13 +119,8 @@ cpy=$(command -v componentize-py || true)
 if [ -n "$cpy" ] && "$cpy" --version 2>/dev/null | grep -q "0\.25\.1"; then
   (cd components/python && "$cpy" -d ../../wit -w tool componentize --stub-wasi -p . -p mean_luma app \
     -o "$out/components/python/mean_luma.wasm" >/dev/null)
-elif [ "$out" != "$here/dist" ]; then
-  echo "WARNING: no componentize-py 0.25.1: the Python component was NOT rebuilt; copying (and testing)" >&2
-  echo "WARNING:   the committed components/python/mean_luma.wasm (pip install componentize-py==0.25.1)." >&2
-  cp "$here/dist/components/python/mean_luma.wasm" "$out/components/python/mean_luma.wasm"
 else
-  echo "WARNING: no componentize-py 0.25.1: the Python component was NOT rebuilt; dist/components/python" >&2
-  echo "WARNING:   keeps the committed mean_luma.wasm (pip install componentize-py==0.25.1)." >&2
+  not_rebuilt "componentize-py 0.25.1" components/python/mean_luma.wasm "pip install componentize-py==0.25.1"
 fi
 echo "built into $out:"; ls -lR "$out"
 
