@@ -24,15 +24,30 @@ pub const IMAGE_FIELDS: &[(&str, Type)] = &[("width", Type::Number), ("height", 
 
 /// The static type of `base.name`: `Ok(None)` when unknown (records, any), `Err(names)` when the
 /// field cannot exist (listing the fields that do).
-pub fn field_type(base: &Type, name: &str) -> Result<Option<Type>, Vec<&'static str>> {
+pub fn field_type(base: &Type, name: &str) -> Result<Option<Type>, Vec<String>> {
     let table = match base {
         Type::Region => REGION_FIELDS,
         Type::Image => IMAGE_FIELDS,
         Type::Visual => IMAGE_FIELDS,
         Type::Any | Type::Record => return Ok(None),
+        Type::Fields(fields) => {
+            return fields.iter().find(|(n, _)| n == name).map(|(_, t)| Some(t.clone())).ok_or_else(|| fields.iter().map(|(n, _)| n.clone()).collect());
+        }
         _ => return Err(Vec::new()),
     };
-    table.iter().find(|(n, _)| *n == name).map(|(_, t)| Some(t.clone())).ok_or_else(|| table.iter().map(|(n, _)| *n).collect())
+    table.iter().find(|(n, _)| *n == name).map(|(_, t)| Some(t.clone())).ok_or_else(|| table.iter().map(|(n, _)| n.to_string()).collect())
+}
+
+/// Does value `v` have the fields a declared result type `want` names, each of a type it accepts?
+/// Only a `record{…}` at the top is looked into (a plugin's result is checked this way before any
+/// step sees it); every other type answers [`Type::accepts`] on the value's type.
+pub fn fits(want: &Type, v: &Value) -> bool {
+    match (want, v) {
+        (Type::Fields(fields), Value::Record(got)) => {
+            fields.iter().all(|(n, t)| got.get(n.as_str()).is_some_and(|x| t.accepts(&x.type_of())))
+        }
+        _ => want.accepts(&v.type_of()),
+    }
 }
 
 /// The value of `base.name`, or `None` if it has no such field.

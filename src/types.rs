@@ -17,7 +17,11 @@ pub enum Type {
     Region,
     Visual,
     List(Box<Type>),
+    /// A record whose fields are not known (a plugin's `record`).
     Record,
+    /// A record with these fields (`record{x: number, y: number}`), in declaration order: the
+    /// checker knows `.x` is a number and that `.z` cannot exist.
+    Fields(Box<[(String, Type)]>),
     Fn,
 }
 
@@ -33,6 +37,11 @@ impl Type {
             (Type::Visual, Type::Image | Type::Region | Type::Visual) => true,
             (Type::Image | Type::Region, Type::Visual) => true,
             (Type::List(a), Type::List(b)) => a.accepts(b),
+            (Type::Record, Type::Fields(_)) | (Type::Fields(_), Type::Record) => true,
+            // Every field this type needs is there with a type it accepts; more fields are fine.
+            (Type::Fields(want), Type::Fields(got)) => {
+                want.iter().all(|(n, t)| got.iter().any(|(m, u)| m == n && t.accepts(u)))
+            }
             (a, b) => a == b,
         }
     }
@@ -72,20 +81,69 @@ impl Type {
             "list" => return Err(format!("type `list` is nested deeper than {max_depth}")),
             "record" => Type::Record,
             "fn" => Type::Fn,
+            r if r.starts_with("record{") && r.ends_with('}') => {
+                if depth >= max_depth {
+                    return Err(format!("type `{}` is nested deeper than {max_depth}", clip(s, 40)));
+                }
+                Type::Fields(parse_fields(&r[7..r.len() - 1], max_depth - depth - 1)?)
+            }
             _ => return Err(format!("unknown type `{}`", clip(s, 40))),
         };
         Ok((0..depth).fold(base, |t, _| Type::list(t)))
     }
 
-    /// `list[...]` nesting: 0 for a scalar type. Iterative.
+    /// `list[...]` and `record{…}` nesting: 0 for a scalar type. Iterative over lists; a record
+    /// recurses into its fields, which [`Type::parse_within`] bounds as it bounds lists.
     pub fn depth(&self) -> usize {
         let (mut t, mut d) = (self, 0);
         while let Type::List(inner) = t {
             d += 1;
             t = inner;
         }
-        d
+        match t {
+            Type::Fields(fields) => d + 1 + fields.iter().map(|(_, t)| t.depth()).max().unwrap_or(0),
+            _ => d,
+        }
     }
+}
+
+/// Fields declared in a record type: `name: type` separated by top-level commas. Names are
+/// identifiers, each at most once; a field's type may nest `max_depth` deep (a record counts).
+fn parse_fields(body: &str, max_depth: usize) -> Result<Box<[(String, Type)]>, String> {
+    let mut fields: Vec<(String, Type)> = Vec::new();
+    let (mut level, mut start) = (0usize, 0usize);
+    let bytes = body.as_bytes();
+    let mut parts = Vec::new();
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'[' | b'{' => level += 1,
+            b']' | b'}' => level = level.saturating_sub(1),
+            b',' if level == 0 => {
+                parts.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if !body.trim().is_empty() {
+        parts.push(&body[start..]);
+    }
+    for part in parts {
+        let Some((name, ty)) = part.split_once(':') else {
+            return Err(format!("record field `{}` needs a type: `name: type`", clip(part.trim(), 40)));
+        };
+        let name = name.trim();
+        let ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ident {
+            return Err(format!("record field name `{}` is not a name", clip(name, 40)));
+        }
+        if fields.iter().any(|(n, _)| n == name) {
+            return Err(format!("record field `{name}` is declared twice"));
+        }
+        fields.push((name.to_string(), Type::parse_within(ty, max_depth)?));
+    }
+    Ok(fields.into_boxed_slice())
 }
 
 /// At most `max` bytes of `s`, cut at a character boundary, with `…` when cut.
@@ -113,6 +171,16 @@ impl fmt::Display for Type {
             Type::Visual => f.write_str("image|region"),
             Type::List(t) => write!(f, "list[{t}]"),
             Type::Record => f.write_str("record"),
+            Type::Fields(fields) => {
+                f.write_str("record{")?;
+                for (i, (n, t)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{n}: {t}")?;
+                }
+                f.write_str("}")
+            }
             Type::Fn => f.write_str("fn"),
         }
     }
@@ -136,7 +204,7 @@ mod tests {
     use super::*;
     #[test]
     fn parse_roundtrip_and_accepts() {
-        for s in ["number", "list[region]", "list[list[text]]", "image|region", "fn", "record"] {
+        for s in ["number", "list[region]", "list[list[text]]", "image|region", "fn", "record", "record{x: number, y: list[text]}", "list[record{a: record{b: bool}}]"] {
             assert_eq!(Type::parse(s).unwrap().to_string(), s);
         }
         assert!(Type::Visual.accepts(&Type::Region));
@@ -144,6 +212,16 @@ mod tests {
         assert!(Type::list(Type::Any).accepts(&Type::list(Type::Region)));
         assert!(!Type::list(Type::Number).accepts(&Type::list(Type::Region)));
         assert_eq!(Type::parse("blob"), None);
+        let xy = Type::parse("record{x: number, y: number}").unwrap();
+        assert!(xy.accepts(&Type::Record) && Type::Record.accepts(&xy));
+        assert!(Type::parse("record{x: number}").unwrap().accepts(&xy), "more fields are fine");
+        assert!(!xy.accepts(&Type::parse("record{x: number}").unwrap()), "a missing field is not");
+        assert!(!xy.accepts(&Type::parse("record{x: text, y: number}").unwrap()));
+        for bad in ["record{x}", "record{x: number, x: text}", "record{1x: number}", "record{x: blob}"] {
+            assert!(Type::parse(bad).is_none(), "{bad}");
+        }
+        let nested = format!("{}number{}", "record{a: ".repeat(200), "}".repeat(200));
+        assert!(Type::parse_within(&nested, 128).expect_err("too deep").contains("nested deeper than"));
         assert_eq!(Type::parse(" list[ list[number] ] ").map(|t| t.depth()), Some(2));
     }
 

@@ -84,7 +84,8 @@ fn smollm2_behind_llama_cpp_is_evaluated_on_a_gqa_dataset() {
 }
 
 /// An endpoint that refuses a conversation (llama.cpp's HTTP 400 for a context overflow) ends that
-/// episode, counted wrong and said why; the evaluation goes on.
+/// episode, counted wrong and said why; the evaluation goes on, and exits 2 when every episode
+/// ended so.
 #[test]
 fn an_endpoint_that_refuses_a_conversation_ends_only_that_episode() {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -103,7 +104,10 @@ fn an_endpoint_that_refuses_a_conversation_ends_only_that_episode() {
     gqa(&d.join("gqa"));
     let policy = format!("openai:http://127.0.0.1:{port}/v1");
     let (code, out, err) = dwim(&["eval", "--policy", &policy, "--data", "gqa", "--split", "all", "--shots", "0", "--format", "json", "--episodes", "ep.jsonl"], d);
-    assert_eq!(code, 0, "{err}");
+    // Every episode ended by the endpoint: the report and episodes are still written, and the
+    // exit says the endpoint failed (2), so no script reads it as a score of 0.
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("every episode (3) ended by an error of the endpoint") && err.contains("E414"), "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!((doc["report"]["episodes"].as_u64(), doc["report"]["policy_errors"].as_u64()), (Some(3), Some(3)), "{doc}");
     let lines = std::fs::read_to_string(d.join("ep.jsonl")).unwrap();

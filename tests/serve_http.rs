@@ -133,6 +133,20 @@ fn idle_sessions_expire_big_bodies_are_refused_and_sigterm_ends_cleanly() {
         Err(ureq::Error::Transport(t)) => assert!(t.to_string().contains("Broken pipe") || t.to_string().contains("reset"), "{t}"),
         Ok(r) => panic!("a 2 MiB body was accepted: {}", r.status()),
     }
+    // A body announced over the limit is refused at once, before any byte of it is sent.
+    {
+        use std::io::{Read, Write};
+        let addr = s.1.trim_start_matches("http://").to_string();
+        let mut c = std::net::TcpStream::connect(&addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let t0 = std::time::Instant::now();
+        write!(c, "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n").unwrap();
+        let mut buf = vec![0u8; 4096];
+        let n = c.read(&mut buf).unwrap_or(0);
+        let head = String::from_utf8_lossy(&buf[..n]).to_string();
+        assert!(head.starts_with("HTTP/1.1 413") && head.contains("E311"), "{head}");
+        assert!(t0.elapsed() < Duration::from_secs(5), "waited for a body that was never sent");
+    }
     assert_eq!(call("GET", &u("/v1/health"), None, None).0, 200);
     let pid = s.0.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());

@@ -80,6 +80,25 @@ impl<'a> Cx<'a> {
                     .tool(&sig.name));
             }
         }
+        for (pi, slot) in slots.iter().enumerate() {
+            let (Some(ai), Some(ci)) = (slot, sig.params[pi].member_of) else { continue };
+            let (Some(item), Some(container)) = (arg_types[*ai].clone(), slots.get(ci).copied().flatten().and_then(|c| arg_types[c].clone())) else { continue };
+            let (p, c) = (&sig.params[pi], &sig.params[ci]);
+            let why = match &container {
+                Type::Text if !Type::Text.accepts(&item) => Some(format!("a text contains texts, but `{}` is {item}", p.name)),
+                Type::List(elem) if !super::exprs::can_equal(elem, &item) => {
+                    Some(format!("`{}` is {container}, and {item} can never equal an element: this is always false", c.name))
+                }
+                _ => None,
+            };
+            if let Some(why) = why {
+                self.error(Diagnostic::new(Code::E106, format!("`{}`: {why}", sig.name))
+                    .at(args[*ai].value.span)
+                    .label(format!("this is {item}"))
+                    .help(sig.render())
+                    .tool(&sig.name));
+            }
+        }
         let arg_type = |i: Option<usize>| i.and_then(|i| slots.get(i).copied().flatten()).and_then(|ai| arg_types[ai].clone());
         if let Some(t) = fn_result {
             return Type::list(t);

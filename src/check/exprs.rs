@@ -47,7 +47,7 @@ pub(super) fn suggestable(name: &str) -> bool {
 
 /// Can values of these two types ever be equal? Unknown types can; none compares with anything
 /// (a tool may return none); lists can (two empty lists are equal).
-fn can_equal(a: &Type, b: &Type) -> bool {
+pub(super) fn can_equal(a: &Type, b: &Type) -> bool {
     matches!(a, Type::None) || matches!(b, Type::None) || matches!((a, b), (Type::List(_), Type::List(_))) || a.accepts(b) || b.accepts(a)
 }
 
@@ -105,7 +105,7 @@ impl Cx<'_> {
             ExprKind::Index { base, index } => {
                 let bt = self.infer(base, scope, false);
                 let it = self.infer(index, scope, false);
-                match bt {
+                match bt.clone() {
                     Type::List(elem) => {
                         self.expect(&Type::Number, &it, index, "a list index");
                         *elem
@@ -114,9 +114,20 @@ impl Cx<'_> {
                         self.expect(&Type::Number, &it, index, "a text index");
                         Type::Text
                     }
-                    Type::Record => {
+                    Type::Record | Type::Fields(_) => {
                         self.expect(&Type::Text, &it, index, "a record key");
-                        Type::Any
+                        match (&bt, &index.kind) {
+                            (Type::Fields(_), ExprKind::Text(key)) => match field_type(&bt, key) {
+                                Ok(t) => t.unwrap_or(Type::Any),
+                                Err(names) => {
+                                    self.error(Diagnostic::new(Code::E112, format!("{bt} has no field {key:?}"))
+                                        .at(index.span)
+                                        .help(format!("fields of {bt}: {}", names.join(", "))));
+                                    Type::Any
+                                }
+                            },
+                            _ => Type::Any,
+                        }
                     }
                     Type::Any => Type::Any,
                     other => {

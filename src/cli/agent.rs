@@ -184,6 +184,8 @@ pub fn eval(a: EvalArgs) -> Result<Exit, Failure> {
             "tool_error_rate": r.tool_error_rate(), "rejected_share": r.rejected_share(), "report": r})),
         Format::Human => print_eval(&r),
     }
+    let first = r.details.iter().find_map(|d| d.policy_error.as_deref());
+    super::common::endpoint_failures(r.policy_errors, r.episodes, first, "episode")?;
     Ok(Exit::Ok)
 }
 

@@ -77,6 +77,8 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
             }
         }
     }
+    let failed: Vec<&str> = workflows.iter().filter_map(|w| w.teacher_error.as_deref()).collect();
+    super::common::endpoint_failures(failed.len(), workflows.len(), failed.first().copied(), "workflow")?;
     Ok(Exit::Ok)
 }
 

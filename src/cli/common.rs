@@ -21,6 +21,22 @@ pub enum Failure {
 }
 
 /// A bad-input failure: the diagnostic's line, and its help on the next line when it has one.
+/// After a run whose items (episodes, workflows) an endpoint may have ended with an error: a
+/// warning on stderr naming how many and the first error, and exit 2 when every item ended so
+/// (the endpoint, not the model, failed: a script must not read that as a score of 0).
+pub fn endpoint_failures(failed: usize, total: usize, first: Option<&str>, what: &str) -> Result<(), Failure> {
+    if failed == 0 {
+        return Ok(());
+    }
+    let first = first.unwrap_or("");
+    if failed >= total {
+        eprintln!("dwim: every {what} ({total}) ended by an error of the endpoint; the first: {first}");
+        return Err(Failure::Reported(Exit::BadInput));
+    }
+    eprintln!("dwim: warning: {failed} of {total} {what}s ended by an error of the endpoint, counted as failed; the first: {first}");
+    Ok(())
+}
+
 pub fn bad_input(d: &Diagnostic) -> Failure {
     let mut msg = d.one_line(None);
     if let Some(h) = &d.help {

@@ -93,6 +93,7 @@ async fn serve(app: Shared, addr: &str, max_body: usize, idle: Duration) -> Resu
         .route("/v1/sessions/{id}/check", post(check))
         .route("/v1/sessions/{id}/trace", get(trace))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(move |req, next| bounded_body(req, next, max_body)))
         .with_state(app.clone());
     tokio::spawn(expire(app.clone(), idle));
     println!("dwim serve: listening on http://{local}");
@@ -103,6 +104,29 @@ async fn serve(app: Shared, addr: &str, max_body: usize, idle: Duration) -> Resu
         .await
         .map_err(|e| bad_input(&Diagnostic::new(Code::E499, format!("the server stopped: {e}"))))?;
     Ok(Exit::Ok)
+}
+
+/// How long a client may take to send a request's body, from its headers to its last byte.
+const BODY_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Every request's body is read whole before a handler runs, within `max` bytes and
+/// [`BODY_DEADLINE`]: a declared length over `max` is E311 (413) at once, without waiting for a
+/// body that may never come; a body that grows past `max` is E311 (413); one that does not arrive
+/// in time is E311 (408). So a client that announces more than it sends holds no handler.
+async fn bounded_body(req: axum::extract::Request, next: axum::middleware::Next, max: usize) -> Response {
+    let too_big = |what: String| fail(StatusCode::PAYLOAD_TOO_LARGE, Diagnostic::new(Code::E311, format!("{what}; --max-body-mb allows {max} bytes")));
+    let declared = req.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(n) = declared.filter(|n| *n > max as u64) {
+        return too_big(format!("the request declares a body of {n} bytes"));
+    }
+    let (parts, body) = req.into_parts();
+    let limited = http_body_util::BodyExt::collect(http_body_util::Limited::new(body, max));
+    match tokio::time::timeout(BODY_DEADLINE, limited).await {
+        Ok(Ok(collected)) => next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(collected.to_bytes()))).await,
+        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => too_big("the request body is longer".into()),
+        Ok(Err(e)) => fail(StatusCode::BAD_REQUEST, Diagnostic::new(Code::E504, format!("the request body could not be read: {e}"))),
+        Err(_) => fail(StatusCode::REQUEST_TIMEOUT, Diagnostic::new(Code::E311, format!("the request body did not arrive within {} s", BODY_DEADLINE.as_secs()))),
+    }
 }
 
 /// Ctrl-C or SIGTERM.

@@ -50,6 +50,11 @@ pub struct Param {
     /// (empty: any text). The checker warns (W101) about a literal word outside it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vocab: Vec<String>,
+    /// This parameter is looked for inside parameter `member_of` (`contains`'s `item`): it must
+    /// be a text when that is a text, and able to equal an element when it is a list. The checker
+    /// refuses a known type that cannot (E106: the call could only fail or be always false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_of: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,10 +78,10 @@ pub struct Signature {
 
 impl Param {
     pub fn req(name: &str, ty: Type) -> Param {
-        Param { name: name.into(), ty, default: None, doc: String::new(), returns: Vec::new(), one_of: Vec::new(), vocab: Vec::new() }
+        Param { name: name.into(), ty, default: None, doc: String::new(), returns: Vec::new(), one_of: Vec::new(), vocab: Vec::new(), member_of: None }
     }
     pub fn opt(name: &str, ty: Type, default: serde_json::Value) -> Param {
-        Param { name: name.into(), ty, default: Some(default), doc: String::new(), returns: Vec::new(), one_of: Vec::new(), vocab: Vec::new() }
+        Param { name: name.into(), ty, default: Some(default), doc: String::new(), returns: Vec::new(), one_of: Vec::new(), vocab: Vec::new(), member_of: None }
     }
     /// A required `fn` parameter whose result must have one of `returns` (empty: any).
     pub fn func(name: &str, returns: &[Type]) -> Param {
@@ -93,6 +98,11 @@ impl Param {
     /// `text or list[any]`: what the parameter takes.
     pub fn takes_text(&self) -> String {
         if self.one_of.is_empty() { self.ty.to_string() } else { self.one_of.iter().map(Type::to_string).collect::<Vec<_>>().join(" or ") }
+    }
+    /// This parameter looked for inside parameter `container` (see [`Param::member_of`]).
+    pub fn member_of(mut self, container: usize) -> Param {
+        self.member_of = Some(container);
+        self
     }
     /// This parameter with a vocabulary (see [`Param::vocab`]).
     pub fn with_vocab(mut self, words: impl IntoIterator<Item = impl Into<String>>) -> Param {
@@ -185,6 +195,9 @@ impl Signature {
         }
         if self.result_list_of_fn.is_some_and(|i| self.params.get(i).is_none_or(|p| p.ty != Type::Fn)) {
             return Err(bad("`result_list_of_fn` names no `fn` parameter".into()));
+        }
+        if let Some((i, p)) = self.params.iter().enumerate().find(|(i, p)| p.member_of.is_some_and(|c| c >= self.params.len() || c == *i)) {
+            return Err(bad(format!("`member_of` of parameter {} (`{}`) names no other parameter", i + 1, p.name)));
         }
         for p in &self.params {
             if let Some(v) = p.default_value() {

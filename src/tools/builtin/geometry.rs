@@ -29,7 +29,7 @@ pub fn tools() -> Vec<FnTool> {
             "The region of `image` with corners (x0, y0) and (x1, y1), in pixels of the whole image."), make_box),
         t(Signature::new("area", vec![reg("region")], Type::Number, "Area of a region in pixels."),
             |a, _| Ok(Value::Number(a.region(0)?.bbox.area()))),
-        t(Signature::new("center", vec![reg("region")], Type::Record, "Centre of a region as {x, y}."), |a, _| {
+        t(Signature::new("center", vec![reg("region")], Type::Fields(Box::new([("x".into(), Type::Number), ("y".into(), Type::Number)])), "Centre of a region as {x, y}."), |a, _| {
             let (x, y) = a.region(0)?.bbox.center();
             Ok(Value::record([("x".into(), Value::Number(x)), ("y".into(), Value::Number(y))]))
         }),

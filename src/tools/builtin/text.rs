@@ -23,7 +23,7 @@ pub fn tools() -> Vec<FnTool> {
             check_len(&s, c)?;
             Ok(Value::text(s))
         }),
-        t(Signature::new("contains", vec![Param::one_of("container", &[Type::Text, Type::list(Type::Any)]), Param::req("item", Type::Any)], Type::Bool,
+        t(Signature::new("contains", vec![Param::one_of("container", &[Type::Text, Type::list(Type::Any)]), Param::req("item", Type::Any).member_of(0)], Type::Bool,
             "Does a text contain a text, or a list contain a value?"), contains),
         t(Signature::new("to_yesno", vec![Param::req("value", Type::Bool)], Type::Text, "\"yes\" for true, \"no\" for false."),
             |a, _| Ok(Value::text(if a.bool(0)? { "yes" } else { "no" }))),

@@ -104,7 +104,7 @@ impl Tool for RemoteTool {
                     Some(i) => args.get(i).type_of(),
                     None => self.sig.result.clone(),
                 };
-                if !want.accepts(&v.type_of()) {
+                if !crate::fields::fits(&want, &v) {
                     return Err(in_context(Diagnostic::new(Code::E407, format!("returned {}, but its signature promises {want}", v.type_of()))));
                 }
                 Ok(v)

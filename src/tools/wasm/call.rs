@@ -34,7 +34,7 @@ pub(crate) fn checked_result(v: Value, sig: &Signature, args: &Args, limits: &cr
         Some(i) => args.get(i).type_of(),
         None => sig.result.clone(),
     };
-    if !want.accepts(&v.type_of()) {
+    if !crate::fields::fits(&want, &v) {
         return Err(Diagnostic::new(Code::E407, format!("returned {}, but its signature promises {want}", v.type_of())));
     }
     Ok(v)

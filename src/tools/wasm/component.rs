@@ -82,6 +82,7 @@ fn signature(s: wit::Signature, limits: &Limits) -> Result<Signature, Diagnostic
                 returns: vec![],
                 one_of: vec![],
                 vocab: p.vocabulary.unwrap_or_default(),
+                member_of: None,
             })
         })
         .collect::<Result<Vec<_>, Diagnostic>>()?;
