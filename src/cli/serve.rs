@@ -13,7 +13,7 @@
 //! | `GET /v1/health` | | `{"ok", "sessions", "version"}` |
 //!
 //! Bounds: a bearer token when one is set (E508, 401); request bodies of at most `--max-body-mb`
-//! (413); at most `--max-sessions` live sessions (E312, 503), each closed after `--idle-secs`
+//! (E311, 413), sent within 30 s (E311, 408); at most `--max-sessions` live sessions (E312, 503), each closed after `--idle-secs`
 //! without a request; the strict limits per session unless `--lenient`; images decoded within
 //! `max_image_pixels` and shared across sessions by content hash. Ctrl-C or SIGTERM stops
 //! accepting, lets requests in flight finish, and exits 0.
