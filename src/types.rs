@@ -107,8 +107,20 @@ impl Type {
     }
 }
 
-/// Fields declared in a record type: `name: type` separated by top-level commas. Names are
-/// identifiers, each at most once; a field's type may nest `max_depth` deep (a record counts).
+/// Fields a declared record type may have (so comparing two records' fields stays small).
+pub const MAX_RECORD_FIELDS: usize = 64;
+/// Bytes of a declared field name.
+const MAX_FIELD_NAME: usize = 64;
+
+/// Is `s` an identifier: a letter or `_`, then letters, digits or `_`? (Tool, parameter and field
+/// names.)
+pub fn is_ident(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Fields declared in a record type: `name: type` separated by top-level commas, at most
+/// [`MAX_RECORD_FIELDS`]. Names are identifiers, each at most once; a field's type may nest
+/// `max_depth` deep (a record counts).
 fn parse_fields(body: &str, max_depth: usize) -> Result<Box<[(String, Type)]>, String> {
     let mut fields: Vec<(String, Type)> = Vec::new();
     let (mut level, mut start) = (0usize, 0usize);
@@ -128,14 +140,15 @@ fn parse_fields(body: &str, max_depth: usize) -> Result<Box<[(String, Type)]>, S
     if !body.trim().is_empty() {
         parts.push(&body[start..]);
     }
+    if parts.len() > MAX_RECORD_FIELDS {
+        return Err(format!("a record type declares {} fields; at most {MAX_RECORD_FIELDS} are allowed", parts.len()));
+    }
     for part in parts {
         let Some((name, ty)) = part.split_once(':') else {
             return Err(format!("record field `{}` needs a type: `name: type`", clip(part.trim(), 40)));
         };
         let name = name.trim();
-        let ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ident {
+        if name.len() > MAX_FIELD_NAME || !is_ident(name) {
             return Err(format!("record field name `{}` is not a name", clip(name, 40)));
         }
         if fields.iter().any(|(n, _)| n == name) {
@@ -220,6 +233,8 @@ mod tests {
         for bad in ["record{x}", "record{x: number, x: text}", "record{1x: number}", "record{x: blob}"] {
             assert!(Type::parse(bad).is_none(), "{bad}");
         }
+        let wide = format!("record{{{}}}", (0..100_000).map(|i| format!("f{i}: number")).collect::<Vec<_>>().join(", "));
+        assert!(Type::parse_within(&wide, 128).expect_err("too many fields").contains("at most 64"));
         let nested = format!("{}number{}", "record{a: ".repeat(200), "}".repeat(200));
         assert!(Type::parse_within(&nested, 128).expect_err("too deep").contains("nested deeper than"));
         assert_eq!(Type::parse(" list[ list[number] ] ").map(|t| t.depth()), Some(2));

@@ -20,7 +20,6 @@ pub enum Failure {
     BadInput(String),
 }
 
-/// A bad-input failure: the diagnostic's line, and its help on the next line when it has one.
 /// After a run whose items (episodes, workflows) an endpoint may have ended with an error: a
 /// warning on stderr naming how many and the first error, and exit 2 when every item ended so
 /// (the endpoint, not the model, failed: a script must not read that as a score of 0).
@@ -37,6 +36,7 @@ pub fn endpoint_failures(failed: usize, total: usize, first: Option<&str>, what:
     Ok(())
 }
 
+/// A bad-input failure: the diagnostic's line, and its help on the next line when it has one.
 pub fn bad_input(d: &Diagnostic) -> Failure {
     let mut msg = d.one_line(None);
     if let Some(h) = &d.help {

@@ -160,11 +160,7 @@ impl Signature {
     /// defaults within the value limits.
     pub fn check_declared(&self, limits: &Limits) -> Result<(), Diagnostic> {
         let bad = |m: String| Diagnostic::new(Code::E409, m);
-        let ident = |s: &str| {
-            s.len() <= MAX_NAME_BYTES
-                && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        };
+        let ident = |s: &str| s.len() <= MAX_NAME_BYTES && crate::types::is_ident(s);
         if !ident(&self.name) {
             return Err(bad(format!("tool name `{}` is not an identifier of at most {MAX_NAME_BYTES} bytes", clip(&self.name, 80))));
         }
