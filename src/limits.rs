@@ -12,7 +12,8 @@ pub struct Limits {
     pub max_steps: usize,
     /// Nesting depth of one statement: brackets, operators, `if`, lambdas (E302).
     pub max_depth: usize,
-    /// Items in any list value (E303).
+    /// Items in any list value, and items written inside one bracket: list items or call
+    /// arguments, refused at parse time (E303).
     pub max_list_len: usize,
     /// Bytes in any text value, literal or computed (E304).
     pub max_text_len: usize,

@@ -167,6 +167,43 @@ fn long_texts_in_lists_do_not_fill_the_trace() {
 }
 
 /// One growth operation on variable `a` (a list) or `t` (a text).
+/// A syntax error at the end of a source as long as the default limit allows: pest's pairs take
+/// about 170 bytes per byte parsed (1.36 GB for this one statement), so pest reads at most a
+/// window before the error and beyond it the fast parser's report stands.
+#[test]
+fn a_syntax_error_after_megabytes_costs_a_bounded_parse() {
+    let limits = Limits::default();
+    let room = limits.max_source_bytes - 64;
+    let cases = [
+        // one statement of 8 MB, wrong at its end
+        format!("answer [{}] 5", vec![format!("[{}1]", "1, ".repeat(99_999)); room / 300_010].join(", ")),
+        format!("answer f({}", vec![format!("[{}1]", "1, ".repeat(99_999)); room / 300_010].join(", ")),
+        // 8 MB of valid statements, then one wrong at its first token
+        format!("{}) + 1", "x = 1\n".repeat(room / 6 - 2)),
+    ];
+    for (i, p) in cases.iter().enumerate() {
+        let o = run(p, limits.clone());
+        assert_eq!(o.code, Some(Code::E001), "case {i}");
+        assert!(o.peak < 512 << 20, "case {i}: peak {} MB", o.peak >> 20);
+        assert!(o.wall < Duration::from_secs(10), "case {i}: {:?}", o.wall);
+    }
+    // Where it fits in the window, pest still gives what it expected, and names the open bracket.
+    let p = format!("x = 1\nanswer f({}", "1, ".repeat(100_000));
+    let d = parse_bytes("w.wf", p.as_bytes(), &limits).err().unwrap().1;
+    assert!(d.code == Code::E001 && !d.expected.is_empty() && d.message.contains("2:9"), "{d:?}");
+    // Past the window the fast parser's error has the same place and open bracket.
+    let d = parse_bytes("w.wf", cases[1].as_bytes(), &limits).err().unwrap().1;
+    assert!(d.code == Code::E001 && d.message.contains("1:9") && d.span.unwrap().start == cases[1].len(), "{d:?}");
+    // A bracket holds at most max_list_len items: E303 at it, before its items are built.
+    for p in [format!("answer [{}1]", "1, ".repeat(room / 3 - 4)), format!("answer crop({}1)", "1, ".repeat(200_000))] {
+        let o = run(&p, limits.clone());
+        assert_eq!(o.code, Some(Code::E303));
+        assert!(o.peak < 128 << 20, "peak {} MB", o.peak >> 20);
+    }
+    let d = parse_bytes("w.wf", format!("x = 1\ny = [{}]", "0,".repeat(100_001)).as_bytes(), &limits).err().unwrap().1;
+    assert_eq!((d.code, d.span.map(|s| s.start)), (Code::E303, Some(10)), "{d:?}");
+}
+
 fn growth_step() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
         "a = [a, a]",

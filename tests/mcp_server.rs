@@ -24,6 +24,10 @@ struct Peer {
 
 impl Peer {
     fn start(dir: &std::path::Path, extra: &[&str]) -> Peer {
+        Peer::start_with(dir, extra, Stdio::null())
+    }
+
+    fn start_with(dir: &std::path::Path, extra: &[&str], stderr: Stdio) -> Peer {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dwim"))
             .args(["mcp", "--tools", "benchmark"])
             .args(extra)
@@ -31,7 +35,7 @@ impl Peer {
             .env("DWIM_MODELS", dir.join("none"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let stdin = child.stdin.take().unwrap();
@@ -144,6 +148,31 @@ fn a_session_over_json_rpc_lines() {
     // The client closing stdin ends the server with exit 0.
     drop(p.stdin);
     assert!(p.child.wait().unwrap().success());
+}
+
+#[test]
+fn dropped_lines_are_said_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Peer::start_with(dir.path(), &["--max-request-mb", "1"], Stdio::piped());
+    p.initialize(); // lines 1 and 2
+    p.stdin.write_all(b"garbage\n[[[[\n\"\xff\"\n").unwrap(); // lines 3, 4, 5
+    let long = format!("{{\"jsonrpc\": \"2.0\", \"id\": 77, \"method\": \"ping\", \"pad\": \"{}\"}}\n", "x".repeat(2 << 20));
+    p.stdin.write_all(long.as_bytes()).unwrap(); // line 6
+    p.next = 7;
+    let pong = p.ask("ping", json!({})); // line 7 (id 8)
+    assert!(pong["result"].is_object(), "the server goes on: {pong}");
+    // JSON that is not a valid message reaches rmcp, which answers -32600.
+    p.send(&json!({"jsonrpc": "2.0", "id": 1000, "method": 12}));
+    let pong = p.ask("ping", json!({}));
+    assert!(pong["result"].is_object(), "{pong}");
+    drop(p.stdin);
+    assert!(p.child.wait().unwrap().success());
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut p.child.stderr.take().unwrap(), &mut said).unwrap();
+    for (line, why) in [(3, "not JSON"), (4, "not JSON"), (5, "not UTF-8"), (6, "longer than --max-request-mb (1 MiB)")] {
+        assert!(said.contains(&format!("stdin line {line} dropped, no reply: {why}")), "line {line}: {said}");
+    }
+    assert_eq!(said.matches("dropped").count(), 4, "{said}");
 }
 
 #[test]

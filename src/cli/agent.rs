@@ -225,6 +225,9 @@ pub struct AblateArgs {
     /// Checker-constrained decoding at evaluation: lines decoded per turn until one checks.
     #[arg(long, default_value_t = 1)]
     pub tries: usize,
+    /// Steps an agent may take per test question, in every row's evaluation.
+    #[arg(long, default_value_t = 10)]
+    pub max_steps: usize,
     /// Add the frozen few-shot row: this endpoint policy (`openai:URL[#MODEL]`), shown `--shots`
     /// worked examples from the dataset's reference programs, on the same test questions.
     #[arg(long, value_name = "openai:URL[#MODEL]")]
@@ -304,7 +307,7 @@ pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
         std::env::set_var("RAYON_NUM_THREADS", "1");
     }
     super::common::check_output_dir("--out", &a.out)?;
-    for (flag, v) in [("--seeds", a.seeds), ("--batch", a.batch), ("--tries", a.tries)] {
+    for (flag, v) in [("--seeds", a.seeds), ("--batch", a.batch), ("--tries", a.tries), ("--max-steps", a.max_steps)] {
         if v == 0 {
             return Err(super::common::coded(dwim::Code::E505, format!("{flag} 0: at least 1")));
         }
@@ -316,7 +319,7 @@ pub fn run_ablate(a: AblateArgs) -> Result<Exit, Failure> {
     }
     let tools = super::common::registry(&a.tools)?;
     let cfg = AblateConfig { out: a.out, seeds: a.seeds.max(1), steps: a.steps, batch: a.batch.max(1), model: a.model, lr: a.lr, eval_limit: a.eval_limit,
-        context: a.context, jobs, tries: a.tries.max(1), frozen: a.policy, shots: a.shots, ..AblateConfig::default() };
+        context: a.context, jobs, tries: a.tries.max(1), max_steps: a.max_steps, frozen: a.policy, shots: a.shots, ..AblateConfig::default() };
     let human = a.format == Format::Human;
     let t0 = std::time::Instant::now();
     let table = ablate(&cfg, &ds, &tools, |row, seed, r| {

@@ -9,8 +9,9 @@
 //! `close_session`, and `run_program` (a whole program on a fresh session, closed after). A
 //! reply whose `ok` is false is an MCP tool error (`isError`), with dwim's diagnostics as its
 //! content. Bounds: the strict limits per session unless `--lenient`; at most `--max-sessions`
-//! live (E312), each closed after `--idle-secs`; a JSON-RPC line of at most `--max-request-mb`
-//! (a longer one is dropped and the server goes on).
+//! live (E312), each closed after `--idle-secs`; a JSON-RPC line of at most `--max-request-mb`.
+//! A line that is too long, not UTF-8 or not JSON is dropped with a line on stderr, and the
+//! server goes on ([`super::mcp_lines`]).
 
 use super::common::{bad_input, Exit, Failure, ToolArgs};
 use super::sessions::Store;
@@ -36,7 +37,7 @@ pub struct McpArgs {
     /// Close a session after this many seconds without a request.
     #[arg(long, default_value_t = 1800)]
     pub idle_secs: u64,
-    /// Largest JSON-RPC message, in MiB (a longer line is dropped).
+    /// Largest JSON-RPC message, in MiB (a longer line is dropped and said on stderr).
     #[arg(long, default_value_t = 32)]
     pub max_request_mb: usize,
     /// Give sessions the default limits instead of the strict ones meant for model-written programs.
@@ -64,7 +65,12 @@ pub fn run(a: McpArgs) -> Result<Exit, Failure> {
                 expiring.expire(idle);
             }
         });
-        let transport = rmcp::transport::async_rw::AsyncRwTransport::<RoleServer, _, _>::new(tokio::io::stdin(), tokio::io::stdout()).with_max_line_length(max_line);
+        // Lines reach rmcp through our filter, which says on stderr what it drops (see mcp_lines).
+        let (to_rmcp, from_filter) = tokio::io::duplex(64 << 10);
+        tokio::spawn(super::mcp_lines::forward(tokio::io::stdin(), to_rmcp, max_line, |s| {
+            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("{s}\n"));
+        }));
+        let transport = rmcp::transport::async_rw::AsyncRwTransport::<RoleServer, _, _>::new(from_filter, tokio::io::stdout()).with_max_line_length(max_line + 2);
         let running = Server { store }.serve(transport).await.map_err(|e| bad_input(&Diagnostic::new(Code::E504, format!("MCP: the client's initialization failed: {e}"))))?;
         // The client closing stdin ends the service; that is a normal end.
         let _ = running.waiting().await;

@@ -15,6 +15,8 @@ mod scene;
 #[cfg(feature = "serve")]
 mod mcp;
 #[cfg(feature = "serve")]
+mod mcp_lines;
+#[cfg(feature = "serve")]
 mod serve;
 #[cfg(feature = "serve")]
 mod sessions;

@@ -197,27 +197,47 @@ pub fn parse_fast(text: &str, max_depth: usize) -> Option<Program> {
 /// [`parse_fast`], or the byte offset of the first token of the statement it is not sure of. The
 /// statements before it are certainly valid, so pest need only look from there.
 pub fn parse_fast_or_stop(text: &str, max_depth: usize) -> Result<Program, usize> {
-    parse_fast_detail(text, max_depth).map_err(|(at, _)| at)
+    parse_fast_detail(text, max_depth, usize::MAX).map_err(|u| u.at)
 }
 
-/// [`parse_fast_or_stop`], with the span of the first node that nested deeper than `max_depth`
-/// when that is why it stopped: an E302 that needs no second parse (pest's pairs for a long
-/// chain like `a[0][0]…` take hundreds of bytes per input byte).
-pub fn parse_fast_detail(text: &str, max_depth: usize) -> Result<Program, (usize, Option<Span>)> {
+/// Where the fast path stopped, when it is not sure of a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsure {
+    /// The first byte of the statement it is not sure of (every statement before is valid).
+    pub at: usize,
+    /// The first byte of the statement before that one (`at` itself for the first statement).
+    pub prev: usize,
+    /// The token it stopped at: where a syntax error is, when there is one.
+    pub stop: Span,
+    /// The span of the first node that nested deeper than `max_depth`, when that is why it
+    /// stopped: an E302 that needs no second parse (pest's pairs for a long chain like
+    /// `a[0][0]…` take hundreds of bytes per input byte).
+    pub too_deep: Option<Span>,
+    /// The span of the first bracket that held more than `max_items` items, when that is why it
+    /// stopped (E303, before the items' nodes are built).
+    pub too_many: Option<Span>,
+}
+
+/// [`parse_fast_or_stop`], with what the caller needs to report the error without reparsing more
+/// than the statement around it (see [`Unsure`]).
+pub fn parse_fast_detail(text: &str, max_depth: usize, max_items: usize) -> Result<Program, Unsure> {
     let mut lex = Lexer { b: text.as_bytes(), pos: 0, depth: 0 };
     let peek = lex.next();
-    let mut p = FastParser { text, lex, peek, max_depth, too_deep: std::cell::Cell::new(None) };
+    let mut p = FastParser { text, lex, peek, max_depth, max_items, too_deep: std::cell::Cell::new(None), too_many: None };
     let mut steps = Vec::new();
+    let mut prev = None;
     p.skip(&[Tok::Newline, Tok::Semi]);
     while p.peek.tok != Tok::Eof {
         let at = p.peek.start;
-        let Some(stmt) = p.stmt() else { return Err((at, p.too_deep.get())) };
+        let unsure = |p: &FastParser| Unsure { at, prev: prev.unwrap_or(at), stop: Span::new(p.peek.start, p.peek.end), too_deep: p.too_deep.get(), too_many: p.too_many };
+        let Some(stmt) = p.stmt() else { return Err(unsure(&p)) };
         steps.push(stmt);
         match p.peek.tok {
             Tok::Newline | Tok::Semi => p.skip(&[Tok::Newline, Tok::Semi]),
             Tok::Eof => break,
-            _ => return Err((at, None)),
+            _ => return Err(Unsure { too_deep: None, too_many: None, ..unsure(&p) }),
         }
+        prev = Some(at);
     }
     Ok(Program { steps })
 }
@@ -227,8 +247,12 @@ struct FastParser<'a> {
     lex: Lexer<'a>,
     peek: Token,
     max_depth: usize,
+    /// Items one bracket may hold: list items or call arguments.
+    max_items: usize,
     /// The span of the first node deeper than `max_depth`, if any.
     too_deep: std::cell::Cell<Option<Span>>,
+    /// The span of the first bracket with more than `max_items` items, if any.
+    too_many: Option<Span>,
 }
 
 type Built = Option<(Expr, usize)>;
@@ -372,7 +396,7 @@ impl FastParser<'_> {
                 Some((e, d))
             }
             Tok::LBrack => {
-                let (items, close, depth) = self.items(Tok::RBrack, false)?;
+                let (items, close, depth) = self.items(t, Tok::RBrack, false)?;
                 let exprs = items.into_iter().map(|a| a.value).collect();
                 self.node(ExprKind::List(exprs), Span::new(t.start, close.end), depth)
             }
@@ -389,8 +413,8 @@ impl FastParser<'_> {
                 let name = self.ident(t);
                 match self.peek.tok {
                     Tok::LParen => {
-                        self.bump();
-                        let (args, close, depth) = self.items(Tok::RParen, true)?;
+                        let open = self.bump();
+                        let (args, close, depth) = self.items(open, Tok::RParen, true)?;
                         self.node(ExprKind::Call { tool: name, args }, Span::new(t.start, close.end), depth)
                     }
                     Tok::Arrow => {
@@ -406,8 +430,9 @@ impl FastParser<'_> {
         }
     }
 
-    /// Comma-separated items up to `close` (the lexer skips newlines in here), trailing comma allowed.
-    fn items(&mut self, close: Tok, named: bool) -> Option<(Vec<Arg>, Token, usize)> {
+    /// Comma-separated items after `open` up to `close` (the lexer skips newlines in here),
+    /// trailing comma allowed; at most `max_items` of them.
+    fn items(&mut self, open: Token, close: Tok, named: bool) -> Option<(Vec<Arg>, Token, usize)> {
         let mut out = Vec::new();
         let mut depth = 0;
         if let Some(c) = self.expect(close) {
@@ -426,6 +451,10 @@ impl FastParser<'_> {
                 None
             };
             let (value, d) = self.expr(0)?;
+            if out.len() == self.max_items {
+                self.too_many.get_or_insert(Span::new(open.start, value.span.end));
+                return None;
+            }
             depth = depth.max(d);
             let span = name.as_ref().map(|n| n.span.to(value.span)).unwrap_or(value.span);
             out.push(Arg { name, value, span });

@@ -45,18 +45,50 @@ pub fn parse_program(src: &SourceFile, limits: &Limits) -> Result<Program, Diagn
 /// An incremental session parses each fed step this way, without copying it first.
 pub fn parse_text(text: &str, limits: &Limits) -> Result<Program, Diagnostic> {
     prescan(text, limits)?;
-    let at = match super::fast::parse_fast_detail(text, limits.max_depth) {
+    let u = match super::fast::parse_fast_detail(text, limits.max_depth, limits.max_list_len) {
         Ok(p) => return Ok(p),
-        Err((_, Some(span))) => return Err(too_deep(span, limits.max_depth)),
-        Err((at, None)) => at,
+        Err(u) => u,
     };
-    if at > 0 {
-        if let Some(d) = pest_error_from(text, at, limits) {
+    if let Some(span) = u.too_deep {
+        return Err(too_deep(span, limits.max_depth));
+    }
+    if let Some(span) = u.too_many {
+        return Err(too_many(span, limits.max_list_len));
+    }
+    // Pest's pairs take a few hundred bytes per byte parsed: it reads at most PEST_WINDOW bytes
+    // before the error, or the fast path's own report stands.
+    let fits = |from: usize| u.stop.start.saturating_sub(from) <= PEST_WINDOW;
+    if u.at > 0 && fits(u.at) {
+        if let Some(d) = pest_error_from(text, u.at, limits) {
             return Err(d);
         }
     }
-    pest_text(text, limits)
+    // At a statement's first token the statement before may also go on: pest from there.
+    if u.prev < u.at && fits(u.prev) {
+        if let Some(d) = pest_error_from(text, u.prev, limits) {
+            return Err(d);
+        }
+    }
+    if fits(0) {
+        return pest_text(text, limits);
+    }
+    let d = syntax_error(text, u.stop.start, Vec::new());
+    let long = format!("this statement runs {} bytes before the error; split it into several steps", u.stop.start - u.at);
+    Err(if d.help.is_none() { d.help(long) } else { d })
 }
+
+/// E303 for the bracket opened at `span`, the first with more than `max` items (both parsers
+/// say it alike): a list literal could only build a list over the limit, and a call's arguments
+/// are bounded the same way.
+fn too_many(span: Span, max: usize) -> Diagnostic {
+    Diagnostic::new(Code::E303, format!("more than {max} items inside one bracket"))
+        .at(Span::new(span.start, span.start + 1))
+        .label("this bracket")
+        .help("build long lists with tools (map, filter) rather than writing them out")
+}
+
+/// Bytes pest may parse to find an error's expected tokens (about 170 bytes of pairs per byte).
+const PEST_WINDOW: usize = 1 << 20;
 
 /// E302 for the node at `span`, the first deeper than `max_depth` (both parsers say it alike).
 fn too_deep(span: Span, max_depth: usize) -> Diagnostic {
@@ -83,7 +115,7 @@ fn pest_error_from(text: &str, at: usize, limits: &Limits) -> Option<Diagnostic>
         Err(e) if matches!(e.location, pest::error::InputLocation::Pos(0) | pest::error::InputLocation::Span((0, _))) => return None,
         Err(e) => return Some(pest_error(e, text, at)),
     };
-    let builder = Builder { max_depth: limits.max_depth };
+    let builder = Builder { max_depth: limits.max_depth, max_items: limits.max_list_len };
     for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
         match pair.as_rule() {
             Rule::EOI => break,
@@ -106,7 +138,7 @@ pub fn parse_with_pest(src: &SourceFile, limits: &Limits) -> Result<Program, Dia
 fn pest_text(text: &str, limits: &Limits) -> Result<Program, Diagnostic> {
     prescan(text, limits)?;
     let pairs = WorkflowParser::parse(Rule::program, text).map_err(|e| pest_error(e, text, 0))?;
-    let builder = Builder { max_depth: limits.max_depth };
+    let builder = Builder { max_depth: limits.max_depth, max_items: limits.max_list_len };
     let mut steps = Vec::new();
     for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
         match pair.as_rule() {
@@ -145,6 +177,7 @@ pub fn parse_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<(SourceF
 
 struct Builder {
     max_depth: usize,
+    max_items: usize,
 }
 
 type Built = Result<(Expr, usize), Diagnostic>;
@@ -267,6 +300,9 @@ impl Builder {
                 let mut depth = 0;
                 for p in content(pair) {
                     let (e, d) = self.expr_depth(p)?;
+                    if items.len() == self.max_items {
+                        return Err(too_many(span, self.max_items));
+                    }
                     depth = depth.max(d);
                     items.push(e);
                 }
@@ -295,6 +331,7 @@ impl Builder {
                     }
                     Some(tail) => {
                         let span = Span::new(span.start, tail.as_span().end());
+                        let open = Span::from(tail.as_span());
                         let mut args = Vec::new();
                         let mut depth = 0;
                         for a in content(tail) {
@@ -307,6 +344,9 @@ impl Builder {
                                 let (v, d) = self.expr_depth(a)?;
                                 (None, v, d)
                             };
+                            if args.len() == self.max_items {
+                                return Err(too_many(open, self.max_items));
+                            }
                             let aspan = name.as_ref().map(|n| n.span.to(value.span)).unwrap_or(value.span);
                             depth = depth.max(d);
                             args.push(Arg { name, value, span: aspan });
@@ -392,6 +432,21 @@ fn pest_error(e: pest::error::Error<Rule>, text: &str, base: usize) -> Diagnosti
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    let mut expected: Vec<String> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).map(String::from).collect(),
+        ErrorVariant::CustomError { message } => {
+            let end = text[pos..].chars().next().map(|c| pos + c.len_utf8()).unwrap_or(pos);
+            return Diagnostic::new(Code::E001, message.clone()).at(Span::new(pos, end));
+        }
+    };
+    expected.sort();
+    expected.dedup();
+    syntax_error(text, pos, expected)
+}
+
+/// E001 at byte `pos` of `text`: what was found there, the bracket left open before it (one
+/// linear pass), and what was `expected` (empty when only the fast path looked).
+fn syntax_error(text: &str, pos: usize, expected: Vec<String>) -> Diagnostic {
     let end = text[pos..].chars().next().map(|c| pos + c.len_utf8()).unwrap_or(pos);
     let found = match text[pos..].chars().next() {
         None => "end of input".to_string(),
@@ -401,14 +456,6 @@ fn pest_error(e: pest::error::Error<Rule>, text: &str, base: usize) -> Diagnosti
             format!("`{tok}`")
         }
     };
-    let mut expected: Vec<String> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| describe(*r)).map(String::from).collect(),
-        ErrorVariant::CustomError { message } => {
-            return Diagnostic::new(Code::E001, message.clone()).at(Span::new(pos, end));
-        }
-    };
-    expected.sort();
-    expected.dedup();
     let mut d = Diagnostic::new(Code::E001, format!("unexpected {found}")).at(Span::new(pos, end)).label("here");
     if text[pos..].starts_with('"') || text[..pos].matches('"').count() % 2 == 1 {
         d = d.help("strings are written \"...\" on one line; use \\n for a newline");
