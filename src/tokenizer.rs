@@ -93,17 +93,30 @@ fn cut_pieces(text: &str, max: usize, out: &mut Vec<String>) {
 /// vocabulary over `Limits::max_vocab_size` is E311).
 pub fn load(path: &Path) -> Result<Tokenizer, Diagnostic> {
     let limits = crate::Limits::default();
-    let bytes = crate::io::read_bytes(path, limits.max_file_bytes)?;
+    // Parsing takes about 250 bytes of memory a byte of JSON: the file is read only up to what a
+    // vocabulary within the limit needs (real ones take 20–50 bytes a token with their merges).
+    let cap = limits.max_file_bytes.min((limits.max_vocab_size as u64).saturating_mul(FILE_BYTES_PER_TOKEN));
+    let bytes = crate::io::read_bytes(path, cap)?;
     let tok = Tokenizer::from_bytes(&bytes).map_err(|e| Diagnostic::new(Code::E504, format!("cannot load tokenizer {}: {e}", path.display())))?;
     let n = tok.get_vocab_size(true);
     if n > limits.max_vocab_size {
         return Err(Diagnostic::new(Code::E311, format!("tokenizer {} has {n} tokens; the limit is {}", path.display(), limits.max_vocab_size)));
     }
+    // Ids, not only entries: a model's embedding has a row for every id up to the largest.
+    if let Some((token, id)) = tok.get_vocab(true).into_iter().max_by_key(|(_, id)| *id).filter(|(_, id)| *id as usize >= limits.max_vocab_size) {
+        let token: String = token.chars().take(40).collect();
+        return Err(Diagnostic::new(Code::E311, format!("tokenizer {}: token {token:?} has id {id}; ids must stay below the vocabulary limit of {}", path.display(), limits.max_vocab_size)));
+    }
     Ok(tok)
 }
 
+/// Bytes of `tokenizer.json` read per token of `Limits::max_vocab_size`.
+const FILE_BYTES_PER_TOKEN: u64 = 128;
+
+/// Write `tokenizer.json` whole or not at all (through [`crate::output`]: E503 on failure).
 pub fn save(tok: &Tokenizer, path: &Path) -> Result<(), Diagnostic> {
-    tok.save(path, false).map_err(|e| Diagnostic::new(Code::E503, format!("cannot write tokenizer {}: {e}", path.display())))
+    let json = tok.to_string(false).map_err(|e| Diagnostic::new(Code::E503, format!("cannot write tokenizer {}: {e}", path.display())))?;
+    crate::output::write_bytes(path, json.as_bytes())
 }
 
 pub fn encode(tok: &Tokenizer, text: &str) -> Result<Vec<u32>, Diagnostic> {

@@ -15,10 +15,20 @@ use std::time::{Duration, Instant};
 /// Run dwim, killing it (and failing) if it has not ended within `limit`: a hang is a failure.
 fn dwim_within(args: &[&str], limit: Duration) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dwim")).args(args).current_dir(root()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    // Both pipes are drained while it runs: output past a pipe's buffer must not look like a hang.
+    let drain = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
     let t0 = Instant::now();
     loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
+        if let Some(status) = child.try_wait().unwrap() {
+            return Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() };
         }
         if t0.elapsed() > limit {
             let _ = child.kill();
@@ -275,6 +285,54 @@ fn training_with_every_label_masked_is_e601() {
     let o = dwim(&["train", "--model", "micro", "--data", s(&data), "--out", s(&dir.path().join("o")), "--steps", "2"]);
     assert_ne!(code(&o), 0);
     assert!(stderr(&o).contains("E601"), "{}", stderr(&o));
+}
+
+/// A model's embedding has a row for every token id: an id past `max_vocab_size`, in the samples
+/// (the vocabulary then comes from them) or in a tokenizer, is E311 before anything is allocated
+/// (id 4294967295 filled memory at 100 MB/s; a tokenizer with one id of 4·10⁹ took 5 GB in 9 s).
+#[cfg(feature = "train")]
+#[test]
+fn token_ids_past_the_vocabulary_limit_are_refused_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("far.jsonl");
+    std::fs::write(&data, "{\"input_ids\": [1, 2, 4294967295], \"labels\": [1, 2, 3]}\n".repeat(4)).unwrap();
+    let t0 = std::time::Instant::now();
+    let o = dwim(&["train", "--model", "micro", "--data", s(&data), "--out", s(&dir.path().join("o")), "--steps", "2"]);
+    assert!(code(&o) == 2 && stderr(&o).contains("E311") && stderr(&o).contains("4294967295"), "{}", stderr(&o));
+    assert!(t0.elapsed() < std::time::Duration::from_secs(10), "{:?}", t0.elapsed());
+
+    let corpus = dir.path().join("corpus.txt");
+    std::fs::write(&corpus, "objects = segment(image)\nanswer len(objects)\n".repeat(50)).unwrap();
+    let tok = dir.path().join("tok.json");
+    let o = dwim(&["tokenizer", "train", "--corpus", s(&corpus), "--vocab", "300", "--out", s(&tok)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut j: serde_json::Value = serde_json::from_slice(&std::fs::read(&tok).unwrap()).unwrap();
+    j["model"]["vocab"]["far"] = serde_json::json!(4_000_000_000u64);
+    std::fs::write(&tok, j.to_string()).unwrap();
+    let ok = dir.path().join("ok.jsonl");
+    std::fs::write(&ok, "{\"input_ids\": [1, 2, 3], \"labels\": [1, 2, 3]}\n".repeat(4)).unwrap();
+    let t0 = std::time::Instant::now();
+    let o = dwim(&["train", "--model", "micro", "--data", s(&ok), "--tokenizer", s(&tok), "--out", s(&dir.path().join("o2")), "--steps", "2"]);
+    assert!(code(&o) == 2 && stderr(&o).contains("E311") && stderr(&o).contains("id 4000000000"), "{}", stderr(&o));
+    assert!(t0.elapsed() < std::time::Duration::from_secs(10), "{:?}", t0.elapsed());
+}
+
+/// A value as deep as the default limits allow (128) is written to the trace cut at 64 levels, so
+/// `replay` and `report` read back every trace `run` wrote (they refused it: E504, serde_json's
+/// recursion limit).
+#[test]
+fn a_trace_of_the_deepest_value_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (prog, trace, scene, html) = (dir.path().join("deep.wf"), dir.path().join("t.jsonl"), dir.path().join("s.png"), dir.path().join("r.html"));
+    assert_eq!(code(&dwim(&["scene", "--out", s(&scene), "--seed", "1"])), 0);
+    let deep = format!("x = {}1{}\na = [1]\n{}answer len(x)\n", "[".repeat(126), "]".repeat(126), "a = [a]\n".repeat(126));
+    std::fs::write(&prog, deep).unwrap();
+    let o = dwim(&["run", s(&prog), "--image", s(&scene), "--trace", s(&trace)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for args in [vec!["replay", s(&trace)], vec!["replay", s(&trace), "--format", "json"], vec!["report", s(&trace), "--html", s(&html)]] {
+        let o = dwim(&args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+    }
 }
 
 /// `dwim … 2>&1 | head -c1`: stdout and stderr both a pipe whose reader is gone. A panic hook that

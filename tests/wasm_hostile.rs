@@ -282,6 +282,23 @@ fn pixel_tools_accept_any_image_and_any_box() {
 }
 
 #[test]
+fn images_a_plugin_returns_count_toward_the_pixels_held_at_once() {
+    // Each call makes a new 300×300 image; two hundred of them held in a list would be 18 M pixels.
+    let dir = tempfile::tempdir().unwrap();
+    let img = [4u8, 0, 0, 0, 0];
+    let tool = load_text(dir.path(), "big.wat", &wat_plugin(&describe("big", "image"), &ok_output(&[(300, 300)], &img), ""), &Limits::default()).expect("loads");
+    let mut reg = dwim::Registry::builtin();
+    reg.add(std::sync::Arc::new(tool));
+    let limits = Limits { max_live_pixels: 1_000_000, ..Limits::default() };
+    let mut s = dwim::Session::new(&reg, limits);
+    let items: Vec<String> = (0..200).map(|i| i.to_string()).collect();
+    let out = s.feed(&format!("xs = map([{}], i -> big())", items.join(", "))).expect("checks");
+    let d = out[0].error().expect("E310 before 200 images are held");
+    assert!(d.code == Code::E310 && d.message.contains("max_live_pixels"), "{d:?}");
+    host_alive();
+}
+
+#[test]
 fn a_deep_list_from_a_plugin_is_bounded_by_max_depth() {
     let dir = tempfile::tempdir().unwrap();
     let mut v = Vec::new();

@@ -173,8 +173,7 @@ fn train_policy(cfg: &AblateConfig, train_set: Vec<Sample>, tok: &tokenizers::To
     crate::train::load::save_model(&model, dir)?;
     crate::tokenizer::save(tok, &dir.join("tokenizer.json"))?;
     let meta = PolicyMeta { format, system: system.to_string() };
-    std::fs::write(dir.join("policy.json"), serde_json::to_string_pretty(&meta).unwrap_or_default())
-        .map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", dir.display())))?;
+    crate::output::write_bytes(&dir.join("policy.json"), serde_json::to_string_pretty(&meta).unwrap_or_default().as_bytes())?;
     Ok(Policy::new(model, tok.clone(), meta))
 }
 
@@ -237,7 +236,7 @@ pub fn ablate(cfg: &AblateConfig, ds: &Dataset, tools: &Registry, mut progress: 
                     let policy = train_policy(cfg, train_set, &tok, format, system, seed, &dir)?;
                     let report = evaluate(&policy, ds, tools, "test", cfg.eval_limit, &EpisodeOptions { max_steps: cfg.max_steps, tries: cfg.tries })?;
                     let log = dir.join("episodes.jsonl");
-                    std::fs::write(&log, report.details_jsonl()).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", log.display())))?;
+                    crate::output::write_bytes(&log, report.details_jsonl().as_bytes())?;
                     Ok::<_, Diagnostic>((report, n))
                 })();
                 match result {
@@ -324,7 +323,7 @@ fn frozen_row(cfg: &AblateConfig, spec: &str, ds: &Dataset, tools: &Registry) ->
     let dir = cfg.out.join("runs").join("frozen-fewshot");
     std::fs::create_dir_all(&dir).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", dir.display())))?;
     let log = dir.join("episodes.jsonl");
-    std::fs::write(&log, report.details_jsonl()).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", log.display())))?;
+    crate::output::write_bytes(&log, report.details_jsonl().as_bytes())?;
     Ok(Row {
         name: format!("frozen {}-shot", cfg.shots),
         data: "—".into(),

@@ -181,6 +181,14 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
                     Some(t) => t.get_vocab_size(true),
                     None => 1 + train.iter().chain(&val).flat_map(|s| s.input_ids.iter()).copied().max().unwrap_or(0) as usize,
                 };
+                // The embedding has a row for every id: bounded before it is allocated.
+                let max_vocab = dwim::Limits::default().max_vocab_size;
+                if vocab > max_vocab {
+                    return Err(super::common::coded(
+                        Code::E311,
+                        format!("{data_name}: token id {} is past the vocabulary limit of {max_vocab} (Limits::max_vocab_size); give the --tokenizer the samples were made with", vocab - 1),
+                    ));
+                }
                 let mut cfg = Config::preset(&a.model, vocab).unwrap_or_else(|| Config::tiny(vocab));
                 if let Some(m) = a.max_seq {
                     cfg.max_seq = m;
@@ -230,7 +238,8 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
     // How the agent must prompt this policy, as `dwim mask` recorded it beside the data.
     let meta = a.data.with_extension("policy.json");
     if meta.is_file() {
-        std::fs::copy(&meta, a.out.join("policy.json")).map_err(|e| super::common::coded(dwim::Code::E503, format!("cannot copy {}: {e}", meta.display())))?;
+        let bytes = dwim::io::read_bytes(&meta, 1 << 20).map_err(fail)?;
+        dwim::output::write_bytes(&a.out.join("policy.json"), &bytes).map_err(fail)?;
     }
     train_loop(&mut trainer, &a.out, a.format)
 }

@@ -8,8 +8,9 @@ const W: u32 = 800;
 const H: u32 = 480;
 const PAD: i64 = 40;
 
-/// Draw the curves and write a PNG. Empty series give an empty chart.
-pub fn loss_png(path: &Path, train: &[(u64, f64)], val: &[(u64, f64)]) -> Result<(), image::ImageError> {
+/// Draw the curves and write a PNG, whole or not at all (through [`crate::output`]). Empty series
+/// give an empty chart.
+pub fn loss_png(path: &Path, train: &[(u64, f64)], val: &[(u64, f64)]) -> Result<(), crate::Diagnostic> {
     let mut img = RgbImage::from_pixel(W, H, Rgb([255, 255, 255]));
     let finite = |&&(_, l): &&(u64, f64)| l.is_finite();
     let max_step = train.iter().chain(val).map(|p| p.0).max().unwrap_or(1).max(1) as f64;
@@ -43,7 +44,10 @@ pub fn loss_png(path: &Path, train: &[(u64, f64)], val: &[(u64, f64)]) -> Result
             }
         }
     }
-    img.save(path)
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| crate::Diagnostic::new(crate::Code::E503, format!("{}: {e}", path.display())))?;
+    crate::output::write_bytes(path, &png)
 }
 
 fn nice_step(x: f64) -> f64 {

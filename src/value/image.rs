@@ -27,8 +27,10 @@ impl Drop for ImageData {
     }
 }
 
-/// Pixels reserved in [`LIVE_PIXELS`] for an image being decoded; released unless the image is made.
-struct Reserved(u64);
+/// Pixels reserved in [`LIVE_PIXELS`] for an image about to be made (decoded, or copied from what a
+/// plugin or a tool server sent); released unless [`Image::from_reserved`] makes the image.
+#[must_use]
+pub struct Reserved(u64);
 impl Drop for Reserved {
     fn drop(&mut self) {
         LIVE_PIXELS.fetch_sub(self.0, Ordering::Relaxed);
@@ -89,15 +91,7 @@ impl Image {
         }
         // Reserved before decoding, so images decoded at once (inputs, a server's sessions) cannot
         // together pass the limit either.
-        let reserved = Reserved(pixels);
-        let live = LIVE_PIXELS.fetch_add(pixels, Ordering::Relaxed).saturating_add(pixels);
-        if live > limits.max_live_pixels {
-            return Err(Diagnostic::new(
-                Code::E310,
-                format!("a {w}x{h} image would make {live} pixels of images held at once; the limit is {} (Limits::max_live_pixels)", limits.max_live_pixels),
-            )
-            .help("give fewer or smaller images, or close sessions that hold some"));
-        }
+        let reserved = Image::reserve(w, h, limits.max_live_pixels)?;
         let mut caps = image::Limits::default();
         caps.max_image_width = Some(w);
         caps.max_image_height = Some(h);
@@ -109,12 +103,33 @@ impl Image {
             image::ImageError::Limits(_) => Diagnostic::new(Code::E310, format!("image is {w}x{h}: decoding it needs more memory than its size allows ({e})")),
             e => undecodable(e),
         })?;
-        let rgb = img.to_rgb8();
-        if u64::from(rgb.width()) * u64::from(rgb.height()) == pixels {
+        Ok(Image::from_reserved(reserved, img.to_rgb8()))
+    }
+
+    /// Reserve the pixels of a `w`×`h` image about to be made, before its buffer is: E310 when,
+    /// with every image this process holds, they would pass `max_live_pixels`. Every image made
+    /// from outside data (a file, an upload, a plugin's or a tool server's result) passes here.
+    pub fn reserve(w: u32, h: u32, max_live_pixels: u64) -> Result<Reserved, Diagnostic> {
+        let pixels = u64::from(w) * u64::from(h);
+        let reserved = Reserved(pixels);
+        let live = LIVE_PIXELS.fetch_add(pixels, Ordering::Relaxed).saturating_add(pixels);
+        if live > max_live_pixels {
+            return Err(Diagnostic::new(
+                Code::E310,
+                format!("a {w}x{h} image would make {live} pixels of images held at once; the limit is {max_live_pixels} (Limits::max_live_pixels)"),
+            )
+            .help("give fewer or smaller images, or close sessions that hold some"));
+        }
+        Ok(reserved)
+    }
+
+    /// The image of `pixels`, which hold the reservation when their size is the one reserved.
+    pub fn from_reserved(reserved: Reserved, pixels: image::RgbImage) -> Image {
+        if u64::from(pixels.width()) * u64::from(pixels.height()) == reserved.0 {
             std::mem::forget(reserved); // the image now holds the reservation
-            Ok(Image::counted(rgb))
+            Image::counted(pixels)
         } else {
-            Ok(Image::from_rgb(rgb)) // counted as it is; the reservation is released
+            Image::from_rgb(pixels) // counted as it is; the reservation is released
         }
     }
 

@@ -3,6 +3,8 @@
 //! A value may be large (up to `Limits::max_value_nodes` expanded nodes), so nothing that is
 //! written out walks all of it: JSON stops after a budget of nodes and text bytes and marks the
 //! cut as `{"cut": {"nodes", "bytes", "len"?}, "head": <what fits>}`, stating the full size;
+//! a list or record nested deeper than [`JSON_MAX_DEPTH`] is cut the same way with an empty head
+//! (and `"depth"`), so every JSON dwim writes reads back within serde_json's nesting limit of 128;
 //! observation text stops after a budget of characters.
 
 use super::{fmt_number, Value};
@@ -28,13 +30,18 @@ impl Budget {
 /// Text bytes a bounded JSON may hold per node of its budget.
 pub const JSON_BYTES_PER_NODE: usize = 64;
 
+/// Lists and records nested in a value's JSON: deeper ones are cut. With a trace record's own
+/// levels around it this stays well inside the 128 levels a JSON reader (serde_json) accepts, so
+/// a trace of a value as deep as `Limits::max_depth` allows reads back.
+pub const JSON_MAX_DEPTH: usize = 64;
+
 impl Value {
     /// JSON for traces and answers, at most `max_nodes` values and `max_nodes * 64` text bytes;
     /// a list, record or text that does not fit is cut (see the module doc). Images appear by
     /// content hash, never by pixels.
     pub fn to_json_bounded(&self, max_nodes: usize) -> serde_json::Value {
         let mut b = Budget { nodes: max_nodes.max(1), bytes: max_nodes.max(1).saturating_mul(JSON_BYTES_PER_NODE) };
-        self.json_in(&mut b)
+        self.json_in(&mut b, 0)
     }
 
     /// JSON of a value known to be small (a few nodes): a tool argument, a record field.
@@ -42,8 +49,17 @@ impl Value {
         self.to_json_bounded(4096)
     }
 
-    fn json_in(&self, b: &mut Budget) -> serde_json::Value {
+    fn json_in(&self, b: &mut Budget, depth: usize) -> serde_json::Value {
         b.take_node();
+        if depth >= JSON_MAX_DEPTH && matches!(self, Value::List(_) | Value::Record(_)) {
+            let s = self.size();
+            let len = match self {
+                Value::List(items) => items.len(),
+                Value::Record(fields) => fields.len(),
+                _ => 0,
+            };
+            return json!({"cut": {"len": len, "nodes": s.nodes, "bytes": s.bytes, "depth": s.depth}, "head": []});
+        }
         match self {
             Value::None => serde_json::Value::Null,
             Value::Bool(v) => json!(v),
@@ -67,7 +83,7 @@ impl Value {
                     if b.nodes == 0 || b.bytes == 0 && v.size().bytes > 0 {
                         break;
                     }
-                    out.push(v.json_in(b));
+                    out.push(v.json_in(b, depth + 1));
                 }
                 if out.len() == items.len() {
                     return serde_json::Value::Array(out);
@@ -82,7 +98,7 @@ impl Value {
                         break;
                     }
                     b.bytes -= k.len();
-                    out.insert(k.clone(), v.json_in(b));
+                    out.insert(k.clone(), v.json_in(b, depth + 1));
                 }
                 if out.len() == fields.len() {
                     return serde_json::Value::Object(out);
@@ -217,6 +233,22 @@ mod tests {
         assert_eq!(j["cut"]["nodes"], a.size().nodes);
         let d = a.describe();
         assert!(d.len() < DESCRIBE_MAX + 200, "{} bytes", d.len());
+    }
+
+    #[test]
+    fn json_of_a_deep_value_is_cut_and_reads_back() {
+        let mut a = Value::Number(1.0);
+        for _ in 0..127 {
+            a = Value::list(vec![a]);
+        }
+        let text = serde_json::json!({"record": {"value": a.to_json_bounded(4096)}}).to_string();
+        let back: serde_json::Value = serde_json::from_str(&text).expect("within serde_json's 128 levels");
+        let mut at = &back["record"]["value"];
+        for _ in 0..JSON_MAX_DEPTH {
+            at = &at[0];
+        }
+        assert_eq!(at["cut"]["depth"], 127 - JSON_MAX_DEPTH as u64, "{at}");
+        assert_eq!(at["head"], serde_json::json!([]));
     }
 
     #[test]

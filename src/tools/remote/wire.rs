@@ -149,12 +149,13 @@ impl Decoder<'_> {
         if (text.len() as u64) / 4 * 3 > want + 2 {
             return Err(bad(format!("a {w}×{h} image carries more than {want} bytes")));
         }
+        let reserved = Image::reserve(w as u32, h as u32, self.limits.max_live_pixels)?;
         let raw = base64::decode(text).map_err(|e| bad(format!("image pixels: {e}")))?;
         if raw.len() as u64 != want {
             return Err(bad(format!("a {w}×{h} image needs {want} bytes of RGB, got {}", raw.len())));
         }
         let buf = image::RgbImage::from_raw(w as u32, h as u32, raw).ok_or_else(|| bad("image buffer has the wrong size"))?;
-        Ok(Image::from_rgb(buf))
+        Ok(Image::from_reserved(reserved, buf))
     }
 
     fn image_ref(&self, j: Option<&Json>) -> Result<Image, Diagnostic> {

@@ -141,6 +141,8 @@ pub struct OutputLimits {
     pub max_image_pixels: u64,
     /// Nodes of the whole result (`Limits::max_value_nodes`).
     pub max_nodes: u64,
+    /// Pixels of every image the process holds, new ones included (`Limits::max_live_pixels`, E310).
+    pub max_live_pixels: u64,
 }
 
 impl OutputLimits {
@@ -151,6 +153,7 @@ impl OutputLimits {
             max_depth: l.max_depth.min(MAX_DEPTH),
             max_image_pixels: l.max_image_pixels,
             max_nodes: l.max_value_nodes,
+            max_live_pixels: l.max_live_pixels,
         }
     }
 }
@@ -233,9 +236,10 @@ impl<'a> Reader<'a> {
             return Err(bad(format!("a {w}×{h} image has {pixels} pixels; the limit is {}", self.lim.max_image_pixels)));
         }
         let n = w.checked_mul(h).and_then(|p| p.checked_mul(3)).ok_or_else(|| bad("image size overflows"))?;
-        let px = self.take(n)?.to_vec();
-        let buf = image::RgbImage::from_raw(w as u32, h as u32, px).ok_or_else(|| bad("image buffer has the wrong size"))?;
-        Ok(Image::from_rgb(buf))
+        let src = self.take(n)?;
+        let reserved = Image::reserve(w as u32, h as u32, self.lim.max_live_pixels)?;
+        let buf = image::RgbImage::from_raw(w as u32, h as u32, src.to_vec()).ok_or_else(|| bad("image buffer has the wrong size"))?;
+        Ok(Image::from_reserved(reserved, buf))
     }
     fn image_ref(&mut self) -> Result<Image, Diagnostic> {
         let i = self.u32()?;
@@ -314,7 +318,7 @@ mod tests {
     use super::*;
 
     fn lim() -> OutputLimits {
-        OutputLimits { max_list_len: 100, max_text_len: 100, max_depth: 64, max_image_pixels: 1 << 20, max_nodes: 10_000 }
+        OutputLimits { max_list_len: 100, max_text_len: 100, max_depth: 64, max_image_pixels: 1 << 20, max_nodes: 10_000, max_live_pixels: u64::MAX }
     }
 
     fn ok_with_images(images: &[(u32, u32)], value: &[u8]) -> Vec<u8> {
@@ -352,6 +356,10 @@ mod tests {
         assert!(decode_output(&ok_with_images(&[(1, 1)], &img), &[], &lim()).is_ok());
         let small = OutputLimits { max_image_pixels: 15, ..lim() };
         assert!(e(ok_with_images(&[(4, 4)], &img), &small).message.contains("the limit is 15"));
+        // Images the process already holds count too: a new one that would pass them is E310.
+        let held = OutputLimits { max_live_pixels: 15, ..lim() };
+        let d = e(ok_with_images(&[(4, 4)], &img), &held);
+        assert!(d.code == Code::E310 && d.message.contains("max_live_pixels"), "{d}");
         let mut huge = vec![0u8, 1, 0, 0, 0];
         huge.extend_from_slice(&0xffff_ffffu32.to_le_bytes());
         huge.extend_from_slice(&0xffff_ffffu32.to_le_bytes());

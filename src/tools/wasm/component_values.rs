@@ -179,8 +179,9 @@ fn image(img: wit::Image, lim: &OutputLimits) -> Result<Image, Diagnostic> {
     if img.pixels.len() as u64 != pixels * 3 {
         return Err(bad(format!("a {w}×{h} image needs {} bytes of RGB; it has {}", pixels * 3, img.pixels.len())));
     }
+    let reserved = Image::reserve(w, h, lim.max_live_pixels)?;
     let buf = image::RgbImage::from_raw(w, h, img.pixels).ok_or_else(|| bad("image buffer has the wrong size"))?;
-    Ok(Image::from_rgb(buf))
+    Ok(Image::from_reserved(reserved, buf))
 }
 
 /// A declared type: `element` inside `list-depth` lists.
