@@ -166,6 +166,40 @@ fn a_workflow_too_long_or_too_large_to_mask_is_e311_at_once() {
     assert!(t0.elapsed() < std::time::Duration::from_secs(5), "the checks are linear");
 }
 
+/// Encoding tokenizes at most a window from the sample's end: the same samples as encoding all of
+/// it where the window holds the sample, and a 3.9 MB question (within the 4 MiB record check;
+/// 6 s and 1.8 GB a workflow before) costs what its last `max_len` tokens cost.
+#[test]
+fn encoding_tokenizes_only_what_a_sample_can_keep() {
+    use dwim::pipeline::tokenize::{encode_within, window_bytes};
+    let wf = workflow();
+    let sys = system_prompt(&Registry::builtin().prompt());
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.txt");
+    let all: Vec<_> = [Mode::Im, Mode::Sft, Mode::Rethink].iter().flat_map(|m| samples(&wf, *m, &sys, 3)).collect();
+    std::fs::write(&corpus, all.iter().map(|s| s.text()).collect::<Vec<_>>().join("\n")).unwrap();
+    let tok = dwim::tokenizer::train_bpe(&[corpus.as_path()], 600).unwrap();
+    for max_len in [40, 120, 512, 4096] {
+        let window = window_bytes(&tok, max_len);
+        for s in &all {
+            let whole = encode(s, &tok, max_len).unwrap();
+            let within = encode_within(s, &tok, max_len, window).unwrap();
+            assert_eq!(whole.map(|e| (e.input_ids, e.labels)), within.map(|e| (e.input_ids, e.labels)), "{} at {max_len}", s.id);
+        }
+    }
+    let mut big = wf.clone();
+    big.question = "abcdefghij".repeat(390_000);
+    assert!(dwim::pipeline::mask::check_workflow(&big, &Limits::strict()).is_ok(), "within the record check");
+    let t0 = std::time::Instant::now();
+    for s in samples(&big, Mode::Im, &sys, 3) {
+        let e = encode_within(&s, &tok, 512, window_bytes(&tok, 512)).unwrap().expect("the targets fit");
+        assert_eq!(e.input_ids.len(), 512);
+        let want: Vec<String> = s.targets().iter().map(|t| t.to_string()).collect();
+        assert_eq!(decode_targets(&e, &tok).unwrap(), want);
+    }
+    assert!(t0.elapsed() < std::time::Duration::from_secs(5), "took {:?}", t0.elapsed());
+}
+
 #[test]
 fn tokenizer_training_on_one_huge_line_is_bounded() {
     let dir = tempfile::tempdir().unwrap();

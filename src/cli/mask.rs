@@ -4,10 +4,10 @@
 use super::common::{bad_input, Exit, Failure};
 use super::Format;
 use dwim::diag::{Code, Diagnostic};
-use dwim::pipeline::mask::{samples_with, Context, Mode, Sample};
+use dwim::pipeline::mask::{samples_with, Context, Mode};
 use dwim::pipeline::render::system_prompt;
 use dwim::pipeline::store::read_all;
-use dwim::pipeline::tokenize::encode;
+use dwim::pipeline::tokenize::{encode_within, window_bytes};
 use dwim::pipeline::Workflow;
 use std::path::{Path, PathBuf};
 
@@ -60,6 +60,18 @@ pub fn system_for(style: &str, tools: &dwim::Registry) -> String {
     }
 }
 
+/// Bytes of each sample's end a new tokenizer learns from.
+const CORPUS_BYTES: usize = 64 << 10;
+
+/// The last at most `max` bytes of `t`, starting on a character boundary.
+fn tail(t: &str, max: usize) -> &str {
+    let mut cut = t.len().saturating_sub(max);
+    while !t.is_char_boundary(cut) {
+        cut += 1;
+    }
+    &t[cut..]
+}
+
 fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> Result<(), Diagnostic> {
     if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(d).map_err(|e| Diagnostic::new(Code::E503, format!("{}: {e}", d.display())))?;
@@ -99,10 +111,13 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
         dwim::pipeline::mask::check_workflow(w, &limits).map_err(|d| bad_input(&d))?;
     }
     let system = if a.prompt == "short" || a.prompt == "minimal" { system_for(&a.prompt, &dwim::Registry::builtin()) } else { system_for(&a.prompt, &super::common::registry(&a.tools)?) };
-    let all: Vec<Sample> = workflows.iter().flat_map(|w| samples_with(w, a.mode, a.context, &system, a.seed)).collect();
+    // Samples are made one workflow at a time, for each pass: a workflow's samples repeat its
+    // text (up to steps × max_record_bytes), so all of them at once would not be bounded.
+    let all = || workflows.iter().flat_map(|w| samples_with(w, a.mode, a.context, &system, a.seed));
     let tok = if let Some(vocab) = new_vocab {
         let corpus = a.out.with_extension("corpus.txt");
-        write_lines(&corpus, all.iter().map(|s| s.text())).map_err(|d| bad_input(&d))?;
+        // The tokenizer learns from the last CORPUS_BYTES of each sample (what training can keep).
+        write_lines(&corpus, all().map(|s| { let t = s.text(); tail(&t, CORPUS_BYTES).to_string() })).map_err(|d| bad_input(&d))?;
         let tok = dwim::tokenizer::train_bpe(&[corpus.as_path()], vocab).map_err(|d| bad_input(&d))?;
         let _ = std::fs::remove_file(&corpus);
         dwim::tokenizer::save(&tok, &a.out.with_file_name("tokenizer.json")).map_err(|d| bad_input(&d))?;
@@ -114,8 +129,9 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
     };
     let mut encoded = Vec::new();
     let mut dropped = 0;
-    for s in &all {
-        match encode(s, &tok, a.max_len).map_err(|d| bad_input(&d))? {
+    let window = window_bytes(&tok, a.max_len);
+    for s in all() {
+        match encode_within(&s, &tok, a.max_len, window).map_err(|d| bad_input(&d))? {
             Some(e) => encoded.push(e),
             None => dropped += 1,
         }
@@ -126,7 +142,7 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
     let meta = serde_json::json!({"format": format, "system": system});
     write_lines(&a.out.with_extension("policy.json"), std::iter::once(meta.to_string())).map_err(|d| bad_input(&d))?;
     if let Some(chat) = &a.chat {
-        write_lines(chat, all.iter().map(|s| dwim::pipeline::export::chat_json(s, &system).to_string())).map_err(|d| bad_input(&d))?;
+        write_lines(chat, all().map(|s| dwim::pipeline::export::chat_json(&s, &system).to_string())).map_err(|d| bad_input(&d))?;
     }
     let viable = workflows.iter().filter(|w| w.viable).count();
     let tokens: usize = encoded.iter().map(|e| e.input_ids.len()).sum();
