@@ -175,6 +175,46 @@ fn dropped_lines_are_said_on_stderr() {
     assert_eq!(said.matches("dropped").count(), 4, "{said}");
 }
 
+/// A client that sends and does not read: the server stops reading too (the client's writes
+/// block) instead of holding every reply (10,000 pipelined `trace` calls took 848 MB); once the
+/// client reads, every reply arrives.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_client_that_does_not_read_holds_the_server_back() {
+    let dir = tempfile::tempdir().unwrap();
+    scene(dir.path());
+    let mut p = Peer::start(dir.path(), &[]);
+    p.initialize();
+    let (_, opened) = p.call("open_session", json!({"image": {"path": "s.png"}}));
+    let sid = opened["session"].as_str().unwrap().to_string();
+    p.call("step", json!({"session": sid, "text": "objs = segment(image)"}));
+    let n = 5_000;
+    let mut stdin = p.stdin;
+    let writer = std::thread::spawn(move || {
+        for i in 0..n {
+            let m = json!({"jsonrpc": "2.0", "id": 100_000 + i, "method": "tools/call", "params": {"name": "trace", "arguments": {"session": sid}}});
+            if writeln!(stdin, "{m}").is_err() {
+                break;
+            }
+        }
+        stdin
+    });
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert!(!writer.is_finished(), "the server reads no more than it can answer");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", p.child.id())).unwrap();
+    let hwm_kb: u64 = status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).unwrap().parse().unwrap();
+    assert!(hwm_kb < 300 << 10, "peak {hwm_kb} kB");
+    let mut got = 0;
+    let mut line = String::new();
+    while got < n {
+        line.clear();
+        assert!(p.stdout.read_line(&mut line).unwrap() > 0, "closed after {got} replies");
+        got += usize::from(line.contains("\"id\":1"));
+    }
+    drop(writer.join().unwrap());
+    assert!(p.child.wait().unwrap().success());
+}
+
 #[test]
 fn live_sessions_are_bounded() {
     let dir = tempfile::tempdir().unwrap();

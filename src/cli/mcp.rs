@@ -65,15 +65,21 @@ pub fn run(a: McpArgs) -> Result<Exit, Failure> {
                 expiring.expire(idle);
             }
         });
-        // Lines reach rmcp through our filter, which says on stderr what it drops (see mcp_lines).
+        // Lines reach rmcp through our filter, which says on stderr what it drops and holds back
+        // requests while too many replies wait for the client (see mcp_lines).
+        let flight = super::mcp_lines::InFlight::new(super::mcp_lines::MAX_IN_FLIGHT);
         let (to_rmcp, from_filter) = tokio::io::duplex(64 << 10);
-        tokio::spawn(super::mcp_lines::forward(tokio::io::stdin(), to_rmcp, max_line, |s| {
+        let (rmcp_out, from_rmcp) = tokio::io::duplex(64 << 10);
+        tokio::spawn(super::mcp_lines::forward(tokio::io::stdin(), to_rmcp, max_line, flight.clone(), |s| {
             let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("{s}\n"));
         }));
-        let transport = rmcp::transport::async_rw::AsyncRwTransport::<RoleServer, _, _>::new(from_filter, tokio::io::stdout()).with_max_line_length(max_line + 2);
+        let copied = tokio::spawn(super::mcp_lines::replies(from_rmcp, tokio::io::stdout(), flight));
+        let transport = rmcp::transport::async_rw::AsyncRwTransport::<RoleServer, _, _>::new(from_filter, rmcp_out).with_max_line_length(max_line + 2);
         let running = Server { store }.serve(transport).await.map_err(|e| bad_input(&Diagnostic::new(Code::E504, format!("MCP: the client's initialization failed: {e}"))))?;
         // The client closing stdin ends the service; that is a normal end.
         let _ = running.waiting().await;
+        // Every reply rmcp wrote reaches stdout before the exit.
+        let _ = tokio::time::timeout(Duration::from_secs(5), copied).await;
         Ok::<_, Failure>(Exit::Ok)
     });
     // A stdin read still pending on a blocking thread must not hold the exit.

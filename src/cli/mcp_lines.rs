@@ -5,8 +5,74 @@
 //! the request's id (never null), and a line that is not JSON has none; the official SDKs drop
 //! such lines too, so that a peer that echoes errors back cannot start an error storm. A line
 //! that is JSON but not a valid message still reaches rmcp, which replies -32600.
+//!
+//! Backpressure: rmcp reads on while its replies wait to be written, so a client that sends and
+//! never reads would make it hold every reply (10,000 pipelined `trace` calls: 848 MB). Requests
+//! pass here only while fewer than [`MAX_IN_FLIGHT`] are unanswered: [`replies`] copies rmcp's
+//! output to stdout and marks a request answered once its reply is written. A client that stops
+//! reading therefore stops the server reading, with at most that many replies held.
 
+use rmcp::model::{ClientJsonRpcMessage, ClientNotification, JsonRpcMessage};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::Notify;
+
+/// Requests read and not yet answered, at most.
+pub const MAX_IN_FLIGHT: usize = 32;
+
+/// How long the filter waits on a full set of requests while replies are not held up by the
+/// client, before it stops counting them (a request rmcp never answers must not stop the server).
+const STALL: Duration = Duration::from_secs(30);
+
+/// The requests rmcp has been given and has not answered yet, by id (as compact JSON).
+pub struct InFlight {
+    ids: Mutex<HashSet<String>>,
+    changed: Notify,
+    /// A reply is being written to stdout and the client has not taken it yet.
+    writing: AtomicBool,
+    cap: usize,
+}
+
+impl InFlight {
+    pub fn new(cap: usize) -> Arc<InFlight> {
+        Arc::new(InFlight { ids: Mutex::new(HashSet::new()), changed: Notify::new(), writing: AtomicBool::new(false), cap: cap.max(1) })
+    }
+
+    fn ids(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.ids.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wait until another request may go to rmcp, then count `id` as in flight.
+    async fn admit(&self, id: String, say: &mut impl FnMut(&str)) {
+        loop {
+            let notified = self.changed.notified();
+            if self.ids().len() < self.cap {
+                break;
+            }
+            if tokio::time::timeout(STALL, notified).await.is_err() && !self.writing.load(Ordering::Relaxed) {
+                let n = std::mem::take(&mut *self.ids()).len();
+                say(&format!("dwim mcp: {n} requests unanswered for {} s; no longer waiting for them", STALL.as_secs()));
+            }
+        }
+        self.ids().insert(id);
+    }
+
+    fn done(&self, id: &str) {
+        if self.ids().remove(id) {
+            self.changed.notify_one();
+        }
+    }
+}
+
+/// What a line passed on is, for the count of requests in flight.
+enum Kind {
+    Request(String),
+    Cancel(String),
+    Other,
+}
 
 /// Dropped lines said one by one on stderr; after these, they are only counted.
 const SAID: u64 = 50;
@@ -21,7 +87,7 @@ enum Dropped {
 /// Copy `input` to `out` line by line, dropping the lines rmcp would skip without a word, and
 /// saying each on stderr through `say` (the first [`SAID`], then a count at the end). Returns
 /// how many lines were dropped. Ends at the input's end or when `out` is closed.
-pub async fn forward<R, W>(input: R, mut out: W, max_line: usize, mut say: impl FnMut(&str)) -> u64
+pub async fn forward<R, W>(input: R, mut out: W, max_line: usize, flight: Arc<InFlight>, mut say: impl FnMut(&str)) -> u64
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -58,8 +124,13 @@ where
             number += 1;
             let verdict = if too_long { Err(Dropped::TooLong) } else { judge(&line) };
             match verdict {
-                Ok(false) => {}
-                Ok(true) => {
+                Ok(None) => {}
+                Ok(Some(kind)) => {
+                    match kind {
+                        Kind::Request(id) => flight.admit(id, &mut say).await,
+                        Kind::Cancel(id) => flight.done(&id),
+                        Kind::Other => {}
+                    }
                     if !line.ends_with(b"\n") {
                         line.push(b'\n');
                     }
@@ -95,14 +166,63 @@ where
     dropped
 }
 
-/// `Ok(true)`: pass the line on; `Ok(false)`: a blank line, skipped as rmcp skips it.
-fn judge(line: &[u8]) -> Result<bool, Dropped> {
+/// `Ok(Some(kind))`: pass the line on; `Ok(None)`: a blank line, skipped as rmcp skips it.
+fn judge(line: &[u8]) -> Result<Option<Kind>, Dropped> {
     let text = std::str::from_utf8(line).map_err(|e| Dropped::NotUtf8(e.valid_up_to()))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
-        return Ok(false);
+        return Ok(None);
     }
     serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(Dropped::NotJson)?;
-    Ok(true)
+    // Read as rmcp reads it: only a request rmcp takes is answered, so only that one is counted.
+    Ok(Some(match serde_json::from_str::<ClientJsonRpcMessage>(text) {
+        Ok(JsonRpcMessage::Request(r)) => Kind::Request(id_key(&r.id)),
+        Ok(JsonRpcMessage::Notification(n)) => match n.notification {
+            ClientNotification::CancelledNotification(c) => c.params.request_id.as_ref().map_or(Kind::Other, |id| Kind::Cancel(id_key(id))),
+            _ => Kind::Other,
+        },
+        _ => Kind::Other,
+    }))
+}
+
+fn id_key(id: &rmcp::model::RequestId) -> String {
+    serde_json::to_string(id).unwrap_or_default()
+}
+
+/// Copy rmcp's output to `out` line by line, marking each request answered once its reply is
+/// written (and flushed). Ends when rmcp closes its output or `out` fails.
+pub async fn replies<R, W>(from_rmcp: R, mut out: W, flight: Arc<InFlight>)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        id: Option<rmcp::model::RequestId>,
+        result: Option<serde::de::IgnoredAny>,
+        error: Option<serde::de::IgnoredAny>,
+    }
+    let mut input = BufReader::new(from_rmcp);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        flight.writing.store(true, Ordering::Relaxed);
+        let written = out.write_all(&line).await.is_ok() && out.flush().await.is_ok();
+        flight.writing.store(false, Ordering::Relaxed);
+        if !written {
+            break;
+        }
+        if let Ok(Reply { id: Some(id), result, error }) = serde_json::from_slice::<Reply>(&line) {
+            if result.is_some() || error.is_some() {
+                flight.done(&id_key(&id));
+            }
+        }
+    }
+    let _ = out.flush().await;
 }
 
 #[cfg(test)]
@@ -110,11 +230,51 @@ mod tests {
     use super::*;
 
     fn run(input: &[u8], max_line: usize) -> (String, Vec<String>, u64) {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
         let mut out = Vec::new();
         let mut said = Vec::new();
-        let n = rt.block_on(forward(input, &mut out, max_line, |s| said.push(s.to_string())));
+        let n = rt.block_on(forward(input, &mut out, max_line, InFlight::new(MAX_IN_FLIGHT), |s| said.push(s.to_string())));
         (String::from_utf8(out).unwrap(), said, n)
+    }
+
+    fn request(id: usize) -> String {
+        format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"ping\"}}\n")
+    }
+
+    #[test]
+    fn requests_wait_while_too_many_are_unanswered() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        rt.block_on(async {
+            let flight = InFlight::new(4);
+            let input: String = (1..=10).map(request).collect();
+            let (to_rmcp, mut from_filter) = tokio::io::duplex(1 << 20);
+            let filter = tokio::spawn(forward(std::io::Cursor::new(input.into_bytes()), to_rmcp, 1 << 20, flight.clone(), |_| {}));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let mut got = vec![0u8; 1 << 16];
+            let n = tokio::io::AsyncReadExt::read(&mut from_filter, &mut got).await.unwrap();
+            assert_eq!(String::from_utf8_lossy(&got[..n]).lines().count(), 4, "four in flight, the rest wait");
+            // Two replies written: two more requests pass. A cancellation frees one too.
+            let (mut rmcp_out, from_rmcp) = tokio::io::duplex(1 << 16);
+            let mut stdout = Vec::new();
+            let copier = tokio::spawn({
+                let flight = flight.clone();
+                async move {
+                    replies(from_rmcp, &mut stdout, flight).await;
+                    stdout
+                }
+            });
+            rmcp_out.write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n{\"jsonrpc\":\"2.0\",\"method\":\"x\"}\n{\"jsonrpc\":\"2.0\",\"id\":2,\"error\":{\"code\":1,\"message\":\"m\"}}\n").await.unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let n = tokio::io::AsyncReadExt::read(&mut from_filter, &mut got).await.unwrap();
+            assert_eq!(String::from_utf8_lossy(&got[..n]).lines().count(), 2);
+            flight.done("3");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let n = tokio::io::AsyncReadExt::read(&mut from_filter, &mut got).await.unwrap();
+            assert_eq!(String::from_utf8_lossy(&got[..n]).lines().count(), 1);
+            drop(rmcp_out);
+            assert_eq!(String::from_utf8(copier.await.unwrap()).unwrap().lines().count(), 3, "every reply line reaches stdout");
+            filter.abort();
+        });
     }
 
     #[test]
