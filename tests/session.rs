@@ -104,6 +104,19 @@ fn a_chunk_with_many_errors_lists_the_cap_and_counts_the_rest() {
 }
 
 #[test]
+fn a_rejected_step_keeps_at_most_the_source_limit_of_its_text() {
+    let registry = Registry::builtin();
+    let mut conv = dwim::conversation::Conversation::new(Session::new(&registry, Limits::strict()).keep_records(), &registry);
+    let big = format!("x = 1 {}", "a".repeat(1 << 20));
+    let reply = conv.request(&serde_json::json!({"op": "step", "text": big}));
+    assert_eq!(reply["diagnostics"][0]["code"], "E307", "{}", &reply.to_string()[..300]);
+    let kept = conv.records().last().unwrap().source.len();
+    assert!(kept < Limits::strict().max_source_bytes + 100, "{kept} bytes kept");
+    assert!(reply.to_string().len() < 2 * Limits::strict().max_source_bytes + 4096);
+    assert!(conv.records().last().unwrap().source.ends_with(&format!("({} bytes in all)", big.len())));
+}
+
+#[test]
 fn a_rejected_chunk_leaves_the_scope_as_it_was() {
     let registry = Registry::builtin();
     let mut s = Session::new(&registry, Limits::default());

@@ -222,7 +222,7 @@ impl<'r> Session<'r> {
             run_id: self.run_id.clone(),
             step: self.records,
             kind: Cow::Borrowed("rejected"),
-            source: text.trim_end().to_string(),
+            source: rejected_source(text, self.interp.limits.max_source_bytes),
             file: Arc::from("<session>"),
             loc: Loc { start: offset, end: offset + text.len(), line: self.transcript.line_col(offset).0, col: 1 },
             target: None,
@@ -421,4 +421,15 @@ fn new_run_id() -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let h = blake3::hash(format!("{nanos}-{}-{n}", std::process::id()).as_bytes());
     h.to_hex()[..12].to_string()
+}
+
+/// A rejected step's source as its record keeps it: whole within `max` bytes (the source limit),
+/// else its first `max` bytes and its size, so a session's rejected steps hold at most what its
+/// accepted ones may (a step of 30 MB sent over MCP was kept, and echoed, whole).
+fn rejected_source(text: &str, max: usize) -> String {
+    let text = text.trim_end();
+    if text.len() <= max {
+        return text.to_string();
+    }
+    format!("{}… ({} bytes in all)", crate::value::cut_str(text, max), text.len())
 }

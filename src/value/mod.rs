@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 mod image;
 mod json;
+pub use json::cut_str;
 mod size;
 pub use self::image::{Image, ImageData};
 pub use self::size::{List, Record, Size};
