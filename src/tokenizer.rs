@@ -110,6 +110,13 @@ pub fn load(path: &Path) -> Result<Tokenizer, Diagnostic> {
     Ok(tok)
 }
 
+/// A tokenizer's fingerprint: 16 hex digits of the BLAKE3 hash of its JSON. `dwim mask` records
+/// the one its samples were made with; `dwim train` checks the tokenizer it is given against it.
+pub fn fingerprint(tok: &Tokenizer) -> String {
+    let json = tok.to_string(false).unwrap_or_default();
+    blake3::hash(json.as_bytes()).to_hex()[..16].to_string()
+}
+
 /// Bytes of `tokenizer.json` read per token of `Limits::max_vocab_size`.
 const FILE_BYTES_PER_TOKEN: u64 = 128;
 

@@ -335,6 +335,27 @@ fn a_trace_of_the_deepest_value_reads_back() {
     }
 }
 
+/// `dwim mask` records the fingerprint of its tokenizer in the `policy.json` it writes last; `dwim
+/// train` refuses samples with another tokenizer (ids of one mean other tokens in the other: what a
+/// `mask` killed between its writes, or a mixed-up `--tokenizer`, left to train on silently).
+#[cfg(feature = "train")]
+#[test]
+fn samples_and_a_tokenizer_that_do_not_belong_together_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    assert_eq!(code(&dwim(&["bench-world", "generate", "--out", s(&p("bench")), "--n", "3", "--seed", "1"])), 0);
+    assert_eq!(code(&dwim(&["collect", "--data", s(&p("bench")), "--split", "all", "--out", s(&p("dw"))])), 0);
+    for (dir, mode, vocab) in [("a", "im", "new:400"), ("b", "sft", "new:300")] {
+        let o = dwim(&["mask", "--traces", s(&p("dw")), "--mode", mode, "--tokenizer", vocab, "--out", s(&p(dir).join("s.jsonl"))]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    let train = |tok: &str, out: &str| dwim(&["train", "--data", s(&p("a/s.jsonl")), "--tokenizer", s(&p(tok)), "--model", "micro", "--steps", "1", "--out", s(&p(out))]);
+    let o = train("b/tokenizer.json", "x");
+    assert!(code(&o) == 2 && stderr(&o).contains("E505") && stderr(&o).contains("made with tokenizer"), "{}", stderr(&o));
+    let o = train("a/tokenizer.json", "y");
+    assert_eq!(code(&o), 0, "the tokenizer mask wrote, saved and loaded again, has the same fingerprint: {}", stderr(&o));
+}
+
 /// `dwim … 2>&1 | head -c1`: stdout and stderr both a pipe whose reader is gone. A panic hook that
 /// itself failed to write then panicked while panicking: the sporadic exit 134 of `dwim collect`.
 #[test]

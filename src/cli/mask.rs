@@ -139,7 +139,9 @@ pub fn run_cli(a: Args) -> Result<Exit, Failure> {
     write_lines(&a.out, encoded.iter().map(|e| serde_json::to_string(e).unwrap_or_default())).map_err(|d| bad_input(&d))?;
     // Beside the samples: how a policy trained on them is prompted (`dwim train` copies it).
     let format = if a.context.conversation(a.mode) { "sft" } else { "im" };
-    let meta = serde_json::json!({"format": format, "system": system});
+    // Written last: a run killed part way leaves a fingerprint that no longer matches, and
+    // `dwim train` refuses the pair instead of training on ids of another tokenizer.
+    let meta = serde_json::json!({"format": format, "system": system, "tokenizer": dwim::tokenizer::fingerprint(&tok)});
     write_lines(&a.out.with_extension("policy.json"), std::iter::once(meta.to_string())).map_err(|d| bad_input(&d))?;
     if let Some(chat) = &a.chat {
         write_lines(chat, all().map(|s| dwim::pipeline::export::chat_json(&s, &system).to_string())).map_err(|d| bad_input(&d))?;

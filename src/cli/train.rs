@@ -84,6 +84,25 @@ pub enum TokenizerCmd {
     },
 }
 
+/// The samples' `policy.json` (beside them, written last by `dwim mask`) names the fingerprint of
+/// the tokenizer they were made with: a different `--tokenizer` is E505, since its ids would mean
+/// other tokens (a `mask` killed between its writes leaves such a pair).
+fn check_fingerprint(data: &Path, tok: Option<&tokenizers::Tokenizer>) -> Result<(), Failure> {
+    let (meta, Some(tok)) = (data.with_extension("policy.json"), tok) else { return Ok(()) };
+    if !meta.is_file() {
+        return Ok(());
+    }
+    let bytes = dwim::io::read_bytes(&meta, 1 << 20).map_err(fail)?;
+    let want = serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| v["tokenizer"].as_str().map(str::to_string));
+    match want {
+        Some(want) if want != tokenizer::fingerprint(tok) => Err(fail(
+            Diagnostic::new(Code::E505, format!("{}: the samples were made with tokenizer {want}; --tokenizer is {}", data.display(), tokenizer::fingerprint(tok)))
+                .help("give the tokenizer `dwim mask` wrote beside them, or run `dwim mask` again"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn fail(d: Diagnostic) -> Failure {
     Failure::BadInput(d.one_line(None))
 }
@@ -160,6 +179,7 @@ pub fn run(a: TrainArgs) -> Result<Exit, Failure> {
             .help("check the --mode of `dwim mask`; a sample's labels are -100 everywhere but its target tokens")));
     }
     let mut tok = a.tokenizer.as_deref().map(tokenizer::load).transpose().map_err(fail)?;
+    check_fingerprint(&a.data, tok.as_ref())?;
     let pad_id = tok.as_ref().and_then(|t| t.token_to_id(tokenizer::SPECIALS[0])).unwrap_or(0);
     let ckpt = a.out.join("checkpoint.safetensors");
     let mut trainer = if a.resume && ckpt.is_file() {
