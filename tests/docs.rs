@@ -53,7 +53,7 @@ fn every_trace_field_is_documented() {
 const LIMITS: &[(&str, &str, &str)] = &[
     ("max_steps", "E301", "steps a session executes"),
     ("max_depth", "E302", "nesting of one statement, of a value, of a plugin's declared type"),
-    ("max_list_len", "E303", "items in one list"),
+    ("max_list_len", "E303", "items in one list, and items written inside one bracket (list items or call arguments, at parse time)"),
     ("max_text_len", "E304", "bytes in one text"),
     ("max_tool_calls", "E305", "tool calls per session, lambdas' calls included"),
     ("max_wall", "E306", "wall time of a session, checked inside long tool work too"),
@@ -62,7 +62,7 @@ const LIMITS: &[(&str, &str, &str)] = &[
     ("max_value_nodes", "E309", "expanded nodes of one value (shared parts counted each time)"),
     ("max_value_bytes", "E309", "expanded text bytes of one value"),
     ("max_image_pixels", "E310", "pixels of one image, from its header before decoding"),
-    ("max_live_pixels", "E310", "pixels of every image held at once (a command's inputs, a server's sessions), before decoding"),
+    ("max_live_pixels", "E310", "pixels of every image held at once (a command's inputs, a server's sessions, images plugins and tool servers return), before decoding or copying"),
     ("max_file_bytes", "E311", "bytes of one input file read whole"),
     ("max_record_bytes", "E311", "bytes of one JSON Lines record"),
     ("max_diagnostics", "—", "diagnostics reported per check (then \"and N more\")"),
@@ -74,7 +74,7 @@ const LIMITS: &[(&str, &str, &str)] = &[
     ("plugin_functions", "E410", "functions of one plugin, every module of a component together"),
     ("plugin_code_bytes", "E410", "bytes of function bodies of one plugin, every module of a component together"),
     ("plugin_compile", "E410", "compile time of one plugin"),
-    ("max_vocab_size", "E505", "tokenizer vocabulary size"),
+    ("max_vocab_size", "E505 / E311", "tokenizer vocabulary size, and every token id (a tokenizer's, or the samples' when `train` has none)"),
     ("max_reply_bytes", "E415", "bytes of one endpoint reply"),
     ("reply_deadline", "E413", "total time of one endpoint reply"),
 ];
