@@ -190,7 +190,9 @@ fn id_key(id: &rmcp::model::RequestId) -> String {
 }
 
 /// Copy rmcp's output to `out` line by line, marking each request answered once its reply is
-/// written (and flushed). Ends when rmcp closes its output or `out` fails.
+/// written (and flushed). Ends when rmcp closes its output. Once `out` fails (the client closed
+/// it), replies are read and dropped, so rmcp never waits on them and the server ends quietly
+/// when stdin does.
 pub async fn replies<R, W>(from_rmcp: R, mut out: W, flight: Arc<InFlight>)
 where
     R: AsyncRead + Unpin,
@@ -204,17 +206,17 @@ where
     }
     let mut input = BufReader::new(from_rmcp);
     let mut line = Vec::new();
+    let mut open = true;
     loop {
         line.clear();
         match input.read_until(b'\n', &mut line).await {
             Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
-        flight.writing.store(true, Ordering::Relaxed);
-        let written = out.write_all(&line).await.is_ok() && out.flush().await.is_ok();
-        flight.writing.store(false, Ordering::Relaxed);
-        if !written {
-            break;
+        if open {
+            flight.writing.store(true, Ordering::Relaxed);
+            open = out.write_all(&line).await.is_ok() && out.flush().await.is_ok();
+            flight.writing.store(false, Ordering::Relaxed);
         }
         if let Ok(Reply { id: Some(id), result, error }) = serde_json::from_slice::<Reply>(&line) {
             if result.is_some() || error.is_some() {
