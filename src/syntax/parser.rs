@@ -73,7 +73,7 @@ pub fn parse_text(text: &str, limits: &Limits) -> Result<Program, Diagnostic> {
         return pest_text(text, limits);
     }
     let d = syntax_error(text, u.stop.start, Vec::new());
-    let long = format!("this statement runs {} bytes before the error; split it into several steps", u.stop.start - u.at);
+    let long = format!("this statement runs {} bytes before the error; split it into several steps", u.stop.start.saturating_sub(u.at));
     Err(if d.help.is_none() { d.help(long) } else { d })
 }
 
