@@ -10,7 +10,9 @@
 //! never reads would make it hold every reply (10,000 pipelined `trace` calls: 848 MB). Requests
 //! pass here only while fewer than [`MAX_IN_FLIGHT`] are unanswered: [`replies`] copies rmcp's
 //! output to stdout and marks a request answered once its reply is written. A client that stops
-//! reading therefore stops the server reading, with at most that many replies held.
+//! reading therefore stops the server reading, with at most that many replies held. A request the
+//! client cancels stops counting as open, but its reply may still come: at most
+//! [`CANCELLED_PER_OPEN`] × [`MAX_IN_FLIGHT`] of those wait for theirs before the filter waits too.
 
 use rmcp::model::{ClientJsonRpcMessage, ClientNotification, JsonRpcMessage};
 use std::collections::HashSet;
@@ -29,43 +31,73 @@ const STALL: Duration = Duration::from_secs(30);
 
 /// The requests rmcp has been given and has not answered yet, by id (as compact JSON).
 pub struct InFlight {
-    ids: Mutex<HashSet<String>>,
+    sets: Mutex<Sets>,
     changed: Notify,
     /// A reply is being written to stdout and the client has not taken it yet.
     writing: AtomicBool,
     cap: usize,
 }
 
+#[derive(Default)]
+struct Sets {
+    /// Requests whose reply has not been written.
+    open: HashSet<String>,
+    /// Requests the client cancelled before their reply was written. rmcp drops the reply of a
+    /// request still running, but one already made still comes: each stays here until its reply
+    /// is written or the filter stops waiting, so cancelling cannot make room without bound.
+    cancelled: HashSet<String>,
+}
+
 impl InFlight {
     pub fn new(cap: usize) -> Arc<InFlight> {
-        Arc::new(InFlight { ids: Mutex::new(HashSet::new()), changed: Notify::new(), writing: AtomicBool::new(false), cap: cap.max(1) })
+        Arc::new(InFlight { sets: Mutex::new(Sets::default()), changed: Notify::new(), writing: AtomicBool::new(false), cap: cap.max(1) })
     }
 
-    fn ids(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.ids.lock().unwrap_or_else(|e| e.into_inner())
+    fn sets(&self) -> std::sync::MutexGuard<'_, Sets> {
+        self.sets.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Wait until another request may go to rmcp, then count `id` as in flight.
     async fn admit(&self, id: String, say: &mut impl FnMut(&str)) {
         loop {
             let notified = self.changed.notified();
-            if self.ids().len() < self.cap {
-                break;
+            {
+                let sets = self.sets();
+                if sets.open.len() < self.cap && sets.cancelled.len() < CANCELLED_PER_OPEN * self.cap {
+                    break;
+                }
             }
             if tokio::time::timeout(STALL, notified).await.is_err() && !self.writing.load(Ordering::Relaxed) {
-                let n = std::mem::take(&mut *self.ids()).len();
+                let n = std::mem::take(&mut *self.sets()).open.len();
                 say(&format!("dwim mcp: {n} requests unanswered for {} s; no longer waiting for them", STALL.as_secs()));
             }
         }
-        self.ids().insert(id);
+        self.sets().open.insert(id);
     }
 
-    fn done(&self, id: &str) {
-        if self.ids().remove(id) {
+    /// The reply to `id` was written.
+    fn answered(&self, id: &str) {
+        let mut sets = self.sets();
+        let freed = sets.open.remove(id) | sets.cancelled.remove(id);
+        drop(sets);
+        if freed {
+            self.changed.notify_one();
+        }
+    }
+
+    /// The client cancelled `id`.
+    fn cancelled(&self, id: &str) {
+        let mut sets = self.sets();
+        if sets.open.remove(id) {
+            sets.cancelled.insert(id.to_string());
+            drop(sets);
             self.changed.notify_one();
         }
     }
 }
+
+/// Cancelled requests whose reply may still come, per request that may be open.
+const CANCELLED_PER_OPEN: usize = 8;
 
 /// What a line passed on is, for the count of requests in flight.
 enum Kind {
@@ -128,7 +160,7 @@ where
                 Ok(Some(kind)) => {
                     match kind {
                         Kind::Request(id) => flight.admit(id, &mut say).await,
-                        Kind::Cancel(id) => flight.done(&id),
+                        Kind::Cancel(id) => flight.cancelled(&id),
                         Kind::Other => {}
                     }
                     if !line.ends_with(b"\n") {
@@ -220,7 +252,7 @@ where
         }
         if let Ok(Reply { id: Some(id), result, error }) = serde_json::from_slice::<Reply>(&line) {
             if result.is_some() || error.is_some() {
-                flight.done(&id_key(&id));
+                flight.answered(&id_key(&id));
             }
         }
     }
@@ -241,6 +273,24 @@ mod tests {
 
     fn request(id: usize) -> String {
         format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"ping\"}}\n")
+    }
+
+    #[test]
+    fn cancelling_does_not_make_room_without_bound() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        rt.block_on(async {
+            let flight = InFlight::new(1);
+            for i in 0..CANCELLED_PER_OPEN {
+                flight.admit(i.to_string(), &mut |_| {}).await;
+                flight.cancelled(&i.to_string());
+            }
+            // Eight cancelled replies may still come: the next request waits for one of them.
+            let next = tokio::time::timeout(Duration::from_millis(100), flight.admit("x".into(), &mut |_| {})).await;
+            assert!(next.is_err(), "admitted past the cancelled replies that may still come");
+            flight.answered("3");
+            let next = tokio::time::timeout(Duration::from_millis(100), flight.admit("x".into(), &mut |_| {})).await;
+            assert!(next.is_ok(), "a reply written makes room");
+        });
     }
 
     #[test]
@@ -269,7 +319,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(50)).await;
             let n = tokio::io::AsyncReadExt::read(&mut from_filter, &mut got).await.unwrap();
             assert_eq!(String::from_utf8_lossy(&got[..n]).lines().count(), 2);
-            flight.done("3");
+            flight.cancelled("3");
             tokio::time::sleep(Duration::from_millis(50)).await;
             let n = tokio::io::AsyncReadExt::read(&mut from_filter, &mut got).await.unwrap();
             assert_eq!(String::from_utf8_lossy(&got[..n]).lines().count(), 1);
