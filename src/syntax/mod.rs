@@ -1,8 +1,10 @@
 //! Stage 1 of the pipeline: source text → AST with byte spans.
 //!
-//! `grammar/workflow.pest` is the grammar; `parser` builds the AST; `prescan` bounds hostile input.
+//! `grammar/workflow.pest` is the grammar; `parser` builds the AST; `prescan` bounds hostile input;
+//! `errors` words what parsing refuses.
 
 pub mod ast;
+mod errors;
 pub mod fast;
 pub mod parser;
 pub mod prescan;
